@@ -1,0 +1,195 @@
+//! The only place that creates devices. Everything else receives a [`Device`] and never
+//! knows which backend is behind it.
+//!
+//! In the browser the backend is chosen at run time: WebGPU when `navigator.gpu` yields a
+//! hardware adapter and burn brings a device up on it, the CPU otherwise. A software
+//! adapter (Chromium's SwiftShader, `isFallbackAdapter`) does not count for the automatic
+//! choice: measured here it trains the autoencoder some 40x slower than the CPU backend.
+
+use std::str::FromStr;
+
+use burn::prelude::*;
+
+use crate::error::LabError;
+
+/// What the user asked for (`?backend=` on the page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendRequest {
+    /// WebGPU on a hardware adapter, else the default CPU backend.
+    Auto,
+    /// WebGPU on whatever adapter the browser gives, software ones included.
+    WebGpu,
+    /// The default CPU backend ([`DEFAULT_CPU`]).
+    Cpu,
+    Flex,
+    Ndarray,
+}
+
+impl FromStr for BackendRequest {
+    type Err = LabError;
+
+    fn from_str(s: &str) -> Result<Self, LabError> {
+        match s {
+            "auto" => Ok(Self::Auto),
+            "webgpu" => Ok(Self::WebGpu),
+            "cpu" => Ok(Self::Cpu),
+            "flex" => Ok(Self::Flex),
+            "ndarray" => Ok(Self::Ndarray),
+            other => Err(LabError::invalid(
+                "backend",
+                format!("unknown backend '{other}': use auto, webgpu, cpu, flex or ndarray"),
+            )),
+        }
+    }
+}
+
+/// The backend a session actually runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BackendKind {
+    WebGpu,
+    Flex,
+    Ndarray,
+}
+
+impl BackendKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::WebGpu => "webgpu",
+            Self::Flex => "flex",
+            Self::Ndarray => "ndarray",
+        }
+    }
+}
+
+/// The CPU backend used when WebGPU is not (see the README for the measurement).
+pub const DEFAULT_CPU: BackendKind = BackendKind::Flex;
+
+/// A device and what to tell the user about it.
+#[derive(Debug, Clone)]
+pub struct Backend {
+    /// Inference device; training uses `device.clone().autodiff()`.
+    pub device: Device,
+    pub kind: BackendKind,
+    /// For the status line, e.g. "WebGPU: nvidia ampere" or "CPU (burn-flex)".
+    pub label: String,
+    /// Why this backend was chosen.
+    pub reason: String,
+}
+
+/// A CPU device of the given kind.
+// burn marks ndarray deprecated in favour of flex; we keep it selectable to compare the two.
+#[allow(deprecated)]
+pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
+    let (device, label) = match kind {
+        BackendKind::Ndarray => (Device::ndarray(), "CPU (burn-ndarray)"),
+        _ => (Device::flex(), "CPU (burn-flex, SIMD)"),
+    };
+    let kind = if kind == BackendKind::Ndarray { kind } else { BackendKind::Flex };
+    Backend { device, kind, label: label.into(), reason: reason.into() }
+}
+
+/// Native builds have only the CPU backends.
+#[cfg(not(target_arch = "wasm32"))]
+pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
+    match request {
+        BackendRequest::Auto | BackendRequest::Cpu => Ok(cpu(DEFAULT_CPU, "the native build trains on the CPU")),
+        BackendRequest::Flex => Ok(cpu(BackendKind::Flex, "requested")),
+        BackendRequest::Ndarray => Ok(cpu(BackendKind::Ndarray, "requested")),
+        BackendRequest::WebGpu => Err(LabError::Backend("WebGPU exists only in the browser build".into())),
+    }
+}
+
+/// Picks and starts a backend. Never fails: when WebGPU cannot be had, the CPU backend is
+/// used and `reason` says why, so the page always has something to train on.
+#[cfg(target_arch = "wasm32")]
+pub async fn select(request: BackendRequest) -> Backend {
+    let cpu_reason = match request {
+        BackendRequest::Cpu => return cpu(DEFAULT_CPU, "requested with ?backend=cpu"),
+        BackendRequest::Flex => return cpu(BackendKind::Flex, "requested with ?backend=flex"),
+        BackendRequest::Ndarray => return cpu(BackendKind::Ndarray, "requested with ?backend=ndarray"),
+        BackendRequest::Auto | BackendRequest::WebGpu => match webgpu::probe().await {
+            Err(why) => why,
+            Ok(adapter) if adapter.fallback && request == BackendRequest::Auto => format!(
+                "only a software WebGPU adapter ({}) is available, far slower than the CPU; add ?backend=webgpu to use it anyway",
+                adapter.name
+            ),
+            Ok(adapter) => match webgpu::device().await {
+                Ok(device) => {
+                    let reason = if request == BackendRequest::WebGpu { "requested with ?backend=webgpu" } else { "hardware adapter found" };
+                    let soft = if adapter.fallback { " (software)" } else { "" };
+                    return Backend {
+                        device,
+                        kind: BackendKind::WebGpu,
+                        label: format!("WebGPU: {}{soft}", adapter.name),
+                        reason: reason.into(),
+                    };
+                }
+                Err(why) => format!("WebGPU adapter {} found but no device came up: {why}", adapter.name),
+            },
+        },
+    };
+    cpu(DEFAULT_CPU, cpu_reason)
+}
+
+#[cfg(target_arch = "wasm32")]
+mod webgpu {
+    use std::cell::RefCell;
+
+    use burn::prelude::*;
+    use js_sys::{Function, Object, Promise, Reflect};
+    use wasm_bindgen::{JsCast, JsValue};
+    use wasm_bindgen_futures::JsFuture;
+
+    pub struct Adapter {
+        pub name: String,
+        pub fallback: bool,
+    }
+
+    thread_local! {
+        /// burn's wgpu runtime can be initialised once per page; later sessions reuse it.
+        static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
+    }
+
+    fn get(target: &JsValue, key: &str) -> JsValue {
+        Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    }
+
+    /// Asks the browser for an adapter and describes it, without creating a device.
+    pub async fn probe() -> Result<Adapter, String> {
+        let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+        if gpu.is_undefined() || gpu.is_null() {
+            return Err("this browser offers no WebGPU (navigator.gpu is missing)".into());
+        }
+        let request: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
+        let options = Object::new();
+        let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
+        let promise: Promise = request
+            .call1(&gpu, &options)
+            .and_then(|p| p.dyn_into().map_err(JsValue::from))
+            .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+        let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+        if adapter.is_null() || adapter.is_undefined() {
+            return Err("the browser has WebGPU but offered no adapter".into());
+        }
+        let info = get(&adapter, "info");
+        let text = |k: &str| get(&info, k).as_string().unwrap_or_default();
+        let name = [text("vendor"), text("architecture"), text("description")]
+            .into_iter()
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+            .join(" ");
+        // `isFallbackAdapter` moved from the adapter to its info; accept either.
+        let fallback = get(&info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool());
+        Ok(Adapter { name: if name.is_empty() { "unnamed adapter".into() } else { name }, fallback: fallback.unwrap_or(false) })
+    }
+
+    /// burn's WebGPU device, started on first use.
+    pub async fn device() -> Result<Device, String> {
+        if let Some(device) = DEVICE.with(|d| d.borrow().clone()) {
+            return Ok(device);
+        }
+        let device = Device::wgpu_options().init_async().await.map_err(|e| format!("{e:?}"))?;
+        DEVICE.with(|d| *d.borrow_mut() = Some(device.clone()));
+        Ok(device)
+    }
+}

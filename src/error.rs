@@ -1,0 +1,85 @@
+//! Typed errors. Every failure a user can cause (a bad file, a bad control value) is one of
+//! these, never a panic: a panic kills the wasm instance and the user's training with it.
+
+use thiserror::Error;
+
+/// What is wrong inside an IDX file, independent of which file it is.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum IdxError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file is {len} bytes long, too short for an IDX header")]
+    TooShortForHeader { len: usize },
+    #[error("the magic number is 0x{found:08x}, but an IDX {what} file starts with 0x{expected:08x}")]
+    BadMagic { what: &'static str, found: u32, expected: u32 },
+    #[error(
+        "the header promises {expected} bytes of data but the file holds {actual} (the file is truncated or has trailing bytes)"
+    )]
+    SizeMismatch { expected: u128, actual: u128 },
+    #[error("the images are {rows}x{cols} pixels, but MNIST digits are 28x28")]
+    WrongImageSize { rows: u32, cols: u32 },
+    #[error("label {label} at index {index} is not a digit 0-9")]
+    LabelOutOfRange { index: usize, label: u8 },
+    #[error("gzip decompression failed: {0}")]
+    Gzip(String),
+    #[error("the decompressed file is larger than {limit} bytes")]
+    TooLarge { limit: u64 },
+}
+
+/// A data file that could not be used: which file, what is wrong, what to do.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DataError {
+    #[error("{file}: {problem}. Re-run the set-up command to restore the MNIST files.")]
+    Idx { file: String, problem: IdxError },
+    #[error(
+        "{images_file} holds {images} images but {labels_file} holds {labels} labels. Use matching image and label files."
+    )]
+    CountMismatch {
+        images_file: String,
+        images: usize,
+        labels_file: String,
+        labels: usize,
+    },
+}
+
+/// Every error the library returns.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum LabError {
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// A control value (learning rate, batch size, model name...) that cannot be used.
+    #[error("{message}")]
+    InvalidConfig { field: &'static str, message: String },
+    #[error("{0}")]
+    Backend(String),
+    /// Reading results back from the device failed (e.g. a lost GPU).
+    #[error("reading results back from the device failed: {0}")]
+    Readback(String),
+    #[error("no MNIST data is loaded yet")]
+    NoData,
+}
+
+impl LabError {
+    /// A short machine-readable name, used as the JS error's `name`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LabError::Data(_) => "DataError",
+            LabError::InvalidConfig { .. } => "InvalidConfig",
+            LabError::Backend(_) => "BackendError",
+            LabError::Readback(_) => "ReadbackError",
+            LabError::NoData => "NoData",
+        }
+    }
+
+    /// The control the error is about, if any.
+    pub fn field(&self) -> Option<&'static str> {
+        match self {
+            LabError::InvalidConfig { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
+        LabError::InvalidConfig { field, message: message.into() }
+    }
+}

@@ -1,0 +1,119 @@
+//! The dense autoencoder of the reference (models.md, "Autoencoder"), with its optional
+//! latent classifier head.
+
+use burn::prelude::*;
+use burn::tensor::activation::{relu, sigmoid, softmax};
+
+use super::{Losses, LatentModel, classification, dense};
+use crate::data::{IMAGE_PIXELS, MnistBatch};
+
+/// Weight of the classifier's cross-entropy in the total loss (the reference's 0.1).
+const CLASSIFIER_WEIGHT: f64 = 0.1;
+
+#[derive(Config, Debug)]
+pub struct AutoencoderConfig {
+    /// Width of the first encoder layer (and last decoder hidden layer).
+    #[config(default = 128)]
+    pub hidden1: usize,
+    /// Width of the second encoder layer (and first decoder hidden layer).
+    #[config(default = 64)]
+    pub hidden2: usize,
+    /// Latent dimension; 2 so that the latent space can be drawn and dragged through.
+    #[config(default = 2)]
+    pub latent: usize,
+    /// Adds a Dense latent->10 softmax classifier on the latent code.
+    #[config(default = false)]
+    pub classifier: bool,
+}
+
+#[derive(Module, Debug)]
+pub struct Autoencoder {
+    enc1: burn::nn::Linear,
+    enc2: burn::nn::Linear,
+    enc_latent: burn::nn::Linear,
+    dec1: burn::nn::Linear,
+    dec2: burn::nn::Linear,
+    dec_out: burn::nn::Linear,
+    classifier: Option<burn::nn::Linear>,
+}
+
+/// Everything one forward pass produces.
+#[derive(Debug, Clone)]
+pub struct AutoencoderOutput {
+    pub latent: Tensor<2>, // [batch, latent]
+    pub recon: Tensor<2>,  // [batch, 784]
+    /// Classifier logits (before the softmax), if the model has a classifier.
+    pub class_logits: Option<Tensor<2>>, // [batch, 10]
+}
+
+impl AutoencoderConfig {
+    pub fn init(&self, device: &Device) -> Autoencoder {
+        Autoencoder {
+            enc1: dense(IMAGE_PIXELS, self.hidden1, device),
+            enc2: dense(self.hidden1, self.hidden2, device),
+            enc_latent: dense(self.hidden2, self.latent, device),
+            dec1: dense(self.latent, self.hidden2, device),
+            dec2: dense(self.hidden2, self.hidden1, device),
+            dec_out: dense(self.hidden1, IMAGE_PIXELS, device),
+            classifier: self.classifier.then(|| dense(self.latent, 10, device)),
+        }
+    }
+}
+
+impl Autoencoder {
+    /// [batch, 784] -> [batch, latent]. The ReLU on the latent is the reference's choice.
+    pub fn encode(&self, x: Tensor<2>) -> Tensor<2> {
+        let x = relu(self.enc1.forward(x));
+        let x = relu(self.enc2.forward(x));
+        relu(self.enc_latent.forward(x))
+    }
+
+    /// [batch, latent] -> [batch, 784] in [0, 1].
+    pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
+        let x = relu(self.dec1.forward(z));
+        let x = relu(self.dec2.forward(x));
+        sigmoid(self.dec_out.forward(x))
+    }
+
+    pub fn forward(&self, x: Tensor<2>) -> AutoencoderOutput {
+        let latent = self.encode(x);
+        let recon = self.decode(latent.clone());
+        let class_logits = self.classifier.as_ref().map(|c| c.forward(latent.clone()));
+        AutoencoderOutput { latent, recon, class_logits }
+    }
+
+    /// Class probabilities of the latent classifier ([batch, 10], rows sum to 1).
+    pub fn classify(&self, x: Tensor<2>) -> Option<Tensor<2>> {
+        self.forward(x).class_logits.map(|logits| softmax(logits, 1))
+    }
+}
+
+impl LatentModel for Autoencoder {
+    fn losses(&self, batch: &MnistBatch) -> Losses {
+        let out = self.forward(batch.images.clone());
+        let mse = (out.recon - batch.images.clone()).square().mean();
+        match out.class_logits {
+            None => Losses { total: mse.clone(), mse, accuracy: None },
+            Some(logits) => {
+                let (ce, accuracy) = classification(logits, batch.labels.clone());
+                Losses { total: mse.clone() + ce.mul_scalar(CLASSIFIER_WEIGHT), mse, accuracy: Some(accuracy) }
+            }
+        }
+    }
+
+    fn embed(&self, images: Tensor<2>) -> Tensor<2> {
+        self.encode(images)
+    }
+
+    fn decode(&self, z: Tensor<2>) -> Tensor<2> {
+        Autoencoder::decode(self, z)
+    }
+
+    fn reconstruct(&self, images: Tensor<2>) -> Tensor<2> {
+        Autoencoder::decode(self, self.encode(images))
+    }
+
+    fn has_classifier(&self) -> bool {
+        self.classifier.is_some()
+    }
+}

@@ -1,0 +1,95 @@
+//! The models, each as `XxxConfig` + `init(device)` + a `Module` with `forward` stages.
+//! Nothing here names a backend: tensors live on whatever [`Device`] they are given.
+
+pub mod autoencoder;
+
+use burn::module::{Initializer, Param};
+use burn::nn::{Linear, LinearConfig};
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+
+use crate::data::MnistBatch;
+use crate::error::LabError;
+
+pub use autoencoder::{Autoencoder, AutoencoderConfig};
+
+/// A Keras `Dense` layer as the reference builds it: Glorot-uniform weights, zero bias.
+/// (burn's default is Kaiming-uniform for both, which changes the early learning curve.)
+pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
+    let linear = LinearConfig::new(d_input, d_output)
+        .with_initializer(Initializer::XavierUniform { gain: 1.0 })
+        .with_bias(false)
+        .init(device);
+    Linear { bias: Some(Param::from_tensor(Tensor::zeros([d_output], device))), ..linear }
+}
+
+/// The models a session can train, by the names the page and the API use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Autoencoder,
+    AutoencoderClassifier,
+}
+
+impl ModelKind {
+    pub fn parse(name: &str) -> Result<Self, LabError> {
+        match name {
+            "ae" => Ok(Self::Autoencoder),
+            "ae-classifier" => Ok(Self::AutoencoderClassifier),
+            other => Err(LabError::invalid("model", format!("unknown model '{other}': use ae or ae-classifier"))),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Autoencoder => "ae",
+            Self::AutoencoderClassifier => "ae-classifier",
+        }
+    }
+
+    /// The paper preset's batch size and learning rate (models.md).
+    pub fn paper_preset(self) -> (usize, f64) {
+        (256, 1e-3)
+    }
+
+    /// A freshly initialised model of this kind on `device`.
+    pub fn init(self, device: &Device) -> Autoencoder {
+        AutoencoderConfig::new().with_classifier(self == Self::AutoencoderClassifier).init(device)
+    }
+}
+
+/// The loss of one batch and the figures shown beside it, all still on the device so that
+/// reading them back can be batched.
+#[derive(Debug, Clone)]
+pub struct Losses {
+    /// What the optimiser minimises.
+    pub total: Tensor<1>, // [1]
+    /// Mean squared reconstruction error per pixel.
+    pub mse: Tensor<1>, // [1]
+    /// Fraction of the batch the latent classifier gets right, for models that have one.
+    pub accuracy: Option<Tensor<1>>, // [1]
+}
+
+/// A model of MNIST with a 2-D latent space: what the page, the worker and the Session need
+/// to train it, plot its latent space and decode points of it, whatever the model is.
+pub trait LatentModel: Module + Sized {
+    /// Loss and metrics of one batch.
+    fn losses(&self, batch: &MnistBatch) -> Losses;
+    /// The 2-D latent points of `images` ([n, 784] -> [n, 2]), as the scatter shows them.
+    fn embed(&self, images: Tensor<2>) -> Tensor<2>;
+    /// Images decoded from latent points ([n, 2] -> [n, 784], values in [0, 1]).
+    fn decode(&self, z: Tensor<2>) -> Tensor<2>;
+    /// Images passed through the model ([n, 784] -> [n, 784]).
+    fn reconstruct(&self, images: Tensor<2>) -> Tensor<2>;
+    /// Whether the model has a latent classifier head (and reports accuracy).
+    fn has_classifier(&self) -> bool;
+}
+
+/// Categorical cross-entropy of softmax(`logits`) against integer `labels`, and accuracy.
+/// log_softmax keeps it finite where a softmax output rounds to zero.
+pub fn classification(logits: Tensor<2>, labels: Tensor<1, Int>) -> (Tensor<1>, Tensor<1>) {
+    let [batch, _] = logits.dims();
+    let picked = log_softmax(logits.clone(), 1).gather(1, labels.clone().reshape([batch, 1])); // [batch, 1]
+    let ce = picked.mean().neg();
+    let correct = logits.argmax(1).reshape([batch]).equal(labels).float().mean();
+    (ce, correct)
+}

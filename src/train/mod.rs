@@ -1,0 +1,225 @@
+//! Step-wise training: a trainer owns its model, optimiser, data cursor and step count, so
+//! a caller (the worker's loop, a test, a CLI) can run it a few steps at a time and look at
+//! it in between. Losses stay on the device until [`Trainer::read_back`], which fetches all
+//! pending ones in one asynchronous read (one GPU sync instead of one per step).
+
+use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+
+use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit};
+use crate::error::LabError;
+use crate::model::LatentModel;
+
+/// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
+const ADAM_EPSILON: f32 = 1e-7;
+/// Images per forward pass when evaluating or embedding: large enough to amortise dispatch,
+/// small enough to keep activations modest on any device.
+const EVAL_CHUNK: usize = 1000;
+
+/// Optimisation settings a user can change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainConfig {
+    pub learning_rate: f64,
+    pub batch_size: usize,
+    /// Seeds the weight initialisation and the shuffling.
+    pub seed: u64,
+}
+
+impl TrainConfig {
+    /// Refuses values that cannot train: a learning rate that is not a positive finite
+    /// number, a batch size of zero or larger than the training set.
+    pub fn validate(&self, train_len: usize) -> Result<(), LabError> {
+        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
+            return Err(LabError::invalid(
+                "learningRate",
+                format!("the learning rate must be a positive number, not {}", self.learning_rate),
+            ));
+        }
+        if self.batch_size == 0 || self.batch_size > train_len {
+            return Err(LabError::invalid(
+                "batchSize",
+                format!("the batch size must be between 1 and {train_len} (the training set), not {}", self.batch_size),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Per-step figures read back since the previous read-back.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepReport {
+    /// Step number of `losses[0]` (steps count from 1).
+    pub first_step: u64,
+    pub losses: Vec<f32>,
+    pub accuracies: Option<Vec<f32>>,
+    /// Steps done so far.
+    pub step: u64,
+    pub epoch: u64,
+    pub epoch_progress: f64,
+}
+
+/// Test-set figures.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EvalReport {
+    pub loss: f32,
+    pub mse: f32,
+    pub accuracy: Option<f32>,
+    pub count: usize,
+}
+
+/// Losses of one step, kept on the device until read back.
+struct Pending {
+    loss: Tensor<1>,
+    accuracy: Option<Tensor<1>>,
+}
+
+pub struct Trainer<M: LatentModel> {
+    model: M,
+    /// The autodiff device the model trains on.
+    device: Device,
+    optim: ModuleOptimizer,
+    cursor: EpochCursor,
+    config: TrainConfig,
+    step: u64,
+    pending: Vec<Pending>,
+}
+
+impl<M: LatentModel> Trainer<M> {
+    /// `model` must live on `device`, an autodiff device.
+    pub fn new(model: M, device: Device, config: TrainConfig, train_len: usize) -> Result<Self, LabError> {
+        config.validate(train_len)?;
+        Ok(Self {
+            model,
+            device,
+            optim: AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
+            cursor: EpochCursor::new(train_len, config.seed),
+            config,
+            step: 0,
+            pending: Vec::new(),
+        })
+    }
+
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Changes learning rate and batch size between steps; the optimiser keeps its moments.
+    pub fn set_config(&mut self, config: TrainConfig, train_len: usize) -> Result<(), LabError> {
+        config.validate(train_len)?;
+        self.config = config;
+        Ok(())
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn model(&self) -> &M {
+        &self.model
+    }
+
+    /// Where the gradient-free copy of the model (`Module::valid`) computes.
+    fn inference_device(&self) -> Device {
+        self.device.clone().without_autodiff()
+    }
+
+    /// One optimisation step on the next batch of `data`. Nothing is read back.
+    pub fn step(&mut self, data: &MnistSplit) {
+        let batch = data.batch(&self.cursor.next_batch(self.config.batch_size), &self.device);
+        let losses = self.model.losses(&batch);
+        let grads = GradientsParams::from_grads(losses.total.backward(), &self.model);
+        self.model = self.optim.step(self.config.learning_rate, self.model.clone(), grads);
+        self.step += 1;
+        self.pending.push(Pending { loss: losses.total.inner(), accuracy: losses.accuracy.map(Tensor::inner) });
+    }
+
+    /// Reads back the losses of the steps since the last call, in one transfer.
+    pub async fn read_back(&mut self) -> Result<StepReport, LabError> {
+        let pending = std::mem::take(&mut self.pending);
+        let first_step = self.step + 1 - pending.len() as u64;
+        let has_accuracy = pending.first().is_some_and(|p| p.accuracy.is_some());
+        let mut rows = Vec::with_capacity(pending.len());
+        for p in pending {
+            rows.push(match p.accuracy {
+                Some(acc) if has_accuracy => Tensor::cat(vec![p.loss, acc], 0),
+                _ => p.loss,
+            });
+        }
+        let values = if rows.is_empty() { Vec::new() } else { read_f32(Tensor::cat(rows, 0)).await? };
+        let (losses, accuracies) = if has_accuracy {
+            (values.iter().step_by(2).copied().collect(), Some(values.iter().skip(1).step_by(2).copied().collect()))
+        } else {
+            (values, None)
+        };
+        Ok(StepReport {
+            first_step,
+            losses,
+            accuracies,
+            step: self.step,
+            epoch: self.cursor.epoch(),
+            epoch_progress: self.cursor.epoch_progress(),
+        })
+    }
+
+    /// Loss, MSE and accuracy on all of `data`, without gradients.
+    pub async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
+        let model = self.model.valid();
+        let device = self.inference_device();
+        let mut sums: Option<Tensor<1>> = None;
+        for start in (0..data.len()).step_by(EVAL_CHUNK) {
+            let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(data.len())).collect();
+            let n = indices.len() as f64;
+            let losses = model.losses(&data.batch(&indices, &device));
+            let mut parts = vec![losses.total, losses.mse];
+            parts.extend(losses.accuracy);
+            // Weighted by the chunk's size so a short last chunk counts for what it holds.
+            let chunk = Tensor::cat(parts, 0).mul_scalar(n);
+            sums = Some(match sums {
+                Some(s) => s + chunk,
+                None => chunk,
+            });
+        }
+        let sums = sums.ok_or(LabError::NoData)?;
+        let v: Vec<f32> = read_f32(sums).await?.iter().map(|s| s / data.len() as f32).collect();
+        Ok(EvalReport { loss: v[0], mse: v[1], accuracy: v.get(2).copied(), count: data.len() })
+    }
+
+    /// Latent points of every image of `data`, interleaved `[x0, y0, x1, y1, ...]`.
+    pub async fn embed(&self, data: &MnistSplit) -> Result<Vec<f32>, LabError> {
+        let model = self.model.valid();
+        let device = self.inference_device();
+        let chunks = (0..data.len())
+            .step_by(EVAL_CHUNK)
+            .map(|start| {
+                let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(data.len())).collect();
+                model.embed(data.batch(&indices, &device).images)
+            })
+            .collect::<Vec<_>>();
+        if chunks.is_empty() {
+            return Ok(Vec::new());
+        }
+        read_f32(Tensor::cat(chunks, 0)).await
+    }
+
+    /// The image decoded from the latent point `z`: 784 values in [0, 1].
+    pub async fn decode(&self, z: [f32; 2]) -> Result<Vec<f32>, LabError> {
+        let model = self.model.valid();
+        let z = Tensor::from_data(TensorData::new(z.to_vec(), [1, 2]), &self.inference_device());
+        read_f32(model.decode(z)).await
+    }
+
+    /// Reconstructions of the images at `indices` of `data`: 784 values each, concatenated.
+    pub async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
+        let model = self.model.valid();
+        let images = data.batch(indices, &self.inference_device()).images;
+        let out = read_f32(model.reconstruct(images)).await?;
+        debug_assert_eq!(out.len(), indices.len() * IMAGE_PIXELS);
+        Ok(out)
+    }
+}
+
+/// Reads a tensor back as f32, asynchronously (the only way on WebGPU).
+pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, LabError> {
+    let data = t.into_data_async().await.map_err(|e| LabError::Readback(format!("{e:?}")))?;
+    Ok(data.iter::<f32>().collect())
+}
