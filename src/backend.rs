@@ -61,8 +61,9 @@ impl BackendKind {
     }
 }
 
-/// The CPU backend used when WebGPU is not (see the README for the measurement).
-pub const DEFAULT_CPU: BackendKind = BackendKind::Flex;
+/// The CPU backend used when WebGPU is not: burn-ndarray, measured faster than burn-flex on
+/// the autoencoder in Chromium (`node scripts/bench.mjs flex ndarray`; figures in README).
+pub const DEFAULT_CPU: BackendKind = BackendKind::Ndarray;
 
 /// A device and what to tell the user about it.
 #[derive(Debug, Clone)]
@@ -76,15 +77,14 @@ pub struct Backend {
     pub reason: String,
 }
 
-/// A CPU device of the given kind.
+/// A CPU device of the given kind (WebGpu, not a CPU kind, gets burn-flex).
 // burn marks ndarray deprecated in favour of flex; we keep it selectable to compare the two.
 #[allow(deprecated)]
 pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
-    let (device, label) = match kind {
-        BackendKind::Ndarray => (Device::ndarray(), "CPU (burn-ndarray)"),
-        _ => (Device::flex(), "CPU (burn-flex, SIMD)"),
+    let (device, kind, label) = match kind {
+        BackendKind::Ndarray => (Device::ndarray(), kind, "CPU (burn-ndarray)"),
+        BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex, SIMD128)"),
     };
-    let kind = if kind == BackendKind::Ndarray { kind } else { BackendKind::Flex };
     Backend { device, kind, label: label.into(), reason: reason.into() }
 }
 

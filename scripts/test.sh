@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# README command 2: runs every test. Installs what the tests need first (Chromium and its
+# driver from Debian, then everything scripts/setup.sh installs), so it works on a fresh machine.
+set -euo pipefail
+source "$(dirname "$0")/env.sh"
+cd "$ROOT"
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+  log "installing Chromium and ChromeDriver"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
+fi
+bash scripts/setup.sh
+
+log "native tests (CPU backends, real MNIST)"
+cargo test
+
+log "browser tests (wasm-bindgen-test in headless Chromium: CPU and WebGPU)"
+# The software WebGPU adapter compiles shaders for ~20 s and takes seconds per step.
+CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=900 \
+  cargo test --release --target wasm32-unknown-unknown --test browser
+
+log "end-to-end tests of the served page (playwright-core + Chromium)"
+node --test --test-concurrency=1 tests/e2e/

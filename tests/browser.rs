@@ -1,0 +1,111 @@
+//! The Session API in headless Chromium (wasm-bindgen-test): the CPU backends and WebGPU
+//! (Chromium's software adapter, enabled by --enable-unsafe-webgpu in webdriver.json).
+//! Data: the real MNIST test files, compiled in (the runner serves no files of ours).
+#![cfg(target_arch = "wasm32")]
+
+use js_sys::{Float32Array, Reflect, Uint8ClampedArray};
+use latent_lab::web::Session;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_dedicated_worker);
+
+const TEST_IMAGES: &[u8] = include_bytes!("../data/mnist/t10k-images-idx3-ubyte");
+const TEST_LABELS: &[u8] = include_bytes!("../data/mnist/t10k-labels-idx1-ubyte");
+
+fn get(v: &JsValue, key: &str) -> JsValue {
+    Reflect::get(v, &key.into()).unwrap()
+}
+
+fn config(fields: &[(&str, JsValue)]) -> JsValue {
+    let o = js_sys::Object::new();
+    for (k, v) in fields {
+        Reflect::set(&o, &(*k).into(), v).unwrap();
+    }
+    o.into()
+}
+
+/// A session on `backend` with the test split doubling as training data.
+async fn session(backend: &str, batch: f64) -> Session {
+    let s = Session::create(backend.into()).await.unwrap();
+    s.load_mnist(TEST_IMAGES, TEST_LABELS, TEST_IMAGES, TEST_LABELS).unwrap();
+    s.configure(config(&[("batchSize", batch.into())])).unwrap();
+    s
+}
+
+/// Trains `steps`, decodes two latent points; checks the figures and image sizes.
+async fn trains_and_decodes(s: &Session, steps: u32) {
+    let r = JsFuture::from(s.train(steps)).await.unwrap();
+    let losses: Float32Array = get(&r, "losses").dyn_into().unwrap();
+    assert_eq!(losses.length(), steps);
+    assert!(losses.to_vec().iter().all(|l| l.is_finite() && *l > 0.0));
+    assert_eq!(get(&r, "step").as_f64(), Some(steps as f64));
+    let a: Uint8ClampedArray = JsFuture::from(s.decode(0.0, 0.0)).await.unwrap().dyn_into().unwrap();
+    let b: Uint8ClampedArray = JsFuture::from(s.decode(5.0, 3.0)).await.unwrap().dyn_into().unwrap();
+    assert_eq!(a.length(), 28 * 28 * 4);
+    assert_ne!(a.to_vec(), b.to_vec(), "two latent points decode to the same image");
+}
+
+#[wasm_bindgen_test]
+async fn cpu_backends_train_and_decode() {
+    for backend in ["cpu", "flex", "ndarray"] {
+        let s = session(backend, 64.0).await;
+        assert_eq!(get(&s.backend().unwrap(), "kind").as_string().unwrap(), if backend == "flex" { "flex" } else { "ndarray" });
+        trains_and_decodes(&s, 5).await;
+        let lat = JsFuture::from(s.latents()).await.unwrap();
+        assert_eq!(get(&lat, "points").dyn_into::<Float32Array>().unwrap().length(), 2 * 2000);
+        let ev = JsFuture::from(s.evaluate(false)).await.unwrap();
+        assert_eq!(get(&ev, "count").as_f64(), Some(2000.0));
+        assert!(get(&ev, "loss").as_f64().unwrap().is_finite());
+    }
+}
+
+#[wasm_bindgen_test]
+async fn classifier_reports_accuracy() {
+    let s = session("cpu", 64.0).await;
+    s.configure(config(&[("model", "ae-classifier".into())])).unwrap();
+    let r = JsFuture::from(s.train(2)).await.unwrap();
+    let acc: Float32Array = get(&r, "accuracies").dyn_into().unwrap();
+    assert!(acc.to_vec().iter().all(|a| (0.0..=1.0).contains(a)));
+}
+
+#[wasm_bindgen_test]
+async fn webgpu_trains_and_decodes() {
+    // Tiny on purpose: the software adapter takes seconds per step.
+    let s = session("webgpu", 16.0).await;
+    let backend = s.backend().unwrap();
+    assert_eq!(get(&backend, "kind").as_string().unwrap(), "webgpu", "{:?}", get(&backend, "reason"));
+    trains_and_decodes(&s, 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn bad_input_is_an_error_not_a_panic() {
+    let s = Session::create("cpu".into()).await.unwrap();
+    // A truncated images file names the file and the problem.
+    let err = s.load_mnist(&TEST_IMAGES[..1000], TEST_LABELS, TEST_IMAGES, TEST_LABELS).unwrap_err();
+    assert_eq!(get(&err, "name").as_string().unwrap(), "DataError");
+    let msg = get(&err, "message").as_string().unwrap();
+    assert!(msg.contains("train-images-idx3-ubyte") && msg.contains("truncated"), "{msg}");
+    // Labels given where images belong: wrong magic.
+    let err = s.load_mnist(TEST_LABELS, TEST_LABELS, TEST_IMAGES, TEST_LABELS).unwrap_err();
+    assert!(get(&err, "message").as_string().unwrap().contains("magic"));
+    // Nothing loaded yet: training is refused, not a crash.
+    assert!(JsFuture::from(s.train(1)).await.is_err());
+    // The session still works after the failures.
+    s.load_mnist(TEST_IMAGES, TEST_LABELS, TEST_IMAGES, TEST_LABELS).unwrap();
+    for (field, value) in [
+        ("learningRate", JsValue::from(-1.0)),
+        ("learningRate", JsValue::from(f64::NAN)),
+        ("batchSize", JsValue::from(0.0)),
+        ("batchSize", JsValue::from(1e9)),
+        ("batchSize", JsValue::from(2.5)),
+        ("model", JsValue::from("nope")),
+    ] {
+        let err = s.configure(config(&[(field, value)])).unwrap_err();
+        assert_eq!(get(&err, "field").as_string().as_deref(), Some(field));
+    }
+    assert!(Session::create("tpu".into()).await.is_err());
+    assert!(JsFuture::from(s.decode(f32::NAN, 0.0)).await.is_err());
+    trains_and_decodes(&s, 1).await;
+}

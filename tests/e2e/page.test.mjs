@@ -1,0 +1,174 @@
+// End-to-end tests of the served page in headless Chromium (playwright-core driving Debian's
+// /usr/bin/chromium). Run by scripts/test.sh with node's test runner; screenshots go to
+// test-artifacts/.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { chromium } from 'playwright-core';
+import { serve } from '../../scripts/serve.mjs';
+
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+mkdirSync(ARTIFACTS, { recursive: true });
+const shot = (page, name) => page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
+
+let server;
+let browser;
+let base;
+
+before(async () => {
+  server = await serve(0);
+  base = `http://127.0.0.1:${server.address().port}/`;
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: [
+      '--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run',
+    ],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+  server?.close();
+});
+
+async function openPage(query = '') {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(base + query);
+  return { page, errors };
+}
+
+const waitReady = (page, timeout = 120_000) =>
+  page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
+const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
+const readLoss = async (page) => {
+  const text = await page.locator('#loss-readout').textContent();
+  const m = /train loss ([\d.e-]+)/.exec(text);
+  assert.ok(m, `no train loss in readout: ${text}`);
+  return Number(m[1]);
+};
+const canvasData = (page, id) => page.evaluate((id) => document.getElementById(id).toDataURL(), id);
+
+test('the autoencoder trains on MNIST in the page (CPU backend)', { timeout: 600_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await waitReady(page);
+  assert.match(await page.locator('#backend').textContent(), /CPU/);
+  await shot(page, 'ready');
+
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 1);
+  await page.waitForFunction(() => /train loss/.test(document.getElementById('loss-readout').textContent));
+  const first = await readLoss(page);
+
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 220, null, { timeout: 300_000, polling: 500 });
+  await page.click('#play'); // pause
+  await page.waitForFunction(() => document.getElementById('play').textContent.trim() === 'Play');
+  const at = await step(page);
+  assert.ok(at >= 220, `trained ${at} steps`);
+  // Let the last chunk's scatter and test loss arrive.
+  await page.waitForTimeout(1500);
+  const last = await readLoss(page);
+  assert.ok(last < 0.8 * first, `train loss should fall: ${first} -> ${last}`);
+  assert.match(await page.locator('#loss-readout').textContent(), /test loss [\d.]+/);
+  const points = await page.evaluate(() => Number(document.getElementById('loss-chart').dataset.points));
+  assert.ok(points >= 200, `loss chart holds ${points} points`);
+
+  // The scatter is drawn with several digit colours.
+  const colours = await page.evaluate(() => {
+    const c = document.getElementById('latent');
+    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    const seen = new Set();
+    for (let i = 0; i < d.length; i += 4) {
+      const [r, g, b] = [d[i], d[i + 1], d[i + 2]];
+      if (Math.max(r, g, b) - Math.min(r, g, b) > 60) seen.add(`${r >> 5},${g >> 5},${b >> 5}`);
+    }
+    return seen.size;
+  });
+  assert.ok(colours >= 6, `scatter shows ${colours} colours`);
+  assert.ok(Number(await page.locator('#latent').getAttribute('data-points')) >= 2000);
+
+  // Dragging the latent point to two places decodes two different images.
+  const box = await page.locator('#latent').boundingBox();
+  const dragTo = async (fx, fy) => {
+    const before = await canvasData(page, 'decoded');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction((b) => document.getElementById('decoded').toDataURL() !== b, before);
+    await page.waitForTimeout(300);
+    return canvasData(page, 'decoded');
+  };
+  const a = await dragTo(0.25, 0.3);
+  const b = await dragTo(0.75, 0.7);
+  assert.notEqual(a, b, 'two latent points decoded to the same image');
+  await shot(page, 'trained-ae');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('the classifier variant charts accuracy', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await waitReady(page);
+  await page.selectOption('#model', 'ae-classifier');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready');
+  for (let i = 0; i < 3; i++) await page.click('#step');
+  await page.waitForFunction(() => /\d/.test(document.getElementById('acc-readout')?.textContent ?? ''));
+  assert.ok(await page.locator('#acc-chart').isVisible());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('bad control values are refused with a message', { timeout: 120_000 }, async () => {
+  const { page } = await openPage('?backend=cpu');
+  await waitReady(page);
+  await page.fill('#lr', '-1');
+  await page.dispatchEvent('#lr', 'change');
+  await page.waitForSelector('#error:not([hidden])');
+  assert.match(await page.locator('#error').textContent(), /learning rate must be a positive number/);
+  await page.fill('#lr', '0.001');
+  await page.fill('#batch', '0');
+  await page.dispatchEvent('#batch', 'change');
+  await page.waitForFunction(() => /batch size must be between 1 and 60000/.test(document.getElementById('error').textContent));
+  await page.close();
+});
+
+test('a corrupted MNIST file gives a clear error on the page', { timeout: 120_000 }, async () => {
+  const page = await browser.newPage();
+  const real = readFileSync(new URL('../../data/mnist/t10k-images-idx3-ubyte', import.meta.url));
+  // Truncated: the header promises 10,000 images but only part of the data is there.
+  await page.route('**/data/mnist/t10k-images-idx3-ubyte', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/octet-stream', body: real.subarray(0, 123456) }));
+  await page.goto(base + '?backend=cpu');
+  await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
+  const text = await page.locator('#error').textContent();
+  assert.match(text, /t10k-images-idx3-ubyte/);
+  assert.match(text, /truncated/);
+  assert.equal(await page.evaluate(() => document.body.dataset.state), 'error');
+  await shot(page, 'corrupt-mnist');
+
+  // A missing file says so too.
+  await page.unroute('**/data/mnist/t10k-images-idx3-ubyte');
+  await page.route('**/data/mnist/train-labels-idx1-ubyte', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.reload();
+  await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
+  assert.match(await page.locator('#error').textContent(), /train-labels-idx1-ubyte could not be fetched \(HTTP 404\)/);
+  await page.close();
+});
+
+test('the page trains on WebGPU when asked (software adapter)', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=webgpu');
+  await waitReady(page, 180_000);
+  assert.match(await page.locator('#backend').textContent(), /WebGPU/);
+  await page.fill('#batch', '32');
+  await page.dispatchEvent('#batch', 'change');
+  await page.click('#step');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 1, null, { timeout: 240_000 });
+  await shot(page, 'webgpu');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

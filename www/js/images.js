@@ -1,0 +1,88 @@
+// Drawing small RGBA images (28x28 digits) large and sharp.
+
+const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+
+// drawImage can scale a canvas but not ImageData, so each image is staged here first.
+const stage = document.createElement('canvas');
+
+function staged(rgba, width, height) {
+  stage.width = width;
+  stage.height = height;
+  stage.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+  return stage;
+}
+
+function fitBackingStore(canvas, cssWidth, cssHeight) {
+  const dpr = window.devicePixelRatio || 1;
+  const w = Math.round(cssWidth * dpr);
+  const h = Math.round(cssHeight * dpr);
+  if (canvas.width !== w || canvas.height !== h) {
+    canvas.width = w;
+    canvas.height = h;
+  }
+  return dpr;
+}
+
+/** Fills the canvas (at its CSS size) with one w x h RGBA image, without smoothing. */
+export function drawPixels(canvas, rgba, width, height) {
+  if (canvas.clientWidth === 0) return;
+  fitBackingStore(canvas, canvas.clientWidth, canvas.clientHeight);
+  const ctx = canvas.getContext('2d');
+  ctx.imageSmoothingEnabled = false;
+  ctx.drawImage(staged(rgba, width, height), 0, 0, canvas.width, canvas.height);
+}
+
+/**
+ * Two labelled rows of `count` images each, `rows[r].pixels` holding them concatenated.
+ * The canvas keeps its CSS width and gets the height the rows need.
+ */
+export function drawImageRows(canvas, { count, width, height, rows }) {
+  const cssWidth = canvas.clientWidth;
+  if (cssWidth === 0 || count === 0) return;
+  const dpr = window.devicePixelRatio || 1;
+  const gap = Math.round(6 * dpr);
+  const labelHeight = Math.round(22 * dpr);
+  const fit = Math.min(84 * dpr, (cssWidth * dpr - gap * (count - 1)) / count);
+  // Whole multiples of the image size make every source pixel the same size on screen.
+  const scale = fit >= width ? Math.floor(fit / width) : fit / width;
+  const cellWidth = Math.floor(width * scale);
+  const cellHeight = Math.floor(height * scale);
+  const rowHeight = labelHeight + cellHeight;
+  const cssHeight = Math.ceil((rows.length * rowHeight + (rows.length - 1) * gap) / dpr);
+  canvas.style.height = `${cssHeight}px`;
+  fitBackingStore(canvas, cssWidth, cssHeight);
+
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(1, 0, 0, 1, 0, 0);
+  ctx.clearRect(0, 0, canvas.width, canvas.height);
+  ctx.imageSmoothingEnabled = false;
+  ctx.font = `600 ${Math.round(12 * dpr)}px ${FONT_FAMILY}`;
+  ctx.fillStyle = '#4b5565';
+  ctx.textAlign = 'left';
+  ctx.textBaseline = 'alphabetic';
+  const size = width * height * 4;
+  rows.forEach(({ label, pixels }, r) => {
+    const top = r * (rowHeight + gap);
+    ctx.fillText(label, 0, top + labelHeight - Math.round(7 * dpr));
+    for (let i = 0; i < count; i++) {
+      const image = staged(pixels.subarray(i * size, (i + 1) * size), width, height);
+      ctx.drawImage(image, i * (cellWidth + gap), top + labelHeight, cellWidth, cellHeight);
+    }
+  });
+}
+
+/** A centred line of muted text, for a canvas that has nothing to show yet. */
+export function drawMessage(canvas, text, cssHeight) {
+  const cssWidth = canvas.clientWidth;
+  if (cssWidth === 0) return;
+  canvas.style.height = `${cssHeight}px`;
+  const dpr = fitBackingStore(canvas, cssWidth, cssHeight);
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+  ctx.clearRect(0, 0, cssWidth, cssHeight);
+  ctx.font = `13px ${FONT_FAMILY}`;
+  ctx.fillStyle = '#8a93a3';
+  ctx.textAlign = 'center';
+  ctx.textBaseline = 'middle';
+  ctx.fillText(text, cssWidth / 2, cssHeight / 2);
+}

@@ -1,0 +1,383 @@
+// Scatter of the 2-D latent codes of test digits, with a marker the user drags to pick
+// the point the decoder should render.
+
+import { niceScale } from './ticks.js';
+
+// Okabe–Ito and Paul Tol hues plus a neutral grey: told apart under the common
+// colour-vision deficiencies and all dark enough to read as small dots on white.
+export const DIGIT_COLORS = [
+  '#0072b2', '#e69f00', '#009e73', '#cc79a7', '#56b4e9',
+  '#d55e00', '#332288', '#999933', '#882255', '#6b6b6b',
+];
+
+const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
+const RING = 10;
+const GRAB_RADIUS = RING + 8; // generous, so the ring is easy to pick up with a finger
+const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+
+export class LatentView {
+  /**
+   * @param {HTMLCanvasElement} canvas focusable (tabindex=0), sized by CSS
+   * @param {{onMove: (x: number, y: number) => void, coords?: HTMLElement, legend?: HTMLElement}} options
+   *   onMove is called at most once per animation frame, only for moves the user makes.
+   */
+  constructor(canvas, { onMove, coords, legend }) {
+    this.canvas = canvas;
+    this.ctx = canvas.getContext('2d');
+    this.onMove = onMove;
+    this.coords = coords;
+    this.points = new Float32Array(0);
+    this.labels = new Uint8Array(0);
+    this.extent = { x0: -3, x1: 3, y0: -3, y1: 3 };
+    // A scatter that arrives mid-drag must not rescale the axes under the user's finger;
+    // its extent waits here until the drag ends.
+    this.pendingExtent = null;
+    this.mx = 0;
+    this.my = 0;
+    // Set by any user move (before onMove, which waits for the next frame); the owner
+    // clears it when the marker may follow the data again.
+    this.movedByUser = false;
+    this.drag = null;
+    // Points are painted once per scatter or resize into this layer; a drag frame only
+    // copies it and draws the marker on top.
+    this.layer = document.createElement('canvas');
+    this.layerValid = false;
+    this.frame = 0;
+    this.notifyPending = false;
+
+    if (legend) fillLegend(legend);
+    this.listen();
+    new ResizeObserver(() => {
+      this.layerValid = false;
+      this.schedule();
+    }).observe(canvas);
+    this.schedule();
+  }
+
+  /** @param {Float32Array} points x0,y0,x1,y1,… @param {Uint8Array} labels digit per point */
+  setPoints(points, labels) {
+    this.points = points;
+    this.labels = labels;
+    const extent = fitExtent(points, this.count());
+    if (extent) {
+      if (this.drag) this.pendingExtent = extent;
+      else this.applyExtent(extent);
+    }
+    this.layerValid = false;
+    this.schedule();
+  }
+
+  /** Moves the marker without calling onMove: the caller already knows where it put it. */
+  setMarker(x, y) {
+    this.place(x, y);
+    this.schedule();
+  }
+
+  marker() {
+    return { x: this.mx, y: this.my };
+  }
+
+  /** Mean of the current points (the marker when there are none). */
+  centroid() {
+    let sx = 0;
+    let sy = 0;
+    let finite = 0;
+    for (let i = 0; i < this.count(); i++) {
+      const x = this.points[2 * i];
+      const y = this.points[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      sx += x;
+      sy += y;
+      finite++;
+    }
+    return finite ? { x: sx / finite, y: sy / finite } : this.marker();
+  }
+
+  count() {
+    return Math.min(this.points.length >> 1, this.labels.length);
+  }
+
+  listen() {
+    const { canvas } = this;
+    canvas.addEventListener('pointerdown', (e) => {
+      if (this.drag || e.button !== 0) return;
+      e.preventDefault(); // no text selection or touch scrolling while dragging
+      canvas.focus({ preventScroll: true });
+      const p = this.local(e);
+      const m = this.toScreen(this.mx, this.my);
+      // Grabbing the ring off-centre keeps that offset, so the marker does not jump.
+      const onRing = Math.hypot(p.x - m.x, p.y - m.y) <= GRAB_RADIUS;
+      this.drag = { id: e.pointerId, dx: onRing ? m.x - p.x : 0, dy: onRing ? m.y - p.y : 0 };
+      canvas.setPointerCapture(e.pointerId);
+      canvas.style.cursor = 'grabbing';
+      this.userMove(this.toLatent(p.x + this.drag.dx, p.y + this.drag.dy));
+    });
+    canvas.addEventListener('pointermove', (e) => {
+      const p = this.local(e);
+      if (this.drag?.id === e.pointerId) {
+        this.userMove(this.toLatent(p.x + this.drag.dx, p.y + this.drag.dy));
+      } else if (!this.drag) {
+        const m = this.toScreen(this.mx, this.my);
+        canvas.style.cursor = Math.hypot(p.x - m.x, p.y - m.y) <= GRAB_RADIUS ? 'grab' : 'crosshair';
+      }
+    });
+    const end = (e) => {
+      if (this.drag?.id === e.pointerId) this.endDrag();
+    };
+    canvas.addEventListener('pointerup', end);
+    canvas.addEventListener('pointercancel', end);
+    canvas.addEventListener('lostpointercapture', end);
+
+    canvas.addEventListener('keydown', (e) => {
+      const direction = KEY_DIRECTIONS[e.key];
+      if (!direction) return;
+      e.preventDefault(); // arrow keys would otherwise scroll the page
+      const { x0, x1, y0, y1 } = this.extent;
+      const fraction = e.shiftKey ? 0.1 : 0.02;
+      this.userMove({
+        x: this.mx + direction[0] * fraction * (x1 - x0),
+        y: this.my + direction[1] * fraction * (y1 - y0),
+      });
+    });
+  }
+
+  endDrag() {
+    this.drag = null;
+    this.canvas.style.cursor = 'grab';
+    if (this.pendingExtent) {
+      const { x, y } = this.marker();
+      this.applyExtent(this.pendingExtent);
+      this.pendingExtent = null;
+      this.layerValid = false;
+      // The new extent may have clamped the marker; the decoded image must follow it.
+      if (this.mx !== x || this.my !== y) this.notifyPending = true;
+      this.schedule();
+    }
+  }
+
+  userMove({ x, y }) {
+    this.movedByUser = true;
+    this.place(x, y);
+    this.notifyPending = true;
+    this.schedule();
+  }
+
+  place(x, y) {
+    const { x0, x1, y0, y1 } = this.extent;
+    this.mx = Math.min(x1, Math.max(x0, x));
+    this.my = Math.min(y1, Math.max(y0, y));
+  }
+
+  applyExtent(extent) {
+    this.extent = extent;
+    this.place(this.mx, this.my);
+  }
+
+  local(e) {
+    const r = this.canvas.getBoundingClientRect();
+    return { x: e.clientX - r.left, y: e.clientY - r.top };
+  }
+
+  plotBox() {
+    const w = this.canvas.clientWidth;
+    const h = this.canvas.clientHeight;
+    return { left: PAD.left, top: PAD.top, width: w - PAD.left - PAD.right, height: h - PAD.top - PAD.bottom };
+  }
+
+  toLatent(px, py) {
+    const { left, top, width, height } = this.plotBox();
+    const { x0, x1, y0, y1 } = this.extent;
+    return { x: x0 + ((px - left) / width) * (x1 - x0), y: y1 - ((py - top) / height) * (y1 - y0) };
+  }
+
+  toScreen(x, y) {
+    const { left, top, width, height } = this.plotBox();
+    const { x0, x1, y0, y1 } = this.extent;
+    return { x: left + ((x - x0) / (x1 - x0)) * width, y: top + ((y1 - y) / (y1 - y0)) * height };
+  }
+
+  schedule() {
+    if (!this.frame) this.frame = requestAnimationFrame(() => this.render());
+  }
+
+  render() {
+    this.frame = 0;
+    const { canvas, ctx, layer } = this;
+    const w = canvas.clientWidth;
+    const h = canvas.clientHeight;
+    if (w > 0 && h > 0) {
+      const dpr = window.devicePixelRatio || 1;
+      const bw = Math.round(w * dpr);
+      const bh = Math.round(h * dpr);
+      if (canvas.width !== bw || canvas.height !== bh) {
+        canvas.width = layer.width = bw;
+        canvas.height = layer.height = bh;
+        this.layerValid = false;
+      }
+      if (!this.layerValid) {
+        this.paintLayer(dpr);
+        this.layerValid = true;
+      }
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      ctx.clearRect(0, 0, bw, bh);
+      ctx.drawImage(layer, 0, 0);
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.paintMarker();
+    }
+    if (this.coords) this.coords.textContent = `z = (${this.mx.toFixed(2)}, ${this.my.toFixed(2)})`;
+    if (this.notifyPending) {
+      this.notifyPending = false;
+      this.onMove(this.mx, this.my);
+    }
+  }
+
+  paintLayer(dpr) {
+    const ctx = this.layer.getContext('2d');
+    const box = this.plotBox();
+    const { left, top, width, height } = box;
+    const { x0, x1, y0, y1 } = this.extent;
+    ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    ctx.clearRect(0, 0, this.canvas.clientWidth, this.canvas.clientHeight);
+    ctx.fillStyle = '#fbfcfd';
+    ctx.fillRect(left, top, width, height);
+
+    const xs = niceScale(x0, x1, Math.max(3, Math.floor(width / 70)), false, false);
+    const ys = niceScale(y0, y1, Math.max(3, Math.floor(height / 60)), false, false);
+    ctx.font = `11px ${FONT_FAMILY}`;
+    ctx.lineWidth = 1;
+    ctx.strokeStyle = '#e9ecf0';
+    ctx.fillStyle = '#4b5565';
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'top';
+    xs.ticks.forEach((t, i) => {
+      const x = Math.round(left + ((t - x0) / (x1 - x0)) * width) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(x, top);
+      ctx.lineTo(x, top + height);
+      ctx.stroke();
+      ctx.fillText(xs.labels[i], x, top + height + 6);
+    });
+    ctx.textAlign = 'right';
+    ctx.textBaseline = 'middle';
+    ys.ticks.forEach((t, i) => {
+      const y = Math.round(top + ((y1 - t) / (y1 - y0)) * height) + 0.5;
+      ctx.beginPath();
+      ctx.moveTo(left, y);
+      ctx.lineTo(left + width, y);
+      ctx.stroke();
+      ctx.fillText(ys.labels[i], left - 7, y);
+    });
+    ctx.strokeStyle = '#c5cad3';
+    ctx.strokeRect(left + 0.5, top + 0.5, width - 1, height - 1);
+
+    ctx.fillStyle = '#8a93a3';
+    ctx.font = `italic 12px ${FONT_FAMILY}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'alphabetic';
+    ctx.fillText('z₁', left + width / 2, top + height + 32);
+    ctx.save();
+    ctx.translate(12, top + height / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.fillText('z₂', 0, 0);
+    ctx.restore();
+
+    const n = this.count();
+    this.canvas.dataset.points = String(n);
+    if (n === 0) {
+      ctx.font = `13px ${FONT_FAMILY}`;
+      ctx.textBaseline = 'middle';
+      // Above the centre, where the marker starts.
+      ctx.fillText('Waiting for the first latent scatter…', left + width / 2, top + height * 0.3);
+      return;
+    }
+
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.globalAlpha = 0.75;
+    const radius = n > 5000 ? 1.5 : 2;
+    const sx = width / (x1 - x0);
+    const sy = height / (y1 - y0);
+    // Painting colour by colour is ~100x fewer fills than point by point, but would always
+    // put digit 9 on top. Doing it in a few slices of the (shuffled) data order keeps the
+    // overlap fair while staying cheap.
+    const slices = 8;
+    const sliceLength = Math.ceil(n / slices);
+    for (let start = 0; start < n; start += sliceLength) {
+      const end = Math.min(n, start + sliceLength);
+      for (let digit = 0; digit < DIGIT_COLORS.length; digit++) {
+        ctx.fillStyle = DIGIT_COLORS[digit];
+        ctx.beginPath();
+        for (let i = start; i < end; i++) {
+          if (this.labels[i] !== digit) continue;
+          const x = left + (this.points[2 * i] - x0) * sx;
+          const y = top + (y1 - this.points[2 * i + 1]) * sy;
+          ctx.moveTo(x + radius, y);
+          ctx.arc(x, y, radius, 0, 2 * Math.PI);
+        }
+        ctx.fill();
+      }
+    }
+    ctx.restore();
+  }
+
+  paintMarker() {
+    const { ctx } = this;
+    const { x, y } = this.toScreen(this.mx, this.my);
+    const arm = RING + 6;
+    ctx.lineCap = 'round';
+    // A white halo under a dark stroke keeps the marker visible over dots of any colour.
+    for (const [color, width] of [['rgba(255, 255, 255, 0.95)', 5], ['#111827', 2]]) {
+      ctx.strokeStyle = color;
+      ctx.lineWidth = width;
+      ctx.beginPath();
+      ctx.arc(x, y, RING, 0, 2 * Math.PI);
+      ctx.moveTo(x - arm, y);
+      ctx.lineTo(x - 3, y);
+      ctx.moveTo(x + 3, y);
+      ctx.lineTo(x + arm, y);
+      ctx.moveTo(x, y - arm);
+      ctx.lineTo(x, y - 3);
+      ctx.moveTo(x, y + 3);
+      ctx.lineTo(x, y + arm);
+      ctx.stroke();
+    }
+  }
+}
+
+/** Bounding box of the points plus 5 % on each side; null when there are no points. */
+function fitExtent(points, n) {
+  if (n === 0) return null;
+  let x0 = Infinity;
+  let x1 = -Infinity;
+  let y0 = Infinity;
+  let y1 = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = points[2 * i];
+    const y = points[2 * i + 1];
+    if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+  }
+  if (!Number.isFinite(x0)) return null;
+  const padX = (x1 - x0) * 0.05 || 1;
+  const padY = (y1 - y0) * 0.05 || 1;
+  return { x0: x0 - padX, x1: x1 + padX, y0: y0 - padY, y1: y1 + padY };
+}
+
+function fillLegend(list) {
+  list.replaceChildren(
+    ...DIGIT_COLORS.map((color, digit) => {
+      const item = document.createElement('li');
+      const swatch = document.createElement('span');
+      swatch.className = 'swatch';
+      swatch.style.backgroundColor = color;
+      item.append(swatch, String(digit));
+      return item;
+    }),
+  );
+}

