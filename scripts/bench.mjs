@@ -2,17 +2,13 @@
 // backend in headless Chromium, timed around Session.train() after a warm-up. Figures, not
 // a test: it never fails on a number. Usage: node scripts/bench.mjs [backend ...]
 // (default: flex ndarray). Needs the set-up (pkg/, data/mnist/) done.
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { serve } from './serve.mjs';
 
 const backends = process.argv.slice(2).length ? process.argv.slice(2) : ['flex', 'ndarray'];
 const server = await serve(0);
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-});
+const browser = await launchChromium();
 const results = [];
 for (const backend of backends) {
   const page = await browser.newPage();

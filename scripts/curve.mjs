@@ -2,17 +2,13 @@
 // presses Play with the paper preset and prints the whole-test-set figures the page lists
 // after each epoch, plus the page's steps per second. A measurement, not a test.
 // Usage: node scripts/curve.mjs [ae|ae-classifier] [epochs] [backend] [seed]
-import { chromium } from 'playwright-core';
+import { launchChromium } from './chromium.mjs';
 import { serve } from './serve.mjs';
 
 const [model = 'ae', epochs = '3', backend = 'cpu', seed] = process.argv.slice(2);
 const server = await serve(0);
 const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await chromium.launch({
-  executablePath: '/usr/bin/chromium',
-  args: ['--no-sandbox', '--enable-unsafe-webgpu', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--disable-quic', '--no-first-run'],
-});
+const browser = await launchChromium();
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.goto(`${base}?backend=${backend}${seed ? `&seed=${seed}` : ''}`);
 await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 300_000 });

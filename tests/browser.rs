@@ -107,5 +107,7 @@ async fn bad_input_is_an_error_not_a_panic() {
     }
     assert!(Session::create("tpu".into()).await.is_err());
     assert!(JsFuture::from(s.decode(f32::NAN, 0.0)).await.is_err());
+    let err = JsFuture::from(s.train(1_000_000)).await.unwrap_err();
+    assert_eq!(get(&err, "field").as_string().as_deref(), Some("steps"));
     trains_and_decodes(&s, 1).await;
 }

@@ -18,6 +18,10 @@ use crate::model::{Autoencoder, ModelKind};
 use crate::render::{bytes_to_rgba, gray_to_rgba};
 use crate::train::{TrainConfig, Trainer};
 
+/// Most steps one `train` call may run: the worker asks for tens; a runaway value would
+/// block the worker (and so the page's controls) for minutes.
+const MAX_STEPS_PER_CALL: u32 = 1000;
+
 /// Test images evaluated between epochs and drawn in the scatter: a fixed random subset,
 /// large enough for a stable figure, small enough to evaluate often on a CPU.
 const EVAL_SUBSET: usize = 2000;
@@ -217,6 +221,12 @@ impl Session {
     pub fn train(&self, steps: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
+            if steps > MAX_STEPS_PER_CALL {
+                return Err(js_error(LabError::invalid(
+                    "steps",
+                    format!("one call trains at most {MAX_STEPS_PER_CALL} steps, not {steps}"),
+                )));
+            }
             let mut state = state.try_borrow_mut().map_err(|_| busy())?;
             let state = &mut *state;
             let data = state.data.as_ref().ok_or_else(|| js_error(LabError::NoData))?;
