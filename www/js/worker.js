@@ -25,7 +25,6 @@ let looping = false;
 let stepsPerCall = 1;
 let lastEpoch = 0;
 let currentStep = 0; // the step that evaluations between chunks are reported at
-const last = { eval: 0, scatter: 0, recon: 0 };
 const rate = { steps: 0, since: 0, value: 0 };
 
 // One Session call in flight at a time: every call goes through this queue.
@@ -147,23 +146,42 @@ async function trainChunk(maxSteps) {
   }
 }
 
+// The views refreshed while training: each is redone every `every` ms, or less often when
+// it is slow (a software GPU adapter takes seconds per evaluation), so that no view takes
+// more than about a tenth of the worker's time away from training.
+const MAX_VIEW_SHARE = 0.1;
+const views = [
+  {
+    every: SCATTER_EVERY_MS,
+    async run() {
+      const { points, labels } = await session.latents();
+      post({ type: 'scatter', step: currentStep, points, labels }, [points.buffer, labels.buffer]);
+    },
+  },
+  {
+    every: EVAL_EVERY_MS,
+    async run() {
+      post({ type: 'eval', step: currentStep, ...(await session.evaluate(false)) });
+    },
+  },
+  {
+    every: RECON_EVERY_MS,
+    async run() {
+      const r = await session.reconstructions();
+      post({ type: 'recon', step: currentStep, ...r }, [r.originals.buffer, r.recons.buffer]);
+    },
+  },
+].map((view) => ({ ...view, last: -Infinity, cost: 0 }));
+
 // Redraws whatever is due (or everything, when `all`).
 async function refreshViews(all = false) {
-  const now = performance.now();
-  if (all || now - last.scatter > SCATTER_EVERY_MS) {
-    last.scatter = now;
-    const { points, labels } = await exclusive(() => session.latents());
-    post({ type: 'scatter', step: currentStep, points, labels }, [points.buffer, labels.buffer]);
-  }
-  if (all || now - last.eval > EVAL_EVERY_MS) {
-    last.eval = now;
-    const ev = await exclusive(() => session.evaluate(false));
-    post({ type: 'eval', step: currentStep, ...ev });
-  }
-  if (all || now - last.recon > RECON_EVERY_MS) {
-    last.recon = now;
-    const r = await exclusive(() => session.reconstructions());
-    post({ type: 'recon', step: currentStep, ...r }, [r.originals.buffer, r.recons.buffer]);
+  for (const view of views) {
+    const interval = Math.max(view.every, view.cost / MAX_VIEW_SHARE);
+    if (!all && performance.now() - view.last < interval) continue;
+    const t0 = performance.now();
+    await exclusive(() => view.run());
+    view.last = performance.now();
+    view.cost = view.last - t0;
   }
 }
 
