@@ -17,6 +17,21 @@ pub fn bytes_to_rgba(pixels: &[u8]) -> Vec<u8> {
     pixels.iter().flat_map(|&g| [g, g, g, 255]).collect()
 }
 
+/// `n * n` square images of `side * side` grey values (row-major, concatenated) -> one image
+/// of `n * side` pixels per side, image k at row k / n, column k % n.
+pub fn tile(images: &[f32], n: usize, side: usize) -> Vec<f32> {
+    let width = n * side;
+    let mut out = vec![0.0; width * width];
+    for (k, image) in images.chunks_exact(side * side).take(n * n).enumerate() {
+        let (row, col) = (k / n, k % n);
+        for y in 0..side {
+            let start = (row * side + y) * width + col * side;
+            out[start..start + side].copy_from_slice(&image[y * side..(y + 1) * side]);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -27,5 +42,18 @@ mod tests {
             0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255
         ]);
         assert_eq!(bytes_to_rgba(&[7]), vec![7, 7, 7, 255]);
+    }
+
+    #[test]
+    fn tiles_row_major() {
+        // Four 2x2 images of the constants 0..4 in a 2x2 grid.
+        let images: Vec<f32> = (0..4).flat_map(|k| [k as f32; 4]).collect();
+        let t = tile(&images, 2, 2);
+        assert_eq!(t, vec![
+            0.0, 0.0, 1.0, 1.0, //
+            0.0, 0.0, 1.0, 1.0, //
+            2.0, 2.0, 3.0, 3.0, //
+            2.0, 2.0, 3.0, 3.0,
+        ]);
     }
 }

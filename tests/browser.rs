@@ -53,7 +53,7 @@ async fn cpu_backends_train_and_decode() {
         let s = session(backend, 64.0).await;
         assert_eq!(get(&s.backend().unwrap(), "kind").as_string().unwrap(), if backend == "flex" { "flex" } else { "ndarray" });
         trains_and_decodes(&s, 5).await;
-        let lat = JsFuture::from(s.latents()).await.unwrap();
+        let lat = JsFuture::from(s.latents(false)).await.unwrap();
         assert_eq!(get(&lat, "points").dyn_into::<Float32Array>().unwrap().length(), 2 * 2000);
         let ev = JsFuture::from(s.evaluate(false)).await.unwrap();
         assert_eq!(get(&ev, "count").as_f64(), Some(2000.0));
@@ -77,6 +77,32 @@ async fn webgpu_trains_and_decodes() {
     let backend = s.backend().unwrap();
     assert_eq!(get(&backend, "kind").as_string().unwrap(), "webgpu", "{:?}", get(&backend, "reason"));
     trains_and_decodes(&s, 2).await;
+}
+
+#[wasm_bindgen_test]
+async fn vae_trains_decodes_and_draws_the_manifold() {
+    // WebGPU included, kept tiny: the software adapter compiles the VAE's kernels anew.
+    for backend in ["cpu", "webgpu"] {
+        let s = session(backend, 16.0).await;
+        let out = s.configure(config(&[("model", "vae".into()), ("batchSize", 16.0.into())])).unwrap();
+        assert_eq!(get(&get(&out, "config"), "model").as_string().as_deref(), Some("vae"));
+        trains_and_decodes(&s, 2).await;
+        let r = JsFuture::from(s.train(1)).await.unwrap();
+        let kls: Float32Array = get(&r, "kls").dyn_into().unwrap();
+        assert!(kls.to_vec().iter().all(|k| k.is_finite() && *k >= 0.0), "{backend}: {:?}", kls.to_vec());
+        let m = JsFuture::from(s.manifold(-2.0, 2.0, -1.0, 3.0, 4)).await.unwrap();
+        assert_eq!(get(&m, "width").as_f64(), Some(112.0));
+        let rgba: Uint8ClampedArray = get(&m, "rgba").dyn_into().unwrap();
+        assert_eq!(rgba.length(), 112 * 112 * 4);
+        // The scatter of means is deterministic, the sampled codes are not.
+        let session = &s;
+        let points = |mean: bool| async move {
+            let l = JsFuture::from(session.latents(mean)).await.unwrap();
+            get(&l, "points").dyn_into::<Float32Array>().unwrap().to_vec()
+        };
+        assert_eq!(points(true).await, points(true).await);
+        assert_ne!(points(false).await, points(false).await);
+    }
 }
 
 #[wasm_bindgen_test]
@@ -109,5 +135,12 @@ async fn bad_input_is_an_error_not_a_panic() {
     assert!(JsFuture::from(s.decode(f32::NAN, 0.0)).await.is_err());
     let err = JsFuture::from(s.train(1_000_000)).await.unwrap_err();
     assert_eq!(get(&err, "field").as_string().as_deref(), Some("steps"));
+    for bad in [s.manifold(0.0, 1.0, 0.0, 1.0, 0), s.manifold(1.0, 0.0, 0.0, 1.0, 4), s.manifold(0.0, f32::NAN, 0.0, 1.0, 4)] {
+        let err = JsFuture::from(bad).await.unwrap_err();
+        assert_eq!(get(&err, "field").as_string().as_deref(), Some("manifold"));
+    }
+    assert!(JsFuture::from(s.decode_points(vec![1.0, 2.0, 3.0])).await.is_err());
+    let err = s.configure(config(&[("beta", JsValue::from(-1.0))])).unwrap_err();
+    assert_eq!(get(&err, "field").as_string().as_deref(), Some("beta"));
     trains_and_decodes(&s, 1).await;
 }

@@ -5,8 +5,8 @@
 use burn::prelude::*;
 use latent_lab::backend::{self, BackendKind, BackendRequest};
 use latent_lab::data::{Mnist, mnist::FILES};
-use latent_lab::model::{AutoencoderConfig, ModelKind};
-use latent_lab::train::{TrainConfig, Trainer};
+use latent_lab::model::{AutoencoderConfig, ModelKind, VaeConfig};
+use latent_lab::train::{LatentTrainer, TrainConfig};
 use latent_lab::{DataError, IdxError, LabError};
 
 fn mnist() -> Mnist {
@@ -68,39 +68,45 @@ fn autoencoder_shapes_and_classifier_probabilities() {
     assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{sums:?}");
     let recon: Vec<f32> = out.recon.into_data().iter::<f32>().collect();
     assert!(recon.iter().all(|&v| (0.0..=1.0).contains(&v)));
-    assert!(AutoencoderConfig::new().init(&device).classify(batch.images).is_none());
+    assert!(AutoencoderConfig::new().init(&device).classify(batch.images.clone()).is_none());
+
+    let vae = VaeConfig::new().with_classifier(true).init(&device).forward(batch.images);
+    assert_eq!((vae.mean.dims(), vae.log_var.dims(), vae.z.dims()), ([5, 2], [5, 2], [5, 2]));
+    assert_eq!(vae.recon.dims(), [5, 784]);
+    assert_eq!(vae.class_logits.map(|l| l.dims()), Some([5, 10]));
 }
 
 /// A few steps on a small real subset make the test loss fall, on both CPU backends and for
-/// both autoencoder variants.
+/// every model.
 #[test]
 fn training_lowers_the_loss() {
     let m = mnist();
     let train = m.train.head(4096);
     let test = m.test.head(1000);
     for kind in [BackendKind::Flex, BackendKind::Ndarray] {
-        for model_kind in [ModelKind::Autoencoder, ModelKind::AutoencoderClassifier] {
-            let device = device(kind).autodiff();
-            device.seed(3);
-            let config = TrainConfig { learning_rate: 1e-3, batch_size: 64, seed: 3 };
-            let mut trainer = Trainer::new(model_kind.init(&device), device, config, train.len()).unwrap();
+        for model_kind in [ModelKind::Autoencoder, ModelKind::AutoencoderClassifier, ModelKind::Vae, ModelKind::VaeClassifier] {
+            let config = TrainConfig { learning_rate: 1e-3, batch_size: 64, seed: 3, beta: 0.01 };
+            let mut trainer = LatentTrainer::new(model_kind, device(kind).autodiff(), config, train.len()).unwrap();
             let before = pollster::block_on(trainer.evaluate(&test)).unwrap();
             for _ in 0..60 {
                 trainer.step(&train);
             }
             let report = pollster::block_on(trainer.read_back()).unwrap();
-            assert_eq!((report.first_step, report.losses.len(), report.step), (1, 60, 60));
+            assert_eq!((report.first_step, report.losses.len(), report.mses.len(), report.step), (1, 60, 60, 60));
             assert!(report.losses.iter().all(|l| l.is_finite()));
-            assert_eq!(report.accuracies.is_some(), model_kind == ModelKind::AutoencoderClassifier);
+            assert_eq!(report.accuracies.is_some(), model_kind.has_classifier());
+            let is_vae = matches!(model_kind, ModelKind::Vae | ModelKind::VaeClassifier);
+            assert_eq!(report.kls.as_ref().map(Vec::len), is_vae.then_some(60));
             let after = pollster::block_on(trainer.evaluate(&test)).unwrap();
+            assert_eq!(after.kl.is_some(), is_vae);
             assert!(after.loss < 0.9 * before.loss, "{kind:?} {model_kind:?}: {before:?} -> {after:?}");
             assert!(after.mse < before.mse, "{kind:?} {model_kind:?}: {before:?} -> {after:?}");
             if let Some(acc) = after.accuracy {
                 assert!(acc > before.accuracy.unwrap(), "{kind:?}: accuracy {before:?} -> {after:?}");
             }
             // Decoding and embedding give the right sizes.
-            assert_eq!(pollster::block_on(trainer.decode([0.5, 1.0])).unwrap().len(), 784);
-            assert_eq!(pollster::block_on(trainer.embed(&test)).unwrap().len(), 2 * test.len());
+            assert_eq!(pollster::block_on(trainer.decode(&[0.5, 1.0, -1.0, 0.0])).unwrap().len(), 2 * 784);
+            assert_eq!(pollster::block_on(trainer.embed(&test, false)).unwrap().len(), 2 * test.len());
         }
     }
 }
@@ -109,15 +115,17 @@ fn training_lowers_the_loss() {
 fn bad_control_values_are_refused() {
     let m = mnist();
     let device = device(BackendKind::Flex).autodiff();
-    let ok = TrainConfig { learning_rate: 1e-3, batch_size: 256, seed: 1 };
+    let ok = TrainConfig { learning_rate: 1e-3, batch_size: 256, seed: 1, beta: 0.01 };
     for (bad, field) in [
         (TrainConfig { learning_rate: 0.0, ..ok.clone() }, "learningRate"),
         (TrainConfig { learning_rate: -1.0, ..ok.clone() }, "learningRate"),
         (TrainConfig { learning_rate: f64::NAN, ..ok.clone() }, "learningRate"),
         (TrainConfig { batch_size: 0, ..ok.clone() }, "batchSize"),
         (TrainConfig { batch_size: 60_001, ..ok.clone() }, "batchSize"),
+        (TrainConfig { beta: -0.5, ..ok.clone() }, "beta"),
+        (TrainConfig { beta: f64::INFINITY, ..ok.clone() }, "beta"),
     ] {
-        let err = Trainer::new(ModelKind::Autoencoder.init(&device), device.clone(), bad, m.train.len()).err().unwrap();
+        let err = LatentTrainer::new(ModelKind::Vae, device.clone(), bad, m.train.len()).err().unwrap();
         assert_eq!(err.field(), Some(field), "{err}");
     }
     assert!(matches!(ModelKind::parse("gan"), Err(LabError::InvalidConfig { field: "model", .. })));

@@ -89,14 +89,14 @@ impl Autoencoder {
 }
 
 impl LatentModel for Autoencoder {
-    fn losses(&self, batch: &MnistBatch) -> Losses {
+    fn losses(&self, batch: &MnistBatch, _beta: f64) -> Losses {
         let out = self.forward(batch.images.clone());
         let mse = (out.recon - batch.images.clone()).square().mean();
         match out.class_logits {
-            None => Losses { total: mse.clone(), mse, accuracy: None },
+            None => Losses { total: mse.clone(), mse, kl: None, accuracy: None },
             Some(logits) => {
                 let (ce, accuracy) = classification(logits, batch.labels.clone());
-                Losses { total: mse.clone() + ce.mul_scalar(CLASSIFIER_WEIGHT), mse, accuracy: Some(accuracy) }
+                Losses { total: mse.clone() + ce.mul_scalar(CLASSIFIER_WEIGHT), mse, kl: None, accuracy: Some(accuracy) }
             }
         }
     }

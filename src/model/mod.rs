@@ -2,6 +2,7 @@
 //! Nothing here names a backend: tensors live on whatever [`Device`] they are given.
 
 pub mod autoencoder;
+pub mod vae;
 
 use burn::module::{Initializer, Param};
 use burn::nn::{Linear, LinearConfig};
@@ -12,6 +13,7 @@ use crate::data::MnistBatch;
 use crate::error::LabError;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
+pub use vae::{Vae, VaeConfig};
 
 /// A Keras `Dense` layer as the reference builds it: Glorot-uniform weights, zero bias.
 /// (burn's default is Kaiming-uniform for both, which changes the early learning curve.)
@@ -28,6 +30,8 @@ pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
 pub enum ModelKind {
     Autoencoder,
     AutoencoderClassifier,
+    Vae,
+    VaeClassifier,
 }
 
 impl ModelKind {
@@ -35,7 +39,12 @@ impl ModelKind {
         match name {
             "ae" => Ok(Self::Autoencoder),
             "ae-classifier" => Ok(Self::AutoencoderClassifier),
-            other => Err(LabError::invalid("model", format!("unknown model '{other}': use ae or ae-classifier"))),
+            "vae" => Ok(Self::Vae),
+            "vae-classifier" => Ok(Self::VaeClassifier),
+            other => Err(LabError::invalid(
+                "model",
+                format!("unknown model '{other}': use ae, ae-classifier, vae or vae-classifier"),
+            )),
         }
     }
 
@@ -43,17 +52,21 @@ impl ModelKind {
         match self {
             Self::Autoencoder => "ae",
             Self::AutoencoderClassifier => "ae-classifier",
+            Self::Vae => "vae",
+            Self::VaeClassifier => "vae-classifier",
         }
+    }
+
+    pub fn has_classifier(self) -> bool {
+        matches!(self, Self::AutoencoderClassifier | Self::VaeClassifier)
     }
 
     /// The paper preset's batch size and learning rate (models.md).
     pub fn paper_preset(self) -> (usize, f64) {
-        (256, 1e-3)
-    }
-
-    /// A freshly initialised model of this kind on `device`.
-    pub fn init(self, device: &Device) -> Autoencoder {
-        AutoencoderConfig::new().with_classifier(self == Self::AutoencoderClassifier).init(device)
+        match self {
+            Self::Autoencoder | Self::AutoencoderClassifier => (256, 1e-3),
+            Self::Vae | Self::VaeClassifier => (128, 1e-3),
+        }
     }
 }
 
@@ -65,6 +78,8 @@ pub struct Losses {
     pub total: Tensor<1>, // [1]
     /// Mean squared reconstruction error per pixel.
     pub mse: Tensor<1>, // [1]
+    /// The KL term averaged over the batch, for the VAE.
+    pub kl: Option<Tensor<1>>, // [1]
     /// Fraction of the batch the latent classifier gets right, for models that have one.
     pub accuracy: Option<Tensor<1>>, // [1]
 }
@@ -72,10 +87,16 @@ pub struct Losses {
 /// A model of MNIST with a 2-D latent space: what the page, the worker and the Session need
 /// to train it, plot its latent space and decode points of it, whatever the model is.
 pub trait LatentModel: Module + Sized {
-    /// Loss and metrics of one batch.
-    fn losses(&self, batch: &MnistBatch) -> Losses;
+    /// Loss and metrics of one batch; `beta` weights the KL term of models that have one
+    /// (the VAE) and is ignored by the others.
+    fn losses(&self, batch: &MnistBatch, beta: f64) -> Losses;
     /// The 2-D latent points of `images` ([n, 784] -> [n, 2]), as the scatter shows them.
     fn embed(&self, images: Tensor<2>) -> Tensor<2>;
+    /// The posterior means of `images`, for models whose latent code is sampled; the code
+    /// itself for the others.
+    fn embed_mean(&self, images: Tensor<2>) -> Tensor<2> {
+        self.embed(images)
+    }
     /// Images decoded from latent points ([n, 2] -> [n, 784], values in [0, 1]).
     fn decode(&self, z: Tensor<2>) -> Tensor<2>;
     /// Images passed through the model ([n, 784] -> [n, 784]).

@@ -6,9 +6,10 @@
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
+use crate::model::Losses;
 use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit};
 use crate::error::LabError;
-use crate::model::LatentModel;
+use crate::model::{Autoencoder, AutoencoderConfig, LatentModel, ModelKind, Vae, VaeConfig};
 
 /// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
 const ADAM_EPSILON: f32 = 1e-7;
@@ -23,6 +24,8 @@ pub struct TrainConfig {
     pub batch_size: usize,
     /// Seeds the weight initialisation and the shuffling.
     pub seed: u64,
+    /// Weight of the VAE's KL term (the reference's 0.01); other models ignore it.
+    pub beta: f64,
 }
 
 impl TrainConfig {
@@ -34,6 +37,9 @@ impl TrainConfig {
                 "learningRate",
                 format!("the learning rate must be a positive number, not {}", self.learning_rate),
             ));
+        }
+        if !(self.beta.is_finite() && self.beta >= 0.0) {
+            return Err(LabError::invalid("beta", format!("beta must be a number of 0 or more, not {}", self.beta)));
         }
         if self.batch_size == 0 || self.batch_size > train_len {
             return Err(LabError::invalid(
@@ -51,6 +57,10 @@ pub struct StepReport {
     /// Step number of `losses[0]` (steps count from 1).
     pub first_step: u64,
     pub losses: Vec<f32>,
+    /// Per-pixel reconstruction MSE of each step.
+    pub mses: Vec<f32>,
+    /// The KL term of each step, for the VAE.
+    pub kls: Option<Vec<f32>>,
     pub accuracies: Option<Vec<f32>>,
     /// Steps done so far.
     pub step: u64,
@@ -63,14 +73,31 @@ pub struct StepReport {
 pub struct EvalReport {
     pub loss: f32,
     pub mse: f32,
+    pub kl: Option<f32>,
     pub accuracy: Option<f32>,
     pub count: usize,
 }
 
-/// Losses of one step, kept on the device until read back.
-struct Pending {
-    loss: Tensor<1>,
-    accuracy: Option<Tensor<1>>,
+/// The figures of one batch as one tensor `[total, mse, accuracy?, kl?]`, so that many
+/// batches can be read back in a single transfer.
+fn columns(losses: Losses) -> Tensor<1> {
+    let mut parts = vec![losses.total, losses.mse];
+    parts.extend(losses.accuracy);
+    parts.extend(losses.kl);
+    Tensor::cat(parts, 0)
+}
+
+/// Splits `values` (rows of `[total, mse, accuracy?, kl?]`) into columns.
+fn split_columns(values: &[f32], has_accuracy: bool, has_kl: bool) -> [Vec<f32>; 4] {
+    let width = 2 + usize::from(has_accuracy) + usize::from(has_kl);
+    let column = |i: usize| values.iter().skip(i).step_by(width).copied().collect::<Vec<f32>>();
+    let kl_at = 2 + usize::from(has_accuracy);
+    [
+        column(0),
+        column(1),
+        if has_accuracy { column(2) } else { Vec::new() },
+        if has_kl { column(kl_at) } else { Vec::new() },
+    ]
 }
 
 pub struct Trainer<M: LatentModel> {
@@ -81,7 +108,10 @@ pub struct Trainer<M: LatentModel> {
     cursor: EpochCursor,
     config: TrainConfig,
     step: u64,
-    pending: Vec<Pending>,
+    /// `columns` of the steps not yet read back.
+    pending: Vec<Tensor<1>>,
+    has_accuracy: bool,
+    has_kl: bool,
 }
 
 impl<M: LatentModel> Trainer<M> {
@@ -96,6 +126,8 @@ impl<M: LatentModel> Trainer<M> {
             config,
             step: 0,
             pending: Vec::new(),
+            has_accuracy: false,
+            has_kl: false,
         })
     }
 
@@ -126,54 +158,47 @@ impl<M: LatentModel> Trainer<M> {
     /// One optimisation step on the next batch of `data`. Nothing is read back.
     pub fn step(&mut self, data: &MnistSplit) {
         let batch = data.batch(&self.cursor.next_batch(self.config.batch_size), &self.device);
-        let losses = self.model.losses(&batch);
+        let losses = self.model.losses(&batch, self.config.beta);
         let grads = GradientsParams::from_grads(losses.total.backward(), &self.model);
         self.model = self.optim.step(self.config.learning_rate, self.model.clone(), grads);
         self.step += 1;
-        self.pending.push(Pending { loss: losses.total.inner(), accuracy: losses.accuracy.map(Tensor::inner) });
+        self.has_accuracy = losses.accuracy.is_some();
+        self.has_kl = losses.kl.is_some();
+        self.pending.push(columns(losses).inner());
     }
 
     /// Reads back the losses of the steps since the last call, in one transfer.
     pub async fn read_back(&mut self) -> Result<StepReport, LabError> {
         let pending = std::mem::take(&mut self.pending);
         let first_step = self.step + 1 - pending.len() as u64;
-        let has_accuracy = pending.first().is_some_and(|p| p.accuracy.is_some());
-        let mut rows = Vec::with_capacity(pending.len());
-        for p in pending {
-            rows.push(match p.accuracy {
-                Some(acc) if has_accuracy => Tensor::cat(vec![p.loss, acc], 0),
-                _ => p.loss,
-            });
-        }
-        let values = if rows.is_empty() { Vec::new() } else { read_f32(Tensor::cat(rows, 0)).await? };
-        let (losses, accuracies) = if has_accuracy {
-            (values.iter().step_by(2).copied().collect(), Some(values.iter().skip(1).step_by(2).copied().collect()))
-        } else {
-            (values, None)
-        };
+        let values = if pending.is_empty() { Vec::new() } else { read_f32(Tensor::cat(pending, 0)).await? };
+        let [losses, mses, accuracies, kls] = split_columns(&values, self.has_accuracy, self.has_kl);
         Ok(StepReport {
             first_step,
             losses,
-            accuracies,
+            mses,
+            kls: self.has_kl.then_some(kls),
+            accuracies: self.has_accuracy.then_some(accuracies),
             step: self.step,
             epoch: self.cursor.epoch(),
             epoch_progress: self.cursor.epoch_progress(),
         })
     }
 
-    /// Loss, MSE and accuracy on all of `data`, without gradients.
+    /// Loss, MSE, KL and accuracy on all of `data`, without gradients.
     pub async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
         let model = self.model.valid();
         let device = self.inference_device();
         let mut sums: Option<Tensor<1>> = None;
+        let (mut has_accuracy, mut has_kl) = (false, false);
         for start in (0..data.len()).step_by(EVAL_CHUNK) {
             let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(data.len())).collect();
             let n = indices.len() as f64;
-            let losses = model.losses(&data.batch(&indices, &device));
-            let mut parts = vec![losses.total, losses.mse];
-            parts.extend(losses.accuracy);
+            let losses = model.losses(&data.batch(&indices, &device), self.config.beta);
+            has_accuracy = losses.accuracy.is_some();
+            has_kl = losses.kl.is_some();
             // Weighted by the chunk's size so a short last chunk counts for what it holds.
-            let chunk = Tensor::cat(parts, 0).mul_scalar(n);
+            let chunk = columns(losses).mul_scalar(n);
             sums = Some(match sums {
                 Some(s) => s + chunk,
                 None => chunk,
@@ -181,18 +206,21 @@ impl<M: LatentModel> Trainer<M> {
         }
         let sums = sums.ok_or(LabError::NoData)?;
         let v: Vec<f32> = read_f32(sums).await?.iter().map(|s| s / data.len() as f32).collect();
-        Ok(EvalReport { loss: v[0], mse: v[1], accuracy: v.get(2).copied(), count: data.len() })
+        let [loss, mse, accuracy, kl] = split_columns(&v, has_accuracy, has_kl);
+        Ok(EvalReport { loss: loss[0], mse: mse[0], kl: kl.first().copied(), accuracy: accuracy.first().copied(), count: data.len() })
     }
 
-    /// Latent points of every image of `data`, interleaved `[x0, y0, x1, y1, ...]`.
-    pub async fn embed(&self, data: &MnistSplit) -> Result<Vec<f32>, LabError> {
+    /// Latent points of every image of `data`, interleaved `[x0, y0, x1, y1, ...]`: the
+    /// posterior means when `mean`, else the codes the model samples.
+    pub async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError> {
         let model = self.model.valid();
         let device = self.inference_device();
         let chunks = (0..data.len())
             .step_by(EVAL_CHUNK)
             .map(|start| {
                 let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(data.len())).collect();
-                model.embed(data.batch(&indices, &device).images)
+                let images = data.batch(&indices, &device).images;
+                if mean { model.embed_mean(images) } else { model.embed(images) }
             })
             .collect::<Vec<_>>();
         if chunks.is_empty() {
@@ -201,10 +229,11 @@ impl<M: LatentModel> Trainer<M> {
         read_f32(Tensor::cat(chunks, 0)).await
     }
 
-    /// The image decoded from the latent point `z`: 784 values in [0, 1].
-    pub async fn decode(&self, z: [f32; 2]) -> Result<Vec<f32>, LabError> {
+    /// The images decoded from latent points `[x0, y0, x1, y1, ...]`: 784 values in [0, 1]
+    /// each, concatenated.
+    pub async fn decode(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
         let model = self.model.valid();
-        let z = Tensor::from_data(TensorData::new(z.to_vec(), [1, 2]), &self.inference_device());
+        let z = Tensor::from_data(TensorData::new(points.to_vec(), [points.len() / 2, 2]), &self.inference_device());
         read_f32(model.decode(z)).await
     }
 
@@ -222,4 +251,66 @@ impl<M: LatentModel> Trainer<M> {
 pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, LabError> {
     let data = t.into_data_async().await.map_err(|e| LabError::Readback(format!("{e:?}")))?;
     Ok(data.iter::<f32>().collect())
+}
+
+/// A trainer of any of the latent models. The one `match` over model types is the macro
+/// below; everything else treats "an autoencoder-like model with a 2-D latent" alike.
+pub enum LatentTrainer {
+    Autoencoder(Trainer<Autoencoder>),
+    Vae(Trainer<Vae>),
+}
+
+macro_rules! each_trainer {
+    ($self:expr, $t:ident => $body:expr) => {
+        match $self {
+            LatentTrainer::Autoencoder($t) => $body,
+            LatentTrainer::Vae($t) => $body,
+        }
+    };
+}
+
+impl LatentTrainer {
+    /// A fresh model of `kind` on `device` (an autodiff device), seeded by `config.seed`.
+    pub fn new(kind: ModelKind, device: Device, config: TrainConfig, train_len: usize) -> Result<Self, LabError> {
+        device.seed(config.seed);
+        let classifier = kind.has_classifier();
+        Ok(match kind {
+            ModelKind::Autoencoder | ModelKind::AutoencoderClassifier => {
+                let model = AutoencoderConfig::new().with_classifier(classifier).init(&device);
+                Self::Autoencoder(Trainer::new(model, device, config, train_len)?)
+            }
+            ModelKind::Vae | ModelKind::VaeClassifier => {
+                let model = VaeConfig::new().with_classifier(classifier).init(&device);
+                Self::Vae(Trainer::new(model, device, config, train_len)?)
+            }
+        })
+    }
+
+    pub fn set_config(&mut self, config: TrainConfig, train_len: usize) -> Result<(), LabError> {
+        each_trainer!(self, t => t.set_config(config, train_len))
+    }
+
+    pub fn step(&mut self, data: &MnistSplit) {
+        each_trainer!(self, t => t.step(data))
+    }
+
+    pub async fn read_back(&mut self) -> Result<StepReport, LabError> {
+        each_trainer!(self, t => t.read_back().await)
+    }
+
+    pub async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
+        each_trainer!(self, t => t.evaluate(data).await)
+    }
+
+    pub async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError> {
+        each_trainer!(self, t => t.embed(data, mean).await)
+    }
+
+    pub async fn decode(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
+        each_trainer!(self, t => t.decode(points).await)
+    }
+
+    pub async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
+        each_trainer!(self, t => t.reconstruct(data, indices).await)
+    }
 }

@@ -14,9 +14,9 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::backend::{self, Backend, BackendRequest};
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistSplit, SplitMix64};
 use crate::error::LabError;
-use crate::model::{Autoencoder, ModelKind};
-use crate::render::{bytes_to_rgba, gray_to_rgba};
-use crate::train::{TrainConfig, Trainer};
+use crate::model::ModelKind;
+use crate::render::{bytes_to_rgba, gray_to_rgba, tile};
+use crate::train::{LatentTrainer, TrainConfig};
 
 /// Most steps one `train` call may run: the worker asks for tens; a runaway value would
 /// block the worker (and so the page's controls) for minutes.
@@ -25,6 +25,12 @@ const MAX_STEPS_PER_CALL: u32 = 1000;
 /// Test images evaluated between epochs and drawn in the scatter: a fixed random subset,
 /// large enough for a stable figure, small enough to evaluate often on a CPU.
 const EVAL_SUBSET: usize = 2000;
+/// The reference's weight of the VAE's KL term.
+const PAPER_BETA: f64 = 0.01;
+/// Most cells per side of a decoded manifold: 32 x 32 digits are already a 896 px image.
+const MAX_MANIFOLD_SIDE: u32 = 32;
+/// Most latent points one `decodePoints` call decodes.
+const MAX_DECODE_POINTS: usize = 1024;
 
 #[wasm_bindgen(start)]
 fn start() {
@@ -40,6 +46,7 @@ struct ConfigInput {
     learning_rate: Option<f64>,
     batch_size: Option<f64>,
     seed: Option<f64>,
+    beta: Option<f64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -49,6 +56,7 @@ struct ConfigOutput {
     learning_rate: f64,
     batch_size: usize,
     seed: u64,
+    beta: f64,
     paper_preset: bool,
 }
 
@@ -57,6 +65,7 @@ struct ConfigOutput {
 struct EvalOutput {
     loss: f32,
     mse: f32,
+    kl: Option<f32>,
     accuracy: Option<f32>,
     count: usize,
 }
@@ -66,7 +75,7 @@ struct State {
     model: ModelKind,
     config: TrainConfig,
     data: Option<LoadedData>,
-    trainer: Option<Trainer<Autoencoder>>,
+    trainer: Option<LatentTrainer>,
 }
 
 struct LoadedData {
@@ -82,7 +91,7 @@ impl State {
         self.data.as_ref().ok_or(LabError::NoData)
     }
 
-    fn trainer(&self) -> Result<&Trainer<Autoencoder>, LabError> {
+    fn trainer(&self) -> Result<&LatentTrainer, LabError> {
         self.trainer.as_ref().ok_or(LabError::NoData)
     }
 
@@ -90,9 +99,7 @@ impl State {
     fn restart(&mut self) -> Result<(), LabError> {
         let train_len = self.data()?.mnist.train.len();
         let device = self.backend.device.clone().autodiff();
-        device.seed(self.config.seed);
-        let model = self.model.init(&device);
-        self.trainer = Some(Trainer::new(model, device, self.config.clone(), train_len)?);
+        self.trainer = Some(LatentTrainer::new(self.model, device, self.config.clone(), train_len)?);
         Ok(())
     }
 
@@ -103,7 +110,10 @@ impl State {
             learning_rate: self.config.learning_rate,
             batch_size: self.config.batch_size,
             seed: self.config.seed,
-            paper_preset: self.config.batch_size == batch && self.config.learning_rate == lr,
+            beta: self.config.beta,
+            paper_preset: self.config.batch_size == batch
+                && self.config.learning_rate == lr
+                && self.config.beta == PAPER_BETA,
         }
     }
 }
@@ -122,7 +132,7 @@ impl Session {
         let backend = backend::select(request).await;
         let model = ModelKind::Autoencoder;
         let (batch_size, learning_rate) = model.paper_preset();
-        let config = TrainConfig { learning_rate, batch_size, seed: 1 };
+        let config = TrainConfig { learning_rate, batch_size, seed: 1, beta: PAPER_BETA };
         Ok(Session { state: Rc::new(RefCell::new(State { backend, model, config, data: None, trainer: None })) })
     }
 
@@ -164,8 +174,9 @@ impl Session {
         Ok(summary)
     }
 
-    /// Applies `{model, learningRate, batchSize, seed}` (any subset). Learning rate and batch
-    /// size change the running training; a new model or seed restarts it. Returns
+    /// Applies `{model, learningRate, batchSize, seed, beta}` (any subset). Learning rate,
+    /// batch size and beta change the running training; a new model or seed restarts it. A
+    /// new model without a batch size or learning rate takes its paper preset's. Returns
     /// `{reset, config}`. Invalid values are refused and nothing changes.
     pub fn configure(&self, input: JsValue) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
@@ -176,6 +187,13 @@ impl Session {
             None => state.model,
         };
         let mut config = state.config.clone();
+        if model != state.model {
+            (config.batch_size, config.learning_rate) = model.paper_preset();
+            config.beta = PAPER_BETA;
+        }
+        if let Some(beta) = input.beta {
+            config.beta = beta;
+        }
         if let Some(lr) = input.learning_rate {
             config.learning_rate = lr;
         }
@@ -216,8 +234,9 @@ impl Session {
     }
 
     /// Runs `steps` optimisation steps, then reads their losses back in one transfer.
-    /// Resolves to `{firstStep, losses: Float32Array, accuracies: Float32Array | null,
-    /// step, epoch, epochProgress}`.
+    /// Resolves to `{firstStep, losses, mses, kls, accuracies, step, epoch, epochProgress}`,
+    /// per-step figures as `Float32Array`s (`kls` and `accuracies` null for models without
+    /// a KL term or a classifier).
     pub fn train(&self, steps: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -238,7 +257,9 @@ impl Session {
             Ok(object(&[
                 ("firstStep", (r.first_step as f64).into()),
                 ("losses", Float32Array::from(&r.losses[..]).into()),
-                ("accuracies", r.accuracies.map_or(JsValue::NULL, |a| Float32Array::from(&a[..]).into())),
+                ("mses", Float32Array::from(&r.mses[..]).into()),
+                ("kls", optional_f32(r.kls)),
+                ("accuracies", optional_f32(r.accuracies)),
                 ("step", (r.step as f64).into()),
                 ("epoch", (r.epoch as f64).into()),
                 ("epochProgress", r.epoch_progress.into()),
@@ -246,7 +267,7 @@ impl Session {
         })
     }
 
-    /// Test metrics `{loss, mse, accuracy, count}` on the fixed 2,000-image subset, or on
+    /// Test metrics `{loss, mse, kl, accuracy, count}` on the fixed 2,000-image subset, or on
     /// all 10,000 test images when `full` is true.
     pub fn evaluate(&self, full: bool) -> Promise {
         let state = self.state.clone();
@@ -255,18 +276,18 @@ impl Session {
             let data = state.data().map_err(js_error)?;
             let split = if full { &data.mnist.test } else { &data.subset };
             let r = state.trainer().map_err(js_error)?.evaluate(split).await.map_err(js_error)?;
-            to_js(&EvalOutput { loss: r.loss, mse: r.mse, accuracy: r.accuracy, count: r.count })
+            to_js(&EvalOutput { loss: r.loss, mse: r.mse, kl: r.kl, accuracy: r.accuracy, count: r.count })
         })
     }
 
     /// Latent points of the evaluation subset: `{points: Float32Array [x0, y0, ...],
-    /// labels: Uint8Array}`.
-    pub fn latents(&self) -> Promise {
+    /// labels: Uint8Array}`; posterior means when `mean`, else the sampled codes.
+    pub fn latents(&self, mean: bool) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
             let state = state.try_borrow().map_err(|_| busy())?;
             let data = state.data().map_err(js_error)?;
-            let points = state.trainer().map_err(js_error)?.embed(&data.subset).await.map_err(js_error)?;
+            let points = state.trainer().map_err(js_error)?.embed(&data.subset, mean).await.map_err(js_error)?;
             let labels: Vec<u8> = (0..data.subset.len()).map(|i| data.subset.label(i)).collect();
             Ok(object(&[
                 ("points", Float32Array::from(&points[..]).into()),
@@ -283,8 +304,55 @@ impl Session {
                 return Err(js_error(LabError::invalid("latent", format!("the latent point ({x}, {y}) is not finite"))));
             }
             let state = state.try_borrow().map_err(|_| busy())?;
-            let image = state.trainer().map_err(js_error)?.decode([x, y]).await.map_err(js_error)?;
+            let image = state.trainer().map_err(js_error)?.decode(&[x, y]).await.map_err(js_error)?;
             Ok(Uint8ClampedArray::from(&gray_to_rgba(&image)[..]).into())
+        })
+    }
+
+    /// The images decoded from latent points `[x0, y0, x1, y1, ...]` (at most 1024 points),
+    /// as RGBA bytes of 28x28 images, concatenated. Used for interpolations.
+    #[wasm_bindgen(js_name = decodePoints)]
+    pub fn decode_points(&self, points: Vec<f32>) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            if points.len() % 2 != 0 || points.len() / 2 > MAX_DECODE_POINTS || !points.iter().all(|v| v.is_finite()) {
+                return Err(js_error(LabError::invalid(
+                    "latent",
+                    format!("expected up to {MAX_DECODE_POINTS} finite (x, y) pairs, got {} numbers", points.len()),
+                )));
+            }
+            let state = state.try_borrow().map_err(|_| busy())?;
+            let images = state.trainer().map_err(js_error)?.decode(&points).await.map_err(js_error)?;
+            Ok(Uint8ClampedArray::from(&gray_to_rgba(&images)[..]).into())
+        })
+    }
+
+    /// The decoded manifold: an `n` x `n` grid of digits decoded from the centres of the
+    /// cells of the latent rectangle [x0, x1] x [y0, y1], as one RGBA image of 28n x 28n
+    /// pixels with y growing upwards (the top row is y1). Resolves to `{width, height, rgba}`.
+    pub fn manifold(&self, x0: f32, x1: f32, y0: f32, y1: f32, n: u32) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            if !(1..=MAX_MANIFOLD_SIDE).contains(&n) {
+                return Err(js_error(LabError::invalid("manifold", format!("the grid side must be 1 to {MAX_MANIFOLD_SIDE}, not {n}"))));
+            }
+            if ![x0, x1, y0, y1].iter().all(|v| v.is_finite()) || x0 >= x1 || y0 >= y1 {
+                return Err(js_error(LabError::invalid("manifold", format!("[{x0}, {x1}] x [{y0}, {y1}] is not a latent rectangle"))));
+            }
+            let n = n as usize;
+            let centre = |a: f32, b: f32, i: usize| a + (b - a) * (i as f32 + 0.5) / n as f32;
+            // Row-major from the top: row 0 is the largest y, as on screen.
+            let points: Vec<f32> = (0..n)
+                .flat_map(|row| (0..n).flat_map(move |col| [centre(x0, x1, col), centre(y1, y0, row)]))
+                .collect();
+            let state = state.try_borrow().map_err(|_| busy())?;
+            let images = state.trainer().map_err(js_error)?.decode(&points).await.map_err(js_error)?;
+            let side = n * IMAGE_SIDE;
+            Ok(object(&[
+                ("width", side.into()),
+                ("height", side.into()),
+                ("rgba", Uint8ClampedArray::from(&gray_to_rgba(&tile(&images, n, IMAGE_SIDE))[..]).into()),
+            ]))
         })
     }
 
@@ -320,6 +388,10 @@ fn random_subset(split: &MnistSplit, n: usize, seed: u64) -> MnistSplit {
         labels.push(split.label(i));
     }
     MnistSplit::from_parts(images, labels)
+}
+
+fn optional_f32(values: Option<Vec<f32>>) -> JsValue {
+    values.map_or(JsValue::NULL, |v| Float32Array::from(&v[..]).into())
 }
 
 fn whole_number(field: &'static str, what: &str, v: f64) -> Result<u64, LabError> {

@@ -105,6 +105,56 @@ test('the autoencoder trains on MNIST in the page (CPU backend)', { timeout: 600
   await page.close();
 });
 
+test('the VAE trains, charts both loss parts, decodes drags, draws its manifold and interpolates', { timeout: 600_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await waitReady(page);
+  await page.selectOption('#model', 'vae');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('batch').value === '128');
+  assert.ok(await page.locator('#beta').isVisible());
+  await page.click('#step');
+  await page.waitForFunction(() => /train loss/.test(document.getElementById('loss-readout').textContent) && Number(document.body.dataset.step) >= 1);
+  const first = await readLoss(page);
+
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 210, null, { timeout: 400_000, polling: 500 });
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('play').textContent.trim() === 'Play');
+  await page.waitForTimeout(1500);
+  const last = await readLoss(page);
+  assert.ok(last < 0.8 * first, `VAE loss should fall: ${first} -> ${last}`);
+  // Both parts of the loss are charted.
+  const parts = await page.evaluate(() => Number(document.getElementById('parts-chart').dataset.points));
+  assert.ok(parts >= 400, `parts chart holds ${parts} points`);
+  assert.match(await page.locator('#parts-readout').textContent(), /reconstruction [\d.]+.*KL [\d.]+/);
+
+  // Two drags, two different digits.
+  const box = await page.locator('#latent').boundingBox();
+  const dragTo = async (fx, fy) => {
+    const before = await canvasData(page, 'decoded');
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 8 });
+    await page.mouse.up();
+    await page.waitForFunction((b) => document.getElementById('decoded').toDataURL() !== b, before);
+    await page.waitForTimeout(300);
+    return canvasData(page, 'decoded');
+  };
+  assert.notEqual(await dragTo(0.3, 0.3), await dragTo(0.7, 0.7));
+
+  // The decoded manifold is drawn behind the scatter.
+  await page.check('#manifold');
+  await page.waitForFunction(() => document.getElementById('latent').dataset.manifold === 'drawn', null, { timeout: 60_000 });
+  // The scatter of means, and an interpolation between two random digits.
+  await page.check('#latent-mode input[value="mean"]');
+  await page.focus('#latent');
+  await page.keyboard.press('i');
+  await page.waitForSelector('#interp-strip:not([hidden])', { timeout: 60_000 });
+  await page.waitForTimeout(2000);
+  await shot(page, 'trained-vae');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the classifier variant charts accuracy', { timeout: 300_000 }, async () => {
   const { page, errors } = await openPage('?backend=cpu');
   await waitReady(page);

@@ -1,11 +1,9 @@
 // The training controls: model, hyper-parameters, Play/Pause, Step, Reset.
 
-// The settings of the paper the default model follows.
-const PAPER = { learningRate: 0.001, batchSize: 256 };
-const PAPER_TEXT = 'Preset: paper (Adam 1e-3, batch 256)';
+import { modelTraits } from './models.js';
 
 // Worker error `field` → id of the control it refers to.
-const FIELD_CONTROLS = { model: 'model', learningRate: 'lr', batchSize: 'batch' };
+const FIELD_CONTROLS = { model: 'model', learningRate: 'lr', batchSize: 'batch', beta: 'beta' };
 
 const $ = (id) => document.getElementById(id);
 
@@ -22,6 +20,8 @@ export class Controls {
     this.model = $('model');
     this.lr = $('lr');
     this.batch = $('batch');
+    this.beta = $('beta');
+    this.betaField = $('beta-field');
     this.play = $('play');
     this.step = $('step');
     this.reset = $('reset');
@@ -36,9 +36,11 @@ export class Controls {
       control.addEventListener('input', () => {
         this.clearFieldError(field);
         onEdit(field);
-        this.updatePreset();
+        this.updateFields();
       });
-      control.addEventListener('change', () => onConfigure(this.config()));
+      // A new model starts from its own paper preset, which the worker fills in, rather
+      // than from the settings tuned for the previous one.
+      control.addEventListener('change', () => onConfigure(field === 'model' ? { model: this.model.value } : this.config()));
     }
     this.play.addEventListener('click', () => onCommand(this.running ? 'pause' : 'play'));
     this.step.addEventListener('click', () => onCommand('step'));
@@ -47,16 +49,20 @@ export class Controls {
   }
 
   config() {
-    return { model: this.model.value, learningRate: parse(this.lr.value), batchSize: parse(this.batch.value) };
+    const config = { model: this.model.value, learningRate: parse(this.lr.value), batchSize: parse(this.batch.value) };
+    // Only a VAE has a beta; a stale value in the hidden box must not be refused for another model.
+    if (modelTraits(config.model).variational) config.beta = parse(this.beta.value);
+    return config;
   }
 
   /** Shows the configuration the worker is actually using; refusals of earlier values no longer apply. */
-  setConfig({ model, learningRate, batchSize }) {
+  setConfig({ model, learningRate, batchSize, beta }) {
     this.model.value = model;
     this.lr.value = String(learningRate);
     this.batch.value = String(batchSize);
+    if (beta !== undefined) this.beta.value = String(beta);
     for (const field of Object.keys(FIELD_CONTROLS)) this.clearFieldError(field);
-    this.updatePreset();
+    this.updateFields();
   }
 
   setPresetNote(note) {
@@ -91,10 +97,13 @@ export class Controls {
     note.hidden = true;
   }
 
-  updatePreset() {
-    const { learningRate, batchSize } = this.config();
-    const paper = learningRate === PAPER.learningRate && batchSize === PAPER.batchSize;
-    this.preset.textContent = paper ? PAPER_TEXT : 'Preset: custom';
+  /** Follows the selected model: beta only for a VAE, and that model's paper preset. */
+  updateFields() {
+    const config = this.config();
+    const { variational, preset } = modelTraits(config.model);
+    this.betaField.hidden = !variational;
+    const paper = Object.entries(preset.values).every(([field, value]) => config[field] === value);
+    this.preset.textContent = paper ? `Preset: ${preset.text}` : 'Preset: custom';
     this.preset.classList.toggle('custom', !paper);
   }
 
@@ -104,6 +113,6 @@ export class Controls {
     this.play.disabled = !this.enabled;
     // Stepping is for inspecting a paused model; while running, steps already follow one another.
     this.step.disabled = !this.enabled || this.running;
-    for (const control of [this.reset, this.model, this.lr, this.batch]) control.disabled = !this.enabled;
+    for (const control of [this.reset, this.model, this.lr, this.batch, this.beta]) control.disabled = !this.enabled;
   }
 }

@@ -2,15 +2,17 @@
 
 const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 
+/** Sizes `canvas` to a w x h RGBA image and puts the image in it, for drawImage to scale. */
+export function putPixels(canvas, rgba, width, height) {
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
+  return canvas;
+}
+
 // drawImage can scale a canvas but not ImageData, so each image is staged here first.
 const stage = document.createElement('canvas');
-
-function staged(rgba, width, height) {
-  stage.width = width;
-  stage.height = height;
-  stage.getContext('2d').putImageData(new ImageData(rgba, width, height), 0, 0);
-  return stage;
-}
+const staged = (rgba, width, height) => putPixels(stage, rgba, width, height);
 
 function fitBackingStore(canvas, cssWidth, cssHeight) {
   const dpr = window.devicePixelRatio || 1;
@@ -33,7 +35,7 @@ export function drawPixels(canvas, rgba, width, height) {
 }
 
 /**
- * Two labelled rows of `count` images each, `rows[r].pixels` holding them concatenated.
+ * Labelled rows of `count` images each, `rows[r].pixels` holding them concatenated.
  * The canvas keeps its CSS width and gets the height the rows need.
  */
 export function drawImageRows(canvas, { count, width, height, rows }) {

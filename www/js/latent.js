@@ -1,6 +1,8 @@
 // Scatter of the 2-D latent codes of test digits, with a marker the user drags to pick
-// the point the decoder should render.
+// the point the decoder should render, two digits the user picks to interpolate between,
+// and optionally the decoded manifold behind the points.
 
+import { putPixels } from './images.js';
 import { niceScale } from './ticks.js';
 
 // Okabe–Ito and Paul Tol hues plus a neutral grey: told apart under the common
@@ -15,18 +17,31 @@ const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
 const RING = 10;
 const GRAB_RADIUS = RING + 8; // generous, so the ring is easy to pick up with a finger
 const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
+const PICK_RADIUS = 14; // how far from a dot a shift-click still picks it, in CSS pixels
+const PICK_NAMES = ['A', 'B'];
+const PICK_HINT = 'shift-click two digits to interpolate, or press i';
+// Faint enough that the coloured dots stay readable over the white strokes of the digits.
+const MANIFOLD_ALPHA = 0.55;
 
 export class LatentView {
   /**
    * @param {HTMLCanvasElement} canvas focusable (tabindex=0), sized by CSS
-   * @param {{onMove: (x: number, y: number) => void, coords?: HTMLElement, legend?: HTMLElement}} options
+   * @param {{onMove: (x: number, y: number) => void, onExtent: (extent: object) => void,
+   *   onInterpolate: (from: number, to: number) => void, coords?: HTMLElement,
+   *   legend?: HTMLElement, pickHint?: HTMLElement}} options
    *   onMove is called at most once per animation frame, only for moves the user makes.
+   *   onExtent is called when the axes are refitted, with the latent rectangle {x0, x1, y0, y1}
+   *   the plot area now shows. onInterpolate gets the indices, into the points, of the two
+   *   digits the user picked (shift- or alt-click each, or press i for a random pair).
    */
-  constructor(canvas, { onMove, coords, legend }) {
+  constructor(canvas, { onMove, onExtent, onInterpolate, coords, legend, pickHint }) {
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.onMove = onMove;
+    this.onExtent = onExtent;
+    this.onInterpolate = onInterpolate;
     this.coords = coords;
+    this.pickHint = pickHint;
     this.points = new Float32Array(0);
     this.labels = new Uint8Array(0);
     this.extent = { x0: -3, x1: 3, y0: -3, y1: 3 };
@@ -43,10 +58,16 @@ export class LatentView {
     // copies it and draws the marker on top.
     this.layer = document.createElement('canvas');
     this.layerValid = false;
+    // The decoded manifold's pixels and the latent rectangle they cover (null: none shown).
+    this.manifold = document.createElement('canvas');
+    this.manifoldExtent = null;
+    // Indices of the digits picked for an interpolation: none, A, or A and B.
+    this.picks = [];
     this.frame = 0;
     this.notifyPending = false;
 
     if (legend) fillLegend(legend);
+    this.updatePickHint();
     this.listen();
     new ResizeObserver(() => {
       this.layerValid = false;
@@ -63,6 +84,26 @@ export class LatentView {
     if (extent) {
       if (this.drag) this.pendingExtent = extent;
       else this.applyExtent(extent);
+    }
+    this.picks = this.picks.filter((i) => i < this.count());
+    this.updatePickHint();
+    this.layerValid = false;
+    this.schedule();
+  }
+
+  /**
+   * Shows an image behind the points, stretched over the latent rectangle `extent` (its
+   * row 0 at the top, y1); null removes it.
+   * @param {{extent: {x0: number, x1: number, y0: number, y1: number}, width: number,
+   *   height: number, rgba: Uint8ClampedArray} | null} image
+   */
+  setManifold(image) {
+    if (image) {
+      putPixels(this.manifold, image.rgba, image.width, image.height);
+      this.manifoldExtent = image.extent;
+    } else {
+      this.manifoldExtent = null;
+      delete this.canvas.dataset.manifold;
     }
     this.layerValid = false;
     this.schedule();
@@ -105,6 +146,10 @@ export class LatentView {
       e.preventDefault(); // no text selection or touch scrolling while dragging
       canvas.focus({ preventScroll: true });
       const p = this.local(e);
+      if (e.shiftKey || e.altKey) {
+        this.pick(this.nearest(p));
+        return;
+      }
       const m = this.toScreen(this.mx, this.my);
       // Grabbing the ring off-centre keeps that offset, so the marker does not jump.
       const onRing = Math.hypot(p.x - m.x, p.y - m.y) <= GRAB_RADIUS;
@@ -130,6 +175,10 @@ export class LatentView {
     canvas.addEventListener('lostpointercapture', end);
 
     canvas.addEventListener('keydown', (e) => {
+      if (e.key.toLowerCase() === 'i' && !e.repeat && !e.ctrlKey && !e.metaKey && !e.altKey) {
+        this.pickRandomPair();
+        return;
+      }
       const direction = KEY_DIRECTIONS[e.key];
       if (!direction) return;
       e.preventDefault(); // arrow keys would otherwise scroll the page
@@ -156,6 +205,52 @@ export class LatentView {
     }
   }
 
+  /** The point nearest to the screen position p, if one is within PICK_RADIUS; else -1. */
+  nearest(p) {
+    let best = -1;
+    let bestDistance = PICK_RADIUS;
+    for (let i = 0; i < this.count(); i++) {
+      const q = this.toScreen(this.points[2 * i], this.points[2 * i + 1]);
+      const distance = Math.hypot(q.x - p.x, q.y - p.y);
+      if (distance <= bestDistance) {
+        best = i;
+        bestDistance = distance;
+      }
+    }
+    return best;
+  }
+
+  /** A click picks A; the next, on another digit, picks B and asks for the interpolation. */
+  pick(i) {
+    if (i < 0) return;
+    if (this.picks.length === 1 && this.picks[0] !== i) {
+      this.picks.push(i);
+      this.onInterpolate(this.picks[0], i);
+    } else {
+      this.picks = [i];
+    }
+    this.updatePickHint();
+    this.schedule();
+  }
+
+  pickRandomPair() {
+    const n = this.count();
+    if (n < 2) return;
+    const a = Math.floor(Math.random() * n);
+    const b = (a + 1 + Math.floor(Math.random() * (n - 1))) % n; // any point but a
+    this.picks = [a, b];
+    this.onInterpolate(a, b);
+    this.updatePickHint();
+    this.schedule();
+  }
+
+  updatePickHint() {
+    if (!this.pickHint) return;
+    this.pickHint.textContent = this.picks.length === 1
+      ? `A: ${this.labels[this.picks[0]]} · now shift-click a second digit`
+      : PICK_HINT;
+  }
+
   userMove({ x, y }) {
     this.movedByUser = true;
     this.place(x, y);
@@ -172,6 +267,7 @@ export class LatentView {
   applyExtent(extent) {
     this.extent = extent;
     this.place(this.mx, this.my);
+    this.onExtent(extent);
   }
 
   local(e) {
@@ -223,6 +319,7 @@ export class LatentView {
       ctx.clearRect(0, 0, bw, bh);
       ctx.drawImage(layer, 0, 0);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.paintPicks();
       this.paintMarker();
     }
     if (this.coords) this.coords.textContent = `z = (${this.mx.toFixed(2)}, ${this.my.toFixed(2)})`;
@@ -268,6 +365,7 @@ export class LatentView {
       ctx.stroke();
       ctx.fillText(ys.labels[i], left - 7, y);
     });
+    if (this.manifoldExtent) this.paintManifold(ctx, box);
     ctx.strokeStyle = '#c5cad3';
     ctx.strokeRect(left + 0.5, top + 0.5, width - 1, height - 1);
 
@@ -321,6 +419,49 @@ export class LatentView {
       }
     }
     ctx.restore();
+  }
+
+  /** The manifold over the grid (its tiles would read as the grid otherwise), under the points. */
+  paintManifold(ctx, { left, top, width, height }) {
+    const { x0, x1, y0, y1 } = this.manifoldExtent;
+    const topLeft = this.toScreen(x0, y1);
+    const bottomRight = this.toScreen(x1, y0);
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    ctx.globalAlpha = MANIFOLD_ALPHA;
+    // Each digit's pixels stay crisp squares, as in the decoded image.
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(this.manifold, topLeft.x, topLeft.y, bottomRight.x - topLeft.x, bottomRight.y - topLeft.y);
+    ctx.restore();
+    this.canvas.dataset.manifold = 'drawn';
+  }
+
+  paintPicks() {
+    const { ctx } = this;
+    ctx.font = `bold 12px ${FONT_FAMILY}`;
+    ctx.textAlign = 'left';
+    ctx.textBaseline = 'bottom';
+    this.picks.forEach((i, k) => {
+      const { x, y } = this.toScreen(this.points[2 * i], this.points[2 * i + 1]);
+      ctx.fillStyle = DIGIT_COLORS[this.labels[i]] ?? '#111827';
+      ctx.beginPath();
+      ctx.arc(x, y, 4, 0, 2 * Math.PI);
+      ctx.fill();
+      for (const [color, width] of [['rgba(255, 255, 255, 0.95)', 4], ['#111827', 1.75]]) {
+        ctx.strokeStyle = color;
+        ctx.lineWidth = width;
+        ctx.beginPath();
+        ctx.arc(x, y, 6.5, 0, 2 * Math.PI);
+        ctx.stroke();
+      }
+      ctx.lineWidth = 3;
+      ctx.strokeStyle = 'rgba(255, 255, 255, 0.95)';
+      ctx.strokeText(PICK_NAMES[k], x + 7, y - 5);
+      ctx.fillStyle = '#111827';
+      ctx.fillText(PICK_NAMES[k], x + 7, y - 5);
+    });
   }
 
   paintMarker() {

@@ -4,11 +4,14 @@
 import { Controls } from './controls.js';
 import { TrainingCurves } from './curves.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
+import { InterpolationPlayer } from './interpolation.js';
 import { LatentView } from './latent.js';
+import { modelTraits } from './models.js';
 import { ErrorBanner, StatusLine } from './status.js';
 
 const $ = (id) => document.getElementById(id);
 const integer = (n) => Math.round(n).toLocaleString('en-US');
+const MODE_NAMES = { z: 'sampled z', mean: 'mean z' };
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
 const send = (message) => worker.postMessage(message);
@@ -19,6 +22,10 @@ const curves = new TrainingCurves({
   lossCanvas: $('loss-chart'),
   lossReadout: $('loss-readout'),
   logToggle: $('loss-log'),
+  partsCard: $('parts-card'),
+  partsCanvas: $('parts-chart'),
+  partsReadout: $('parts-readout'),
+  partsLogToggle: $('parts-log'),
   accCard: $('acc-card'),
   accCanvas: $('acc-chart'),
   accReadout: $('acc-readout'),
@@ -32,7 +39,44 @@ const controls = new Controls({
 const latent = new LatentView($('latent'), {
   coords: $('latent-coords'),
   legend: $('digit-legend'),
-  onMove: decode,
+  pickHint: $('interp-hint'),
+  onMove(x, y) {
+    player.stop();
+    decode(x, y);
+  },
+  onExtent: sendView,
+  onInterpolate: (from, to) => send({ type: 'interpolate', from, to }),
+});
+const player = new InterpolationPlayer({ strip: $('interp-strip'), latent, show: showDecoded });
+const modeSwitch = $('latent-mode');
+const manifoldToggle = $('manifold');
+
+// The model the worker runs, as its last `ready` said.
+let traits = modelTraits('ae');
+
+function latentMode() {
+  return traits.variational ? modeSwitch.querySelector('input:checked').value : 'z';
+}
+
+// What the worker was last told about the latent card; it starts with sampled codes and no
+// manifold. It needs the extent only to decode the manifold, so while that is off, the
+// axes refitting to each new scatter is no news to it.
+let viewSent = JSON.stringify({ latentMode: 'z', manifold: false });
+
+function sendView() {
+  if (document.body.dataset.state !== 'ready') return; // the worker has no model to show yet
+  const view = { latentMode: latentMode(), manifold: manifoldToggle.checked };
+  const extent = { ...latent.extent };
+  const key = JSON.stringify(view.manifold ? { ...view, extent } : view);
+  if (key === viewSent) return;
+  viewSent = key;
+  send({ type: 'view', ...view, extent });
+}
+
+modeSwitch.addEventListener('change', sendView);
+manifoldToggle.addEventListener('change', () => {
+  if (!manifoldToggle.checked) latent.setManifold(null);
+  sendView();
 });
 
 // Decodes go out one at a time. While one is in flight only the newest requested point
@@ -74,12 +118,16 @@ function invalidate() {
 
 function render() {
   frame = 0;
-  const { loading, metrics, scatter, decoded, recon } = latest;
+  const { loading, metrics, scatter, decoded, manifold, interpolation, recon } = latest;
   latest = {};
   if (loading) status.loading(loading);
   if (metrics) status.metrics(metrics);
   if (scatter) showScatter(scatter);
-  if (decoded) showDecoded(decoded);
+  // An interpolation playing owns the decoded image until it ends.
+  if (decoded && !player.playing) showDecoded(decoded);
+  // One sent just before the manifold was turned off may still arrive.
+  if (manifold && manifoldToggle.checked) latent.setManifold(manifold);
+  if (interpolation) player.play(interpolation);
   if (recon) {
     reconShown = recon;
     reconDirty = true;
@@ -94,7 +142,7 @@ function render() {
   }
 }
 
-function showScatter({ step, points, labels }) {
+function showScatter({ step, mode, points, labels }) {
   latent.setPoints(points, labels);
   // Until the user moves the marker, it follows the centre of each new scatter.
   if (!latent.movedByUser) {
@@ -102,8 +150,9 @@ function showScatter({ step, points, labels }) {
     latent.setMarker(x, y);
   }
   // The model has moved on since the last decode; keep the decoded image in step with it.
-  decodeMarker();
-  $('latent-caption').textContent = `${integer(latent.count())} test digits at step ${integer(step)}`;
+  if (!player.playing) decodeMarker();
+  const codes = traits.variational ? `, ${MODE_NAMES[mode]},` : '';
+  $('latent-caption').textContent = `${integer(latent.count())} test digits${codes} at step ${integer(step)}`;
 }
 
 function showDecoded({ x, y, width, height, rgba }) {
@@ -133,7 +182,7 @@ function showRecon() {
 
 function showConfig(config) {
   controls.setConfig(config);
-  for (const field of ['model', 'learningRate', 'batchSize']) banner.clear(field);
+  for (const field of ['model', 'learningRate', 'batchSize', 'beta']) banner.clear(field);
 }
 
 /** A new model: everything measured on the old one goes. */
@@ -141,6 +190,8 @@ function startOver() {
   curves.clear();
   status.clearTraining();
   latent.setPoints(new Float32Array(0), new Uint8Array(0));
+  latent.setManifold(null);
+  player.clear();
   $('latent-caption').textContent = 'test digits encoded by the model';
   latent.movedByUser = false;
   reconShown = null;
@@ -161,6 +212,9 @@ const handlers = {
   ready(message) {
     document.body.dataset.state = 'ready';
     latest.loading = null;
+    traits = modelTraits(message.config.model);
+    curves.setModel(traits);
+    modeSwitch.hidden = !traits.variational;
     status.ready(message);
     showConfig(message.config);
     controls.setPresetNote(message.presetNote);
@@ -171,6 +225,7 @@ const handlers = {
     decodeInFlight = false;
     decodeNext = null;
     decodeMarker();
+    sendView();
   },
   // Sent when a configure was accepted without restarting the model.
   config({ config }) {
@@ -198,6 +253,14 @@ const handlers = {
   decoded(message) {
     latest.decoded = message;
     decodeFinished();
+    invalidate();
+  },
+  manifold(message) {
+    latest.manifold = message;
+    invalidate();
+  },
+  interpolation(message) {
+    latest.interpolation = message;
     invalidate();
   },
   recon(message) {
@@ -246,7 +309,7 @@ const resizes = new ResizeObserver(() => {
   curvesDirty = reconDirty = true;
   invalidate();
 });
-for (const id of ['loss-chart', 'acc-chart', 'recon']) resizes.observe($(id));
+for (const id of ['loss-chart', 'parts-chart', 'acc-chart', 'recon']) resizes.observe($(id));
 
 document.body.dataset.state = 'loading';
 document.body.dataset.step = '0';

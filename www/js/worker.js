@@ -18,6 +18,9 @@ const MAX_STEPS_PER_CALL = 64; // bounds how stale the loss read-back can get on
 const EVAL_EVERY_MS = 2000;
 const SCATTER_EVERY_MS = 1000;
 const RECON_EVERY_MS = 2500;
+const MANIFOLD_EVERY_MS = 3000;
+const MANIFOLD_SIDE = 20; // digits per side of the decoded manifold
+const INTERPOLATION_FRAMES = 24;
 
 let session = null;
 let running = false;
@@ -25,6 +28,8 @@ let looping = false;
 let stepsPerCall = 1;
 let lastEpoch = 0;
 let currentStep = 0; // the step that evaluations between chunks are reported at
+// What the latent card shows, as the page last said (see the 'view' message).
+const view = { latentMode: 'z', manifold: false, extent: null };
 const rate = { steps: 0, since: 0, value: 0 };
 
 // One Session call in flight at a time: every call goes through this queue.
@@ -132,11 +137,10 @@ async function trainChunk(maxSteps) {
     rate.steps = 0;
     rate.since = now;
   }
-  const transfer = [r.losses.buffer];
-  if (r.accuracies) transfer.push(r.accuracies.buffer);
+  const transfer = [r.losses, r.mses, r.kls, r.accuracies].filter(Boolean).map((a) => a.buffer);
   post({
-    type: 'metrics', step: r.step, epoch: r.epoch, epochProgress: r.epochProgress,
-    stepsPerSec: rate.value, firstStep: r.firstStep, losses: r.losses, accuracies: r.accuracies,
+    type: 'metrics', step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, stepsPerSec: rate.value,
+    firstStep: r.firstStep, losses: r.losses, mses: r.mses, kls: r.kls, accuracies: r.accuracies,
   }, transfer);
   // Each finished epoch is scored on the whole test set, the figure the reference reports.
   if (r.epoch > lastEpoch) {
@@ -152,36 +156,50 @@ async function trainChunk(maxSteps) {
 const MAX_VIEW_SHARE = 0.1;
 const views = [
   {
+    name: 'scatter',
     every: SCATTER_EVERY_MS,
     async run() {
-      const { points, labels } = await session.latents();
-      post({ type: 'scatter', step: currentStep, points, labels }, [points.buffer, labels.buffer]);
+      const mode = view.latentMode;
+      const { points, labels } = await session.latents(mode === 'mean');
+      post({ type: 'scatter', step: currentStep, mode, points, labels }, [points.buffer, labels.buffer]);
     },
   },
   {
+    name: 'manifold',
+    every: MANIFOLD_EVERY_MS,
+    wanted: () => view.manifold && view.extent !== null,
+    async run() {
+      const { x0, x1, y0, y1 } = view.extent;
+      const m = await session.manifold(x0, x1, y0, y1, MANIFOLD_SIDE);
+      post({ type: 'manifold', step: currentStep, extent: view.extent, n: MANIFOLD_SIDE, ...m }, [m.rgba.buffer]);
+    },
+  },
+  {
+    name: 'eval',
     every: EVAL_EVERY_MS,
     async run() {
       post({ type: 'eval', step: currentStep, ...(await session.evaluate(false)) });
     },
   },
   {
+    name: 'recon',
     every: RECON_EVERY_MS,
     async run() {
       const r = await session.reconstructions();
       post({ type: 'recon', step: currentStep, ...r }, [r.originals.buffer, r.recons.buffer]);
     },
   },
-].map((view) => ({ ...view, last: -Infinity, cost: 0 }));
+].map((v) => ({ wanted: () => true, ...v, last: -Infinity, cost: 0 }));
 
 // Redraws whatever is due (or everything, when `all`).
 async function refreshViews(all = false) {
-  for (const view of views) {
-    const interval = Math.max(view.every, view.cost / MAX_VIEW_SHARE);
-    if (!all && performance.now() - view.last < interval) continue;
+  for (const v of views) {
+    const interval = Math.max(v.every, v.cost / MAX_VIEW_SHARE);
+    if (!v.wanted() || (!all && performance.now() - v.last < interval)) continue;
     const t0 = performance.now();
-    await exclusive(() => view.run());
-    view.last = performance.now();
-    view.cost = view.last - t0;
+    await exclusive(() => v.run());
+    v.last = performance.now();
+    v.cost = v.last - t0;
   }
 }
 
@@ -241,6 +259,33 @@ const handlers = {
     const { reset } = await exclusive(() => session.configure(config));
     if (reset) await restarted();
     else post({ type: 'config', config: session.config() });
+  },
+  // The latent card changed what it shows: redraw what depends on it now, not at the next tick.
+  async view({ latentMode, manifold, extent }) {
+    const next = { latentMode: latentMode === 'mean' ? 'mean' : 'z', manifold: Boolean(manifold), extent: extent ?? null };
+    // Only what depends on the change is redone at once (the extent changes with every
+    // scatter while the manifold is on; redoing everything then would defeat MAX_VIEW_SHARE).
+    if (next.latentMode !== view.latentMode) views.find((v) => v.name === 'scatter').last = -Infinity;
+    if (next.manifold && !view.manifold) views.find((v) => v.name === 'manifold').last = -Infinity;
+    Object.assign(view, next);
+    if (!running) await refreshViews();
+  },
+  // Decodes the straight path between the posterior means of two test digits of the scatter.
+  async interpolate({ from, to }) {
+    const { points: means } = await exclusive(() => session.latents(true));
+    const count = means.length / 2;
+    if (![from, to].every((i) => Number.isInteger(i) && i >= 0 && i < count)) {
+      throw new Error(`cannot interpolate between digits ${from} and ${to}: pick two of the ${count} digits in the scatter`);
+    }
+    const path = new Float32Array(2 * INTERPOLATION_FRAMES);
+    for (let k = 0; k < INTERPOLATION_FRAMES; k++) {
+      const t = k / (INTERPOLATION_FRAMES - 1);
+      for (let d = 0; d < 2; d++) path[2 * k + d] = (1 - t) * means[2 * from + d] + t * means[2 * to + d];
+    }
+    const rgba = await exclusive(() => session.decodePoints(path));
+    post({
+      type: 'interpolation', from, to, frames: INTERPOLATION_FRAMES, points: path, width: 28, height: 28, rgba,
+    }, [rgba.buffer]);
   },
   async decode({ x, y }) {
     const rgba = await exclusive(() => session.decode(x, y));
