@@ -2,13 +2,10 @@
 //! latent classifier head.
 
 use burn::prelude::*;
-use burn::tensor::activation::{relu, sigmoid, softmax};
+use burn::tensor::activation::{relu, softmax};
 
-use super::{Losses, LatentModel, classification, dense};
+use super::{CLASSIFIER_WEIGHT, DenseDecoder, LatentModel, Losses, classification, dense};
 use crate::data::{IMAGE_PIXELS, MnistBatch};
-
-/// Weight of the classifier's cross-entropy in the total loss (the reference's 0.1).
-const CLASSIFIER_WEIGHT: f64 = 0.1;
 
 #[derive(Config, Debug)]
 pub struct AutoencoderConfig {
@@ -31,9 +28,7 @@ pub struct Autoencoder {
     enc1: burn::nn::Linear,
     enc2: burn::nn::Linear,
     enc_latent: burn::nn::Linear,
-    dec1: burn::nn::Linear,
-    dec2: burn::nn::Linear,
-    dec_out: burn::nn::Linear,
+    decoder: DenseDecoder,
     classifier: Option<burn::nn::Linear>,
 }
 
@@ -52,9 +47,7 @@ impl AutoencoderConfig {
             enc1: dense(IMAGE_PIXELS, self.hidden1, device),
             enc2: dense(self.hidden1, self.hidden2, device),
             enc_latent: dense(self.hidden2, self.latent, device),
-            dec1: dense(self.latent, self.hidden2, device),
-            dec2: dense(self.hidden2, self.hidden1, device),
-            dec_out: dense(self.hidden1, IMAGE_PIXELS, device),
+            decoder: DenseDecoder::new(self.latent, self.hidden2, self.hidden1, device),
             classifier: self.classifier.then(|| dense(self.latent, 10, device)),
         }
     }
@@ -70,9 +63,7 @@ impl Autoencoder {
 
     /// [batch, latent] -> [batch, 784] in [0, 1].
     pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
-        let x = relu(self.dec1.forward(z));
-        let x = relu(self.dec2.forward(x));
-        sigmoid(self.dec_out.forward(x))
+        self.decoder.forward(z)
     }
 
     pub fn forward(&self, x: Tensor<2>) -> AutoencoderOutput {

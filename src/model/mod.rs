@@ -7,9 +7,9 @@ pub mod vae;
 use burn::module::{Initializer, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, relu, sigmoid};
 
-use crate::data::MnistBatch;
+use crate::data::{IMAGE_PIXELS, MnistBatch};
 use crate::error::LabError;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
@@ -67,6 +67,35 @@ impl ModelKind {
             Self::Autoencoder | Self::AutoencoderClassifier => (256, 1e-3),
             Self::Vae | Self::VaeClassifier => (128, 1e-3),
         }
+    }
+}
+
+/// Weight of a latent classifier's cross-entropy in the total loss (the reference's 0.1).
+pub const CLASSIFIER_WEIGHT: f64 = 0.1;
+
+/// The decoder of both autoencoders: Dense latent->hidden2 ReLU, hidden2->hidden1 ReLU,
+/// hidden1->784 sigmoid (models.md; only the widths differ between the AE and the VAE).
+#[derive(Module, Debug)]
+pub struct DenseDecoder {
+    hidden2: Linear,
+    hidden1: Linear,
+    out: Linear,
+}
+
+impl DenseDecoder {
+    pub fn new(latent: usize, hidden2: usize, hidden1: usize, device: &Device) -> Self {
+        Self {
+            hidden2: dense(latent, hidden2, device),
+            hidden1: dense(hidden2, hidden1, device),
+            out: dense(hidden1, IMAGE_PIXELS, device),
+        }
+    }
+
+    /// [batch, latent] -> [batch, 784] in [0, 1].
+    pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
+        let h = relu(self.hidden2.forward(z));
+        let h = relu(self.hidden1.forward(h));
+        sigmoid(self.out.forward(h))
     }
 }
 

@@ -3,13 +3,10 @@
 
 use burn::prelude::*;
 use burn::tensor::Distribution;
-use burn::tensor::activation::{relu, sigmoid};
+use burn::tensor::activation::relu;
 
-use super::{LatentModel, Losses, classification, dense};
+use super::{CLASSIFIER_WEIGHT, DenseDecoder, LatentModel, Losses, classification, dense};
 use crate::data::{IMAGE_PIXELS, MnistBatch};
-
-/// Weight of the classifier's cross-entropy in the total loss (the reference's 0.1).
-const CLASSIFIER_WEIGHT: f64 = 0.1;
 
 #[derive(Config, Debug)]
 pub struct VaeConfig {
@@ -33,9 +30,7 @@ pub struct Vae {
     enc2: burn::nn::Linear,
     mean: burn::nn::Linear,
     log_var: burn::nn::Linear,
-    dec1: burn::nn::Linear,
-    dec2: burn::nn::Linear,
-    dec_out: burn::nn::Linear,
+    decoder: DenseDecoder,
     classifier: Option<burn::nn::Linear>,
 }
 
@@ -58,9 +53,7 @@ impl VaeConfig {
             enc2: dense(self.hidden1, self.hidden2, device),
             mean: dense(self.hidden2, self.latent, device),
             log_var: dense(self.hidden2, self.latent, device),
-            dec1: dense(self.latent, self.hidden2, device),
-            dec2: dense(self.hidden2, self.hidden1, device),
-            dec_out: dense(self.hidden1, IMAGE_PIXELS, device),
+            decoder: DenseDecoder::new(self.latent, self.hidden2, self.hidden1, device),
             classifier: self.classifier.then(|| dense(self.latent, 10, device)),
         }
     }
@@ -82,9 +75,7 @@ impl Vae {
 
     /// [batch, latent] -> [batch, 784] in [0, 1].
     pub fn decode(&self, z: Tensor<2>) -> Tensor<2> {
-        let h = relu(self.dec1.forward(z));
-        let h = relu(self.dec2.forward(h));
-        sigmoid(self.dec_out.forward(h))
+        self.decoder.forward(z)
     }
 
     pub fn forward(&self, x: Tensor<2>) -> VaeOutput {

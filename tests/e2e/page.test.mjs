@@ -46,6 +46,20 @@ const readLoss = async (page) => {
 };
 const canvasData = (page, id) => page.evaluate((id) => document.getElementById(id).toDataURL(), id);
 
+/** Drags the latent ring from the centre of the scatter to the fraction (fx, fy) of it and
+ * returns the decoded image once it has changed. */
+async function dragTo(page, fx, fy) {
+  const box = await page.locator('#latent').boundingBox();
+  const before = await canvasData(page, 'decoded');
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 8 });
+  await page.mouse.up();
+  await page.waitForFunction((b) => document.getElementById('decoded').toDataURL() !== b, before);
+  await page.waitForTimeout(300);
+  return canvasData(page, 'decoded');
+}
+
 test('the autoencoder trains on MNIST in the page (CPU backend)', { timeout: 600_000 }, async () => {
   const { page, errors } = await openPage('?backend=cpu');
   await waitReady(page);
@@ -86,20 +100,7 @@ test('the autoencoder trains on MNIST in the page (CPU backend)', { timeout: 600
   assert.ok(Number(await page.locator('#latent').getAttribute('data-points')) >= 2000);
 
   // Dragging the latent point to two places decodes two different images.
-  const box = await page.locator('#latent').boundingBox();
-  const dragTo = async (fx, fy) => {
-    const before = await canvasData(page, 'decoded');
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 8 });
-    await page.mouse.up();
-    await page.waitForFunction((b) => document.getElementById('decoded').toDataURL() !== b, before);
-    await page.waitForTimeout(300);
-    return canvasData(page, 'decoded');
-  };
-  const a = await dragTo(0.25, 0.3);
-  const b = await dragTo(0.75, 0.7);
-  assert.notEqual(a, b, 'two latent points decoded to the same image');
+  assert.notEqual(await dragTo(page, 0.25, 0.3), await dragTo(page, 0.75, 0.7), 'two latent points decoded to the same image');
   await shot(page, 'trained-ae');
   assert.deepEqual(errors, []);
   await page.close();
@@ -128,18 +129,7 @@ test('the VAE trains, charts both loss parts, decodes drags, draws its manifold 
   assert.match(await page.locator('#parts-readout').textContent(), /reconstruction [\d.]+.*KL [\d.]+/);
 
   // Two drags, two different digits.
-  const box = await page.locator('#latent').boundingBox();
-  const dragTo = async (fx, fy) => {
-    const before = await canvasData(page, 'decoded');
-    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
-    await page.mouse.down();
-    await page.mouse.move(box.x + box.width * fx, box.y + box.height * fy, { steps: 8 });
-    await page.mouse.up();
-    await page.waitForFunction((b) => document.getElementById('decoded').toDataURL() !== b, before);
-    await page.waitForTimeout(300);
-    return canvasData(page, 'decoded');
-  };
-  assert.notEqual(await dragTo(0.3, 0.3), await dragTo(0.7, 0.7));
+  assert.notEqual(await dragTo(page, 0.3, 0.3), await dragTo(page, 0.7, 0.7));
 
   // The decoded manifold is drawn behind the scatter.
   await page.check('#manifold');
