@@ -1,12 +1,12 @@
 // A small line chart on a <canvas>: x is the training step, y is a metric.
 
 import { niceScale, logScale } from './ticks.js';
+import { FONT_FAMILY } from './util.js';
 
 // Per series. Past this the series keeps every other point, so a long run costs the
 // same to draw as a short one and memory stays bounded.
 const MAX_POINTS = 4000;
 
-const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const INK = '#4b5565';
 const FAINT = '#8a93a3';
 const GRID = '#eceef2';

@@ -1,11 +1,10 @@
 // The training controls: model, hyper-parameters, Play/Pause, Step, Reset.
 
 import { modelTraits } from './models.js';
+import { $ } from './util.js';
 
 // Worker error `field` → id of the control it refers to.
 const FIELD_CONTROLS = { model: 'model', learningRate: 'lr', batchSize: 'batch', beta: 'beta' };
-
-const $ = (id) => document.getElementById(id);
 
 // An empty box is "no number", not 0 as Number('') would have it.
 const parse = (text) => (text.trim() === '' ? NaN : Number(text));

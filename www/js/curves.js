@@ -2,6 +2,7 @@
 // readouts and the per-epoch results table.
 
 import { LineChart } from './charts.js';
+import { integer } from './util.js';
 
 // Weight of the newest step in the moving average: it averages over roughly the last
 // 20 batches, enough to see the trend through minibatch noise without lagging far behind.
@@ -17,7 +18,6 @@ const KL = '#0f8a5f';
 // The VAE's reconstruction term is the squared error summed over the pixels of a 28x28 image.
 const PIXELS = 28 * 28;
 
-const integer = (n) => Math.round(n).toLocaleString('en-US');
 const formatLoss = (v) => (Number.isFinite(v) && Math.abs(v) < 1e-3 && v !== 0 ? v.toPrecision(3) : v.toFixed(4));
 const formatPercent = (v) => `${(v * 100).toFixed(1)} %`;
 const formatPart = (v) => (v === null ? '—' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));

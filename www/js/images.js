@@ -1,6 +1,6 @@
 // Drawing small RGBA images (28x28 digits) large and sharp.
 
-const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
+import { FONT_FAMILY } from './util.js';
 
 /** Sizes `canvas` to a w x h RGBA image and puts the image in it, for drawImage to scale. */
 export function putPixels(canvas, rgba, width, height) {

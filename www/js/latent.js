@@ -4,6 +4,7 @@
 
 import { putPixels } from './images.js';
 import { niceScale } from './ticks.js';
+import { FONT_FAMILY } from './util.js';
 
 // Okabe–Ito and Paul Tol hues plus a neutral grey: told apart under the common
 // colour-vision deficiencies and all dark enough to read as small dots on white.
@@ -12,7 +13,6 @@ export const DIGIT_COLORS = [
   '#d55e00', '#332288', '#999933', '#882255', '#6b6b6b',
 ];
 
-const FONT_FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif';
 const PAD = { left: 44, right: 12, top: 12, bottom: 34 };
 const RING = 10;
 const GRAB_RADIUS = RING + 8; // generous, so the ring is easy to pick up with a finger

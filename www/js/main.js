@@ -8,9 +8,8 @@ import { InterpolationPlayer } from './interpolation.js';
 import { LatentView } from './latent.js';
 import { modelTraits } from './models.js';
 import { ErrorBanner, StatusLine } from './status.js';
+import { $, integer } from './util.js';
 
-const $ = (id) => document.getElementById(id);
-const integer = (n) => Math.round(n).toLocaleString('en-US');
 const MODE_NAMES = { z: 'sampled z', mean: 'mean z' };
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });

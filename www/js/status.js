@@ -1,7 +1,7 @@
 // The header's status line (backend, speed, epoch, step, data loading) and the error banner.
 
-const $ = (id) => document.getElementById(id);
-const integer = (n) => Math.round(n).toLocaleString('en-US');
+import { $, integer } from './util.js';
+
 const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
 
 export class StatusLine {
