@@ -1,7 +1,7 @@
 // Measures a learning curve in the real page: opens it in headless Chromium, picks the model,
 // presses Play with the paper preset and prints the whole-test-set figures the page lists
 // after each epoch, plus the page's steps per second. A measurement, not a test.
-// Usage: node scripts/curve.mjs [ae|ae-classifier] [epochs] [backend] [seed]
+// Usage: node scripts/curve.mjs [ae|ae-classifier|vae|vae-classifier] [epochs] [backend] [seed]
 import { launchChromium } from './chromium.mjs';
 import { serve } from './serve.mjs';
 

@@ -4,8 +4,11 @@
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 
-use super::{CLASSIFIER_WEIGHT, DenseDecoder, LatentModel, Losses, classification, dense};
+use super::{DenseDecoder, LatentModel, Losses, classification, dense};
 use crate::data::{IMAGE_PIXELS, MnistBatch};
+
+/// Weight of the latent classifier's cross-entropy next to the per-pixel MSE (the reference's 0.1).
+const CLASSIFIER_WEIGHT: f64 = 0.1;
 
 #[derive(Config, Debug)]
 pub struct AutoencoderConfig {

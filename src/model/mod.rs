@@ -70,9 +70,6 @@ impl ModelKind {
     }
 }
 
-/// Weight of a latent classifier's cross-entropy in the total loss (the reference's 0.1).
-pub const CLASSIFIER_WEIGHT: f64 = 0.1;
-
 /// The decoder of both autoencoders: Dense latent->hidden2 ReLU, hidden2->hidden1 ReLU,
 /// hidden1->784 sigmoid (models.md; only the widths differ between the AE and the VAE).
 #[derive(Module, Debug)]

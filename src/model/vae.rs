@@ -5,8 +5,17 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
 
-use super::{CLASSIFIER_WEIGHT, DenseDecoder, LatentModel, Losses, classification, dense};
+use super::{DenseDecoder, LatentModel, Losses, classification, dense};
 use crate::data::{IMAGE_PIXELS, MnistBatch};
+
+/// Weight of the latent classifier's cross-entropy. The reference trained its classifier
+/// output with the VAE loss (a defect, models.md), weighted 0.1: 0.1 x 784 x the mean
+/// squared error over the 10 class probabilities, i.e. 7.84 x their summed squared error.
+/// We put cross-entropy in its place and keep that weight. The AE's bare 0.1 sits next to
+/// a per-pixel MSE; next to the VAE's reconstruction term, summed over 784 pixels, it barely
+/// shapes the latent (measured: 68 % test accuracy after 5 epochs with 0.1, 59-64 % with
+/// 1, 88-89 % with 7.84 at the same reconstruction error; the reference: 76 %).
+const CLASSIFIER_WEIGHT: f64 = 0.1 * IMAGE_PIXELS as f64 / 10.0;
 
 #[derive(Config, Debug)]
 pub struct VaeConfig {
@@ -96,7 +105,7 @@ pub fn kl_divergence(mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
 
 impl LatentModel for Vae {
     /// Per sample 784 x MSE + beta x KL, averaged over the batch (the reference's loss), plus
-    /// 0.1 x cross-entropy with a classifier.
+    /// `CLASSIFIER_WEIGHT` x cross-entropy with a classifier.
     fn losses(&self, batch: &MnistBatch, beta: f64) -> Losses {
         let out = self.forward(batch.images.clone());
         let mse = (out.recon - batch.images.clone()).square().mean();
