@@ -7,6 +7,7 @@
 pub mod backend;
 pub mod data;
 pub mod error;
+pub mod metrics;
 pub mod model;
 pub mod render;
 pub mod train;

@@ -28,6 +28,43 @@ impl SplitMix64 {
             items.swap(i, self.below(i + 1));
         }
     }
+
+    /// Uniform in [0, 1) from the top 53 bits, so every value is an exact multiple of 2^-53.
+    pub fn uniform(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// Standard normal by Marsaglia's polar form of Box-Muller (the second value of each pair
+    /// is dropped, so the generator holds no state besides the seed). It uses only + - * / and
+    /// sqrt, which IEEE 754 rounds the same everywhere, and [`ln_unit`] instead of the
+    /// platform's libm `ln`: a seed gives bit-identical values natively and in wasm.
+    pub fn normal(&mut self) -> f64 {
+        loop {
+            let u = 2.0 * self.uniform() - 1.0;
+            let v = 2.0 * self.uniform() - 1.0;
+            let s = u * u + v * v;
+            if s > 0.0 && s < 1.0 {
+                return u * (-2.0 * ln_unit(s) / s).sqrt();
+            }
+        }
+    }
+}
+
+/// Natural logarithm for x in (0, 1) (normal floats only), from arithmetic alone. x = m 2^e
+/// with m in [sqrt(1/2), sqrt(2)); ln m = 2 atanh(s) with s = (m-1)/(m+1), |s| < 0.172, whose
+/// odd series reaches f64 precision in 12 terms.
+fn ln_unit(x: f64) -> f64 {
+    let bits = x.to_bits();
+    let mut e = ((bits >> 52) & 0x7ff) as i32 - 1023;
+    let mut m = f64::from_bits((bits & ((1u64 << 52) - 1)) | (1023u64 << 52));
+    if m > std::f64::consts::SQRT_2 {
+        m /= 2.0;
+        e += 1;
+    }
+    let s = (m - 1.0) / (m + 1.0);
+    let s2 = s * s;
+    let series = (0..12).rev().fold(0.0, |acc, k| acc * s2 + 1.0 / f64::from(2 * k + 1));
+    f64::from(e) * std::f64::consts::LN_2 + 2.0 * s * series
 }
 
 /// Walks a dataset in shuffled epochs. Like Keras' `fit(shuffle=True)`, an epoch ends with
@@ -91,6 +128,31 @@ mod tests {
         assert_eq!(seen, (0..10).collect::<Vec<_>>());
         assert_eq!(c.next_batch(4).len(), 4);
         assert_eq!(c.epoch(), 1);
+    }
+
+    #[test]
+    fn ln_unit_matches_std() {
+        // Around 1/sqrt(2), where the mantissa range changes, and near both ends.
+        let r = std::f64::consts::FRAC_1_SQRT_2;
+        for x in [1e-300, 1e-9, 0.1, 0.5, r.next_down(), r, r.next_up(), 0.999999, 1.0f64.next_down()] {
+            assert!((ln_unit(x) - x.ln()).abs() <= 4.0 * f64::EPSILON * x.ln().abs().max(1e-16), "{x}");
+        }
+    }
+
+    #[test]
+    fn uniform_and_normal_moments() {
+        let mut rng = SplitMix64::new(11);
+        let n = 200_000;
+        let u: Vec<f64> = (0..n).map(|_| rng.uniform()).collect();
+        assert!(u.iter().all(|&x| (0.0..1.0).contains(&x)));
+        assert!((u.iter().sum::<f64>() / n as f64 - 0.5).abs() < 0.005);
+        let z: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let mean = z.iter().sum::<f64>() / n as f64;
+        let var = z.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n as f64;
+        assert!(mean.abs() < 0.01 && (var - 1.0).abs() < 0.02, "mean {mean} var {var}");
+        // About 4.55% of a standard normal lies beyond two standard deviations.
+        let tail = z.iter().filter(|x| x.abs() > 2.0).count() as f64 / n as f64;
+        assert!((tail - 0.0455).abs() < 0.003, "{tail}");
     }
 
     #[test]

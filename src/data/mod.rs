@@ -3,6 +3,8 @@
 pub mod cursor;
 pub mod idx;
 pub mod mnist;
+pub mod npy;
+pub mod poly;
 
 pub use cursor::{EpochCursor, SplitMix64};
 pub use mnist::{Mnist, MnistBatch, MnistSplit, IMAGE_PIXELS, IMAGE_SIDE};
