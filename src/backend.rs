@@ -19,7 +19,7 @@ pub enum BackendRequest {
     Auto,
     /// WebGPU on whatever adapter the browser gives, software ones included.
     WebGpu,
-    /// The default CPU backend ([`DEFAULT_CPU`]).
+    /// The faster CPU backend for each model ([`default_cpu`]).
     Cpu,
     Flex,
     Ndarray,
@@ -61,9 +61,14 @@ impl BackendKind {
     }
 }
 
-/// The CPU backend used when WebGPU is not: burn-ndarray, measured faster than burn-flex on
-/// the autoencoder in Chromium (`node scripts/bench.mjs flex ndarray`; figures in README).
-pub const DEFAULT_CPU: BackendKind = BackendKind::Ndarray;
+/// The CPU backend used when WebGPU is not, by the kind of model. burn-ndarray for the dense
+/// autoencoders: measured faster than burn-flex there in Chromium (`node scripts/bench.mjs
+/// flex ndarray`; figures in README). burn-flex for the convolutional GANs: burn-ndarray's
+/// convolutions are naive loops, measured natively ~160x slower on the live WGAN's generator
+/// (8.7 s against 54 ms for a forward pass of 16 images).
+pub fn default_cpu(convolutional: bool) -> BackendKind {
+    if convolutional { BackendKind::Flex } else { BackendKind::Ndarray }
+}
 
 /// A device and what to tell the user about it.
 #[derive(Debug, Clone)]
@@ -75,6 +80,16 @@ pub struct Backend {
     pub label: String,
     /// Why this backend was chosen.
     pub reason: String,
+    /// The CPU backend was left to us: [`Backend::for_model`] picks the faster one per model.
+    pub cpu_by_model: bool,
+}
+
+impl Backend {
+    /// The backend a model trains on: this one, or, when the CPU backend was left to us,
+    /// the faster CPU backend for the model.
+    pub fn for_model(&self, convolutional: bool) -> Backend {
+        if self.cpu_by_model { Backend { cpu_by_model: true, ..cpu(default_cpu(convolutional), self.reason.clone()) } } else { self.clone() }
+    }
 }
 
 /// A CPU device of the given kind (WebGpu, not a CPU kind, gets burn-flex).
@@ -85,14 +100,14 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
         BackendKind::Ndarray => (Device::ndarray(), kind, "CPU (burn-ndarray)"),
         BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex, SIMD128)"),
     };
-    Backend { device, kind, label: label.into(), reason: reason.into() }
+    Backend { device, kind, label: label.into(), reason: reason.into(), cpu_by_model: false }
 }
 
 /// Native builds have only the CPU backends.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
     match request {
-        BackendRequest::Auto | BackendRequest::Cpu => Ok(cpu(DEFAULT_CPU, "the native build trains on the CPU")),
+        BackendRequest::Auto | BackendRequest::Cpu => Ok(cpu_by_model("the native build trains on the CPU")),
         BackendRequest::Flex => Ok(cpu(BackendKind::Flex, "requested")),
         BackendRequest::Ndarray => Ok(cpu(BackendKind::Ndarray, "requested")),
         BackendRequest::WebGpu => Err(LabError::Backend("WebGPU exists only in the browser build".into())),
@@ -104,7 +119,7 @@ pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
 #[cfg(target_arch = "wasm32")]
 pub async fn select(request: BackendRequest) -> Backend {
     let cpu_reason = match request {
-        BackendRequest::Cpu => return cpu(DEFAULT_CPU, "requested with ?backend=cpu"),
+        BackendRequest::Cpu => return cpu_by_model("requested with ?backend=cpu"),
         BackendRequest::Flex => return cpu(BackendKind::Flex, "requested with ?backend=flex"),
         BackendRequest::Ndarray => return cpu(BackendKind::Ndarray, "requested with ?backend=ndarray"),
         BackendRequest::Auto | BackendRequest::WebGpu => match webgpu::probe().await {
@@ -122,13 +137,19 @@ pub async fn select(request: BackendRequest) -> Backend {
                         kind: BackendKind::WebGpu,
                         label: format!("WebGPU: {}{soft}", adapter.name),
                         reason: reason.into(),
+                        cpu_by_model: false,
                     };
                 }
                 Err(why) => format!("WebGPU adapter {} found but no device came up: {why}", adapter.name),
             },
         },
     };
-    cpu(DEFAULT_CPU, cpu_reason)
+    cpu_by_model(cpu_reason)
+}
+
+/// The CPU, with the backend picked per model (the autoencoders' until a model says otherwise).
+fn cpu_by_model(reason: impl Into<String>) -> Backend {
+    Backend { cpu_by_model: true, ..cpu(default_cpu(false), reason) }
 }
 
 #[cfg(target_arch = "wasm32")]

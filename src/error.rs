@@ -42,11 +42,24 @@ pub enum DataError {
     },
 }
 
+/// A file of images for the GANs that could not be used.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ImagesError {
+    #[error("{file}: {problem}.")]
+    Npy { file: String, problem: crate::data::npy::NpyError },
+    #[error("{file} holds {height}x{width} images, but the polynomial GANs make {side}x{side} images.")]
+    WrongSide { file: String, height: usize, width: usize, side: usize },
+    #[error("{file} holds no images.")]
+    Empty { file: String },
+}
+
 /// Every error the library returns.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum LabError {
     #[error(transparent)]
     Data(#[from] DataError),
+    #[error(transparent)]
+    Images(#[from] ImagesError),
     /// A control value (learning rate, batch size, model name...) that cannot be used.
     #[error("{message}")]
     InvalidConfig { field: &'static str, message: String },
@@ -57,17 +70,19 @@ pub enum LabError {
     Readback(String),
     #[error("no MNIST data is loaded yet")]
     NoData,
+    #[error("no polynomial images are loaded yet")]
+    NoPolydata,
 }
 
 impl LabError {
     /// A short machine-readable name, used as the JS error's `name`.
     pub fn kind(&self) -> &'static str {
         match self {
-            LabError::Data(_) => "DataError",
+            LabError::Data(_) | LabError::Images(_) => "DataError",
             LabError::InvalidConfig { .. } => "InvalidConfig",
             LabError::Backend(_) => "BackendError",
             LabError::Readback(_) => "ReadbackError",
-            LabError::NoData => "NoData",
+            LabError::NoData | LabError::NoPolydata => "NoData",
         }
     }
 

@@ -10,9 +10,10 @@ pub mod error;
 pub mod metrics;
 pub mod model;
 pub mod render;
+pub mod settings;
 pub mod train;
 
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use error::{DataError, IdxError, LabError};
+pub use error::{DataError, IdxError, ImagesError, LabError};

@@ -12,6 +12,23 @@ pub fn gray_to_rgba(values: &[f32]) -> Vec<u8> {
     rgba
 }
 
+/// Signed values -> opaque RGBA bytes on a diverging scale: 0 is the page's dark background,
+/// +`scale` a warm orange, -`scale` a cool blue, so that a polynomial image reads like a
+/// contour plot. Values beyond the scale (or NaN) are clamped (NaN to 0).
+pub fn signed_to_rgba(values: &[f32], scale: f32) -> Vec<u8> {
+    const ZERO: [f32; 3] = [22.0, 26.0, 36.0];
+    const POSITIVE: [f32; 3] = [255.0, 168.0, 64.0];
+    const NEGATIVE: [f32; 3] = [72.0, 164.0, 255.0];
+    let mut rgba = Vec::with_capacity(values.len() * 4);
+    for &v in values {
+        let t = if v.is_nan() { 0.0 } else { (v / scale).clamp(-1.0, 1.0) };
+        let (end, t) = if t >= 0.0 { (POSITIVE, t) } else { (NEGATIVE, -t) };
+        let c = |i: usize| (ZERO[i] + (end[i] - ZERO[i]) * t).round() as u8;
+        rgba.extend_from_slice(&[c(0), c(1), c(2), 255]);
+    }
+    rgba
+}
+
 /// u8 grey pixels -> opaque RGBA bytes.
 pub fn bytes_to_rgba(pixels: &[u8]) -> Vec<u8> {
     pixels.iter().flat_map(|&g| [g, g, g, 255]).collect()
@@ -42,6 +59,16 @@ mod tests {
             0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255
         ]);
         assert_eq!(bytes_to_rgba(&[7]), vec![7, 7, 7, 255]);
+    }
+
+    #[test]
+    fn diverging_scale_ends_and_centre() {
+        let rgba = signed_to_rgba(&[0.0, 0.5, -0.5, 9.0, f32::NAN], 0.5);
+        assert_eq!(&rgba[0..4], &[22, 26, 36, 255]);
+        assert_eq!(&rgba[4..8], &[255, 168, 64, 255]);
+        assert_eq!(&rgba[8..12], &[72, 164, 255, 255]);
+        assert_eq!(&rgba[12..16], &rgba[4..8]);
+        assert_eq!(&rgba[16..20], &rgba[0..4]);
     }
 
     #[test]

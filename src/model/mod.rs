@@ -2,6 +2,7 @@
 //! Nothing here names a backend: tensors live on whatever [`Device`] they are given.
 
 pub mod autoencoder;
+pub mod gan;
 pub mod vae;
 
 use burn::module::{Initializer, Param};
@@ -25,38 +26,16 @@ pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
     Linear { bias: Some(Param::from_tensor(Tensor::zeros([d_output], device))), ..linear }
 }
 
-/// The models a session can train, by the names the page and the API use.
+/// The autoencoders: models of MNIST with a 2-D latent code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ModelKind {
+pub enum LatentKind {
     Autoencoder,
     AutoencoderClassifier,
     Vae,
     VaeClassifier,
 }
 
-impl ModelKind {
-    pub fn parse(name: &str) -> Result<Self, LabError> {
-        match name {
-            "ae" => Ok(Self::Autoencoder),
-            "ae-classifier" => Ok(Self::AutoencoderClassifier),
-            "vae" => Ok(Self::Vae),
-            "vae-classifier" => Ok(Self::VaeClassifier),
-            other => Err(LabError::invalid(
-                "model",
-                format!("unknown model '{other}': use ae, ae-classifier, vae or vae-classifier"),
-            )),
-        }
-    }
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Autoencoder => "ae",
-            Self::AutoencoderClassifier => "ae-classifier",
-            Self::Vae => "vae",
-            Self::VaeClassifier => "vae-classifier",
-        }
-    }
-
+impl LatentKind {
     pub fn has_classifier(self) -> bool {
         matches!(self, Self::AutoencoderClassifier | Self::VaeClassifier)
     }
@@ -67,6 +46,62 @@ impl ModelKind {
             Self::Autoencoder | Self::AutoencoderClassifier => (256, 1e-3),
             Self::Vae | Self::VaeClassifier => (128, 1e-3),
         }
+    }
+}
+
+/// The GANs of the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GanKind {
+    /// DCGAN on MNIST (noise 100).
+    DcganMnist,
+    /// DCGAN on polynomial images (noise 2).
+    DcganPoly,
+    /// WGAN with weight clipping on polynomial images (noise 2).
+    WganPoly,
+}
+
+/// Every model a session can train.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ModelKind {
+    Latent(LatentKind),
+    Gan(GanKind),
+}
+
+/// The models by the names the page and the API use, in the order the page lists them.
+const NAMES: [(&str, ModelKind); 7] = [
+    ("ae", ModelKind::Latent(LatentKind::Autoencoder)),
+    ("ae-classifier", ModelKind::Latent(LatentKind::AutoencoderClassifier)),
+    ("vae", ModelKind::Latent(LatentKind::Vae)),
+    ("vae-classifier", ModelKind::Latent(LatentKind::VaeClassifier)),
+    ("dcgan-mnist", ModelKind::Gan(GanKind::DcganMnist)),
+    ("dcgan-poly", ModelKind::Gan(GanKind::DcganPoly)),
+    ("wgan-poly", ModelKind::Gan(GanKind::WganPoly)),
+];
+
+impl ModelKind {
+    pub fn parse(name: &str) -> Result<Self, LabError> {
+        NAMES.iter().find(|(n, _)| *n == name).map(|&(_, kind)| kind).ok_or_else(|| {
+            let known: Vec<&str> = NAMES.iter().map(|(n, _)| *n).collect();
+            LabError::invalid("model", format!("unknown model '{name}': use one of {}", known.join(", ")))
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        NAMES.iter().find(|(_, k)| *k == self).map_or("?", |(n, _)| n)
+    }
+
+    /// Side of the images the model makes (and trains on).
+    pub fn image_side(self) -> usize {
+        match self {
+            ModelKind::Latent(_) => crate::data::IMAGE_SIDE,
+            ModelKind::Gan(kind) => kind.side(),
+        }
+    }
+
+    /// Whether the model maps a plane to images (a 2-D latent code, or a GAN's 2-D noise), so
+    /// that a point dragged across the plane can be turned into an image.
+    pub fn has_plane(self) -> bool {
+        !matches!(self, ModelKind::Gan(GanKind::DcganMnist))
     }
 }
 

@@ -3,13 +3,14 @@
 //! it in between. Losses stay on the device until [`Trainer::read_back`], which fetches all
 //! pending ones in one asynchronous read (one GPU sync instead of one per step).
 
+pub mod gan;
+
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
-use crate::model::Losses;
 use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit};
 use crate::error::LabError;
-use crate::model::{Autoencoder, AutoencoderConfig, LatentModel, ModelKind, Vae, VaeConfig};
+use crate::model::{Autoencoder, AutoencoderConfig, LatentKind, LatentModel, Losses, Vae, VaeConfig};
 
 /// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
 const ADAM_EPSILON: f32 = 1e-7;
@@ -271,15 +272,15 @@ macro_rules! each_trainer {
 
 impl LatentTrainer {
     /// A fresh model of `kind` on `device` (an autodiff device), seeded by `config.seed`.
-    pub fn new(kind: ModelKind, device: Device, config: TrainConfig, train_len: usize) -> Result<Self, LabError> {
+    pub fn new(kind: LatentKind, device: Device, config: TrainConfig, train_len: usize) -> Result<Self, LabError> {
         device.seed(config.seed);
         let classifier = kind.has_classifier();
         Ok(match kind {
-            ModelKind::Autoencoder | ModelKind::AutoencoderClassifier => {
+            LatentKind::Autoencoder | LatentKind::AutoencoderClassifier => {
                 let model = AutoencoderConfig::new().with_classifier(classifier).init(&device);
                 Self::Autoencoder(Trainer::new(model, device, config, train_len)?)
             }
-            ModelKind::Vae | ModelKind::VaeClassifier => {
+            LatentKind::Vae | LatentKind::VaeClassifier => {
                 let model = VaeConfig::new().with_classifier(classifier).init(&device);
                 Self::Vae(Trainer::new(model, device, config, train_len)?)
             }

@@ -7,16 +7,21 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::{Float32Array, Object, Promise, Reflect, Uint8Array, Uint8ClampedArray};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::{self, Backend, BackendRequest};
+use crate::data::npy::{self, Images};
+use crate::data::poly::POLY_SIDE;
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistSplit, SplitMix64};
-use crate::error::LabError;
-use crate::model::ModelKind;
-use crate::render::{bytes_to_rgba, gray_to_rgba, tile};
-use crate::train::{LatentTrainer, TrainConfig};
+use crate::error::{ImagesError, LabError};
+use crate::metrics;
+use crate::model::{GanKind, ModelKind};
+use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tile};
+use crate::settings::{Settings, SettingsInput};
+use crate::train::LatentTrainer;
+use crate::train::gan::{GanModelTrainer, ImageSet, fixed_noise};
 
 /// Most steps one `train` call may run: the worker asks for tens; a runaway value would
 /// block the worker (and so the page's controls) for minutes.
@@ -25,39 +30,25 @@ const MAX_STEPS_PER_CALL: u32 = 1000;
 /// Test images evaluated between epochs and drawn in the scatter: a fixed random subset,
 /// large enough for a stable figure, small enough to evaluate often on a CPU.
 const EVAL_SUBSET: usize = 2000;
-/// The reference's weight of the VAE's KL term.
-const PAPER_BETA: f64 = 0.01;
 /// Most cells per side of a decoded manifold: 32 x 32 digits are already a 896 px image.
 const MAX_MANIFOLD_SIDE: u32 = 32;
 /// Most latent points one `decodePoints` call decodes.
 const MAX_DECODE_POINTS: usize = 1024;
+/// Most samples per side of a GAN's sample grid.
+const MAX_GRID_SIDE: u32 = 16;
+/// Seeds of the fixed noise behind the sample grid and behind the quality meters: fixed
+/// so that successive grids show the same points of the noise space as training goes.
+const GRID_NOISE_SEED: u64 = 0x6e01;
+const METER_NOISE_SEED: u64 = 0x6e02;
+/// Generated images the quality meters judge (and real ones they compare with).
+const METER_SAMPLES: usize = metrics::PAIRWISE_IMAGES;
+/// Polynomial images are drawn on a diverging scale that saturates here: a row of unit norm
+/// over 40 pixels has an RMS of 0.16, its peaks rarely pass 0.35.
+const POLY_DISPLAY_SCALE: f32 = 0.35;
 
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
-}
-
-/// The config as JS sends it. Numbers arrive as f64 so that NaN, fractions and negatives
-/// reach validation and get a clear message rather than a deserialisation error.
-#[derive(Debug, Default, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigInput {
-    model: Option<String>,
-    learning_rate: Option<f64>,
-    batch_size: Option<f64>,
-    seed: Option<f64>,
-    beta: Option<f64>,
-}
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ConfigOutput {
-    model: &'static str,
-    learning_rate: f64,
-    batch_size: usize,
-    seed: u64,
-    beta: f64,
-    paper_preset: bool,
 }
 
 #[derive(Serialize)]
@@ -71,11 +62,12 @@ struct EvalOutput {
 }
 
 struct State {
+    /// The backend asked for; each model trains on `backend.for_model(..)`.
     backend: Backend,
-    model: ModelKind,
-    config: TrainConfig,
+    settings: Settings,
     data: Option<LoadedData>,
-    trainer: Option<LatentTrainer>,
+    poly: Option<PolyData>,
+    trainer: Option<ActiveTrainer>,
 }
 
 struct LoadedData {
@@ -86,36 +78,126 @@ struct LoadedData {
     strip: Vec<usize>,
 }
 
+/// Images for the polynomial GANs and the figures of the real data the meters compare with.
+struct PolyData {
+    images: Images,
+    /// Mean pairwise L2 distance of real images: the yardstick of the diversity meter.
+    real_distance: f64,
+    real_smoothness: Option<f64>,
+}
+
+enum ActiveTrainer {
+    Latent(LatentTrainer),
+    Gan(GanKind, GanModelTrainer),
+}
+
+/// How a model's images become pixels.
+#[derive(Clone, Copy)]
+enum Palette {
+    /// [0, 1] grey (the autoencoders' sigmoid).
+    Unit,
+    /// [-1, 1] grey (the MNIST DCGAN's tanh).
+    Tanh,
+    /// Signed values on a diverging scale (polynomial images).
+    Signed,
+}
+
+impl Palette {
+    fn of(model: ModelKind) -> Self {
+        match model {
+            ModelKind::Latent(_) => Self::Unit,
+            ModelKind::Gan(GanKind::DcganMnist) => Self::Tanh,
+            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => Self::Signed,
+        }
+    }
+
+    fn rgba(self, values: &[f32]) -> Vec<u8> {
+        match self {
+            Self::Unit => gray_to_rgba(values),
+            Self::Tanh => gray_to_rgba(&values.iter().map(|v| (v + 1.0) / 2.0).collect::<Vec<_>>()),
+            Self::Signed => signed_to_rgba(values, POLY_DISPLAY_SCALE),
+        }
+    }
+}
+
+fn is_convolutional(model: ModelKind) -> bool {
+    matches!(model, ModelKind::Gan(_))
+}
+
 impl State {
     fn data(&self) -> Result<&LoadedData, LabError> {
         self.data.as_ref().ok_or(LabError::NoData)
     }
 
-    fn trainer(&self) -> Result<&LatentTrainer, LabError> {
-        self.trainer.as_ref().ok_or(LabError::NoData)
+    fn trainer(&self) -> Result<&ActiveTrainer, LabError> {
+        self.trainer.as_ref().ok_or(missing_data(self.settings.model))
     }
 
-    /// A fresh model and optimiser for the current model kind and config.
+    /// The autoencoder being trained; other models have no latent code to show.
+    fn latent(&self) -> Result<&LatentTrainer, LabError> {
+        match self.trainer()? {
+            ActiveTrainer::Latent(t) => Ok(t),
+            ActiveTrainer::Gan(..) => Err(not_for(self.settings.model, "a latent code of test images")),
+        }
+    }
+
+    fn gan(&self) -> Result<(GanKind, &GanModelTrainer), LabError> {
+        match self.trainer()? {
+            ActiveTrainer::Gan(kind, t) => Ok((*kind, t)),
+            ActiveTrainer::Latent(_) => Err(not_for(self.settings.model, "generated samples")),
+        }
+    }
+
+    /// The training images of `model`, if loaded.
+    fn train_set(&self, model: ModelKind) -> Option<&dyn ImageSet> {
+        match model {
+            ModelKind::Latent(_) | ModelKind::Gan(GanKind::DcganMnist) => self.data.as_ref().map(|d| &d.mnist.train as &dyn ImageSet),
+            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => self.poly.as_ref().map(|p| &p.images as &dyn ImageSet),
+        }
+    }
+
+    /// A fresh model and optimiser for the current settings, or none until its data is loaded.
     fn restart(&mut self) -> Result<(), LabError> {
-        let train_len = self.data()?.mnist.train.len();
-        let device = self.backend.device.clone().autodiff();
-        self.trainer = Some(LatentTrainer::new(self.model, device, self.config.clone(), train_len)?);
+        let model = self.settings.model;
+        let device = self.backend.for_model(is_convolutional(model)).device.autodiff();
+        self.trainer = match (model, self.train_set(model)) {
+            (_, None) => None,
+            (ModelKind::Latent(kind), Some(data)) => {
+                Some(ActiveTrainer::Latent(LatentTrainer::new(kind, device, self.settings.latent.clone(), data.len())?))
+            }
+            (ModelKind::Gan(kind), Some(data)) => {
+                let widths = self.settings.gan_widths(kind);
+                Some(ActiveTrainer::Gan(kind, GanModelTrainer::new(kind, widths, device, self.settings.gan.clone(), data)?))
+            }
+        };
         Ok(())
     }
 
-    fn config_output(&self) -> ConfigOutput {
-        let (batch, lr) = self.model.paper_preset();
-        ConfigOutput {
-            model: self.model.name(),
-            learning_rate: self.config.learning_rate,
-            batch_size: self.config.batch_size,
-            seed: self.config.seed,
-            beta: self.config.beta,
-            paper_preset: self.config.batch_size == batch
-                && self.config.learning_rate == lr
-                && self.config.beta == PAPER_BETA,
+    /// Images of the current model at 2-D points: decoded latent points for the
+    /// autoencoders, generated images for the GANs whose noise is a plane.
+    async fn images_at(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
+        match self.trainer()? {
+            ActiveTrainer::Latent(t) => t.decode(points).await,
+            ActiveTrainer::Gan(_, t) if t.noise_dim() == 2 => t.generate(points).await,
+            ActiveTrainer::Gan(..) => Err(LabError::invalid(
+                "latent",
+                format!("the model {} draws its noise from 100 dimensions, not a plane one can point at", self.settings.model.name()),
+            )),
         }
     }
+}
+
+/// What is missing when `model` has no trainer: its data.
+fn missing_data(model: ModelKind) -> LabError {
+    match model {
+        ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => LabError::NoPolydata,
+        _ => LabError::NoData,
+    }
+}
+
+/// A request that the current model cannot answer.
+fn not_for(model: ModelKind, what: &str) -> LabError {
+    LabError::invalid("model", format!("the model {} has no {what}", model.name()))
 }
 
 #[wasm_bindgen]
@@ -130,16 +212,14 @@ impl Session {
     pub async fn create(backend: String) -> Result<Session, JsValue> {
         let request: BackendRequest = backend.parse().map_err(js_error)?;
         let backend = backend::select(request).await;
-        let model = ModelKind::Autoencoder;
-        let (batch_size, learning_rate) = model.paper_preset();
-        let config = TrainConfig { learning_rate, batch_size, seed: 1, beta: PAPER_BETA };
-        Ok(Session { state: Rc::new(RefCell::new(State { backend, model, config, data: None, trainer: None })) })
+        let state = State { backend, settings: Settings::default(), data: None, poly: None, trainer: None };
+        Ok(Session { state: Rc::new(RefCell::new(state)) })
     }
 
-    /// `{kind, label, reason}` of the backend in use.
+    /// `{kind, label, reason}` of the backend the current model trains on.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
-        let b = &state.backend;
+        let b = state.backend.for_model(is_convolutional(state.settings.model));
         Ok(object(&[
             ("kind", b.kind.name().into()),
             ("label", b.label.as_str().into()),
@@ -174,69 +254,93 @@ impl Session {
         Ok(summary)
     }
 
-    /// Applies `{model, learningRate, batchSize, seed, beta}` (any subset). Learning rate,
-    /// batch size and beta change the running training; a new model or seed restarts it. A
-    /// new model without a batch size or learning rate takes its paper preset's. Returns
-    /// `{reset, config}`. Invalid values are refused and nothing changes.
-    pub fn configure(&self, input: JsValue) -> Result<JsValue, JsValue> {
+    /// Parses a .npy stack of 40x40 images (`<f4` or `<f8`, shape (count, 40, 40)) for the
+    /// polynomial GANs, and starts the current model if it is one of them. `name` is the
+    /// file's name for messages. Resolves to `{count, height, width, smoothness}`. A bad
+    /// file leaves the session as it was.
+    #[wasm_bindgen(js_name = loadPolydata)]
+    pub fn load_polydata(&self, name: String, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-        let input: ConfigInput = serde_wasm_bindgen::from_value(input)
-            .map_err(|e| js_error(LabError::invalid("config", format!("the config is not understood: {e}"))))?;
-        let model = match &input.model {
-            Some(name) => ModelKind::parse(name).map_err(js_error)?,
-            None => state.model,
-        };
-        let mut config = state.config.clone();
-        if model != state.model {
-            (config.batch_size, config.learning_rate) = model.paper_preset();
-            config.beta = PAPER_BETA;
+        let images = npy::read(bytes).map_err(|problem| js_error(ImagesError::Npy { file: name.clone(), problem }.into()))?;
+        if images.count() == 0 {
+            return Err(js_error(ImagesError::Empty { file: name }.into()));
         }
-        if let Some(beta) = input.beta {
-            config.beta = beta;
+        if [images.height(), images.width()] != [POLY_SIDE; 2] {
+            let (height, width) = (images.height(), images.width());
+            return Err(js_error(ImagesError::WrongSide { file: name, height, width, side: POLY_SIDE }.into()));
         }
-        if let Some(lr) = input.learning_rate {
-            config.learning_rate = lr;
+        let sample = random_images(&images, METER_SAMPLES, 0x5eed);
+        let real_distance = metrics::mean_pairwise_distance(&sample, METER_SAMPLES).unwrap_or(0.0);
+        let real_smoothness = metrics::row_residual(&sample);
+        let summary = object(&[
+            ("count", images.count().into()),
+            ("height", images.height().into()),
+            ("width", images.width().into()),
+            ("smoothness", real_smoothness.map_or(JsValue::NULL, JsValue::from)),
+        ]);
+        let previous = state.poly.replace(PolyData { images, real_distance, real_smoothness });
+        if let Err(e) = state.restart() {
+            state.poly = previous;
+            return Err(js_error(e));
         }
-        if let Some(batch) = input.batch_size {
-            config.batch_size = whole_number("batchSize", "batch size", batch).map_err(js_error)? as usize;
-        }
-        if let Some(seed) = input.seed {
-            config.seed = whole_number("seed", "seed", seed).map_err(js_error)?;
-        }
-        let train_len = state.data.as_ref().map_or(usize::MAX, |d| d.mnist.train.len());
-        config.validate(train_len).map_err(js_error)?;
-        let reset = model != state.model || config.seed != state.config.seed;
-        state.model = model;
-        state.config = config.clone();
-        if reset || state.trainer.is_none() {
-            if state.data.is_some() {
-                state.restart().map_err(js_error)?;
-            }
-        } else if let Some(trainer) = state.trainer.as_mut() {
-            trainer.set_config(config, train_len).map_err(js_error)?;
-        }
-        let out = object(&[("reset", reset.into()), ("config", to_js(&state.config_output())?)]);
-        Ok(out)
+        Ok(summary)
     }
 
-    /// The current `{model, learningRate, batchSize, seed, paperPreset}`.
+    /// Applies any subset of `{model, seed, batchSize, learningRate, beta}` (autoencoders) or
+    /// `{model, seed, batchSize, preset, lrGenerator, lrCritic, nCritic, clip}` (GANs). Numbers
+    /// change the running training; a new model, seed or GAN preset restarts it, and a new
+    /// model starts from its preset (the paper's for the autoencoders, the live one for the
+    /// GANs). Returns `{reset, ready, config}`: `ready` is false while the model's data is not
+    /// loaded. Invalid values are refused and nothing changes.
+    pub fn configure(&self, input: JsValue) -> Result<JsValue, JsValue> {
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        let input: SettingsInput = serde_wasm_bindgen::from_value(input)
+            .map_err(|e| js_error(LabError::invalid("config", format!("the config is not understood: {e}"))))?;
+        let (settings, reset) = state.settings.apply(&input, |model| state.train_set(model).map(|d| d.len())).map_err(js_error)?;
+        let previous = std::mem::replace(&mut state.settings, settings);
+        if reset || state.trainer.is_none() {
+            if let Err(e) = state.restart() {
+                state.settings = previous;
+                return Err(js_error(e));
+            }
+        } else {
+            let train_len = state.train_set(state.settings.model).map_or(usize::MAX, |d| d.len());
+            let State { settings, trainer, .. } = &mut *state;
+            let result = match trainer.as_mut() {
+                Some(ActiveTrainer::Latent(t)) => t.set_config(settings.latent.clone(), train_len),
+                Some(ActiveTrainer::Gan(_, t)) => t.set_config(settings.gan.clone(), train_len),
+                None => Ok(()),
+            };
+            result.map_err(js_error)?;
+        }
+        Ok(object(&[
+            ("reset", reset.into()),
+            ("ready", state.trainer.is_some().into()),
+            ("config", to_js(&state.settings.output())?),
+        ]))
+    }
+
+    /// The current settings: `{model, family, seed, preset, presetText, values, presetValues}`.
     pub fn config(&self) -> Result<JsValue, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
-        to_js(&state.config_output())
+        to_js(&state.settings.output())
     }
 
     /// A fresh model (next seed) with the same settings, keeping the loaded data.
     pub fn reset(&self) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
-        state.config.seed = state.config.seed.wrapping_add(1);
+        let seed = state.settings.seed().wrapping_add(1);
+        state.settings.set_seed(seed);
         state.restart().map_err(js_error)?;
-        to_js(&state.config_output())
+        to_js(&state.settings.output())
     }
 
-    /// Runs `steps` optimisation steps, then reads their losses back in one transfer.
-    /// Resolves to `{firstStep, losses, mses, kls, accuracies, step, epoch, epochProgress}`,
-    /// per-step figures as `Float32Array`s (`kls` and `accuracies` null for models without
-    /// a KL term or a classifier).
+    /// Runs `steps` optimisation steps (for a GAN, generator updates with the critic updates
+    /// its rule puts before each), then reads their losses back in one transfer. Per-step
+    /// figures are `Float32Array`s. Resolves to `{family: "latent", firstStep, losses, mses,
+    /// kls, accuracies, step, epoch, epochProgress}` (`kls` and `accuracies` null for models
+    /// without a KL term or a classifier), or `{family: "gan", firstStep, criticLosses,
+    /// generatorLosses, step, epoch, epochProgress}`.
     pub fn train(&self, steps: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -247,23 +351,47 @@ impl Session {
                 )));
             }
             let mut state = state.try_borrow_mut().map_err(|_| busy())?;
-            let state = &mut *state;
-            let data = state.data.as_ref().ok_or_else(|| js_error(LabError::NoData))?;
-            let trainer = state.trainer.as_mut().ok_or_else(|| js_error(LabError::NoData))?;
-            for _ in 0..steps {
-                trainer.step(&data.mnist.train);
+            let missing = missing_data(state.settings.model);
+            let State { data, poly, trainer, .. } = &mut *state;
+            match trainer.as_mut().ok_or_else(|| js_error(missing.clone()))? {
+                ActiveTrainer::Latent(trainer) => {
+                    let mnist = data.as_ref().ok_or_else(|| js_error(LabError::NoData))?;
+                    for _ in 0..steps {
+                        trainer.step(&mnist.mnist.train);
+                    }
+                    let r = trainer.read_back().await.map_err(js_error)?;
+                    Ok(object(&[
+                        ("family", "latent".into()),
+                        ("firstStep", (r.first_step as f64).into()),
+                        ("losses", Float32Array::from(&r.losses[..]).into()),
+                        ("mses", Float32Array::from(&r.mses[..]).into()),
+                        ("kls", optional_f32(r.kls)),
+                        ("accuracies", optional_f32(r.accuracies)),
+                        ("step", (r.step as f64).into()),
+                        ("epoch", (r.epoch as f64).into()),
+                        ("epochProgress", r.epoch_progress.into()),
+                    ]))
+                }
+                ActiveTrainer::Gan(kind, trainer) => {
+                    let images: &dyn ImageSet = match kind {
+                        GanKind::DcganMnist => &data.as_ref().ok_or_else(|| js_error(LabError::NoData))?.mnist.train,
+                        GanKind::DcganPoly | GanKind::WganPoly => &poly.as_ref().ok_or_else(|| js_error(missing))?.images,
+                    };
+                    for _ in 0..steps {
+                        trainer.step(images);
+                    }
+                    let r = trainer.read_back().await.map_err(js_error)?;
+                    Ok(object(&[
+                        ("family", "gan".into()),
+                        ("firstStep", (r.first_step as f64).into()),
+                        ("criticLosses", Float32Array::from(&r.critic_losses[..]).into()),
+                        ("generatorLosses", Float32Array::from(&r.generator_losses[..]).into()),
+                        ("step", (r.step as f64).into()),
+                        ("epoch", (r.epoch as f64).into()),
+                        ("epochProgress", r.epoch_progress.into()),
+                    ]))
+                }
             }
-            let r = trainer.read_back().await.map_err(js_error)?;
-            Ok(object(&[
-                ("firstStep", (r.first_step as f64).into()),
-                ("losses", Float32Array::from(&r.losses[..]).into()),
-                ("mses", Float32Array::from(&r.mses[..]).into()),
-                ("kls", optional_f32(r.kls)),
-                ("accuracies", optional_f32(r.accuracies)),
-                ("step", (r.step as f64).into()),
-                ("epoch", (r.epoch as f64).into()),
-                ("epochProgress", r.epoch_progress.into()),
-            ]))
         })
     }
 
@@ -275,7 +403,7 @@ impl Session {
             let state = state.try_borrow().map_err(|_| busy())?;
             let data = state.data().map_err(js_error)?;
             let split = if full { &data.mnist.test } else { &data.subset };
-            let r = state.trainer().map_err(js_error)?.evaluate(split).await.map_err(js_error)?;
+            let r = state.latent().map_err(js_error)?.evaluate(split).await.map_err(js_error)?;
             to_js(&EvalOutput { loss: r.loss, mse: r.mse, kl: r.kl, accuracy: r.accuracy, count: r.count })
         })
     }
@@ -287,7 +415,7 @@ impl Session {
         future_to_promise(async move {
             let state = state.try_borrow().map_err(|_| busy())?;
             let data = state.data().map_err(js_error)?;
-            let points = state.trainer().map_err(js_error)?.embed(&data.subset, mean).await.map_err(js_error)?;
+            let points = state.latent().map_err(js_error)?.embed(&data.subset, mean).await.map_err(js_error)?;
             let labels: Vec<u8> = (0..data.subset.len()).map(|i| data.subset.label(i)).collect();
             Ok(object(&[
                 ("points", Float32Array::from(&points[..]).into()),
@@ -296,7 +424,8 @@ impl Session {
         })
     }
 
-    /// The 28x28 image decoded from the latent point (x, y), as RGBA bytes.
+    /// The image at the latent point (x, y), as RGBA bytes: decoded by an autoencoder
+    /// (28x28), generated from that noise by a polynomial GAN (40x40).
     pub fn decode(&self, x: f32, y: f32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -304,13 +433,13 @@ impl Session {
                 return Err(js_error(LabError::invalid("latent", format!("the latent point ({x}, {y}) is not finite"))));
             }
             let state = state.try_borrow().map_err(|_| busy())?;
-            let image = state.trainer().map_err(js_error)?.decode(&[x, y]).await.map_err(js_error)?;
-            Ok(Uint8ClampedArray::from(&gray_to_rgba(&image)[..]).into())
+            let image = state.images_at(&[x, y]).await.map_err(js_error)?;
+            Ok(Uint8ClampedArray::from(&Palette::of(state.settings.model).rgba(&image)[..]).into())
         })
     }
 
-    /// The images decoded from latent points `[x0, y0, x1, y1, ...]` (at most 1024 points),
-    /// as RGBA bytes of 28x28 images, concatenated. Used for interpolations.
+    /// The images at latent points `[x0, y0, x1, y1, ...]` (at most 1024 points), as RGBA
+    /// bytes of the model's images (see `decode`), concatenated. Used for interpolations.
     #[wasm_bindgen(js_name = decodePoints)]
     pub fn decode_points(&self, points: Vec<f32>) -> Promise {
         let state = self.state.clone();
@@ -322,14 +451,15 @@ impl Session {
                 )));
             }
             let state = state.try_borrow().map_err(|_| busy())?;
-            let images = state.trainer().map_err(js_error)?.decode(&points).await.map_err(js_error)?;
-            Ok(Uint8ClampedArray::from(&gray_to_rgba(&images)[..]).into())
+            let images = state.images_at(&points).await.map_err(js_error)?;
+            Ok(Uint8ClampedArray::from(&Palette::of(state.settings.model).rgba(&images)[..]).into())
         })
     }
 
-    /// The decoded manifold: an `n` x `n` grid of digits decoded from the centres of the
-    /// cells of the latent rectangle [x0, x1] x [y0, y1], as one RGBA image of 28n x 28n
-    /// pixels with y growing upwards (the top row is y1). Resolves to `{width, height, rgba}`.
+    /// The decoded manifold: an `n` x `n` grid of the images at the centres of the cells of
+    /// the latent rectangle [x0, x1] x [y0, y1] (see `decode`), as one RGBA image of
+    /// side x n pixels per side with y growing upwards (the top row is y1). Resolves to
+    /// `{width, height, rgba}`.
     pub fn manifold(&self, x0: f32, x1: f32, y0: f32, y1: f32, n: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -346,13 +476,8 @@ impl Session {
                 .flat_map(|row| (0..n).flat_map(move |col| [centre(x0, x1, col), centre(y1, y0, row)]))
                 .collect();
             let state = state.try_borrow().map_err(|_| busy())?;
-            let images = state.trainer().map_err(js_error)?.decode(&points).await.map_err(js_error)?;
-            let side = n * IMAGE_SIDE;
-            Ok(object(&[
-                ("width", side.into()),
-                ("height", side.into()),
-                ("rgba", Uint8ClampedArray::from(&gray_to_rgba(&tile(&images, n, IMAGE_SIDE))[..]).into()),
-            ]))
+            let images = state.images_at(&points).await.map_err(js_error)?;
+            Ok(grid(&images, n, state.settings.model))
         })
     }
 
@@ -363,7 +488,7 @@ impl Session {
         future_to_promise(async move {
             let state = state.try_borrow().map_err(|_| busy())?;
             let data = state.data().map_err(js_error)?;
-            let recons = state.trainer().map_err(js_error)?.reconstruct(&data.mnist.test, &data.strip).await.map_err(js_error)?;
+            let recons = state.latent().map_err(js_error)?.reconstruct(&data.mnist.test, &data.strip).await.map_err(js_error)?;
             let originals: Vec<u8> = data.strip.iter().flat_map(|&i| bytes_to_rgba(data.mnist.test.image(i))).collect();
             Ok(object(&[
                 ("count", data.strip.len().into()),
@@ -374,6 +499,69 @@ impl Session {
             ]))
         })
     }
+
+    /// The GAN's samples from a fixed noise seed, an `n` x `n` grid (n <= 16) as one RGBA
+    /// image: `{width, height, rgba}`. The same noise every time, so successive grids show
+    /// how the same points of the noise space change as training goes.
+    pub fn samples(&self, n: u32) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            if !(1..=MAX_GRID_SIDE).contains(&n) {
+                return Err(js_error(LabError::invalid("samples", format!("the grid side must be 1 to {MAX_GRID_SIDE}, not {n}"))));
+            }
+            let n = n as usize;
+            let state = state.try_borrow().map_err(|_| busy())?;
+            let (_, gan) = state.gan().map_err(js_error)?;
+            let images = gan.generate(&fixed_noise(n * n, gan.noise_dim(), GRID_NOISE_SEED)).await.map_err(js_error)?;
+            Ok(grid(&images, n, state.settings.model))
+        })
+    }
+
+    /// Quality meters of a polynomial GAN on 256 samples from a fixed noise seed, beside the
+    /// real data's figures: `{smoothness, realSmoothness, diversity, count}`. Smoothness is the
+    /// fraction of row variance a degree-4 polynomial fit leaves unexplained (real data ~0,
+    /// noise ~0.9); diversity the samples' mean pairwise distance over the real images' (a
+    /// collapsed generator scores near 0).
+    pub fn meters(&self) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let state = state.try_borrow().map_err(|_| busy())?;
+            let (kind, gan) = state.gan().map_err(js_error)?;
+            if kind == GanKind::DcganMnist {
+                return Err(js_error(not_for(state.settings.model, "polynomial quality meters")));
+            }
+            let poly = state.poly.as_ref().ok_or_else(|| js_error(LabError::NoPolydata))?;
+            let pixels = gan.generate(&fixed_noise(METER_SAMPLES, gan.noise_dim(), METER_NOISE_SEED)).await.map_err(js_error)?;
+            let samples = Images::new(METER_SAMPLES, POLY_SIDE, POLY_SIDE, pixels)
+                .map_err(|e| js_error(LabError::Backend(format!("the generator returned images of the wrong size: {e}"))))?;
+            let optional = |v: Option<f64>| v.map_or(JsValue::NULL, JsValue::from);
+            Ok(object(&[
+                ("smoothness", optional(metrics::row_residual(&samples))),
+                ("realSmoothness", optional(poly.real_smoothness)),
+                ("diversity", optional(metrics::diversity(&samples, poly.real_distance))),
+                ("count", METER_SAMPLES.into()),
+            ]))
+        })
+    }
+}
+
+/// `n * n` images of `model` tiled row-major into one RGBA image `{width, height, rgba}`.
+fn grid(images: &[f32], n: usize, model: ModelKind) -> JsValue {
+    let side = model.image_side();
+    let rgba = Palette::of(model).rgba(&tile(images, n, side));
+    object(&[
+        ("width", (n * side).into()),
+        ("height", (n * side).into()),
+        ("rgba", Uint8ClampedArray::from(&rgba[..]).into()),
+    ])
+}
+
+/// Up to `n` distinct images of `images` chosen by a fixed seed (a user's file may be sorted).
+fn random_images(images: &Images, n: usize, seed: u64) -> Images {
+    let mut order: Vec<usize> = (0..images.count()).collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    order.truncate(n);
+    images.select(&order)
 }
 
 /// `n` distinct examples of `split` chosen by a fixed seed.
@@ -392,14 +580,6 @@ fn random_subset(split: &MnistSplit, n: usize, seed: u64) -> MnistSplit {
 
 fn optional_f32(values: Option<Vec<f32>>) -> JsValue {
     values.map_or(JsValue::NULL, |v| Float32Array::from(&v[..]).into())
-}
-
-fn whole_number(field: &'static str, what: &str, v: f64) -> Result<u64, LabError> {
-    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 2f64.powi(53) {
-        Ok(v as u64)
-    } else {
-        Err(LabError::invalid(field, format!("the {what} must be a whole number, not {v}")))
-    }
 }
 
 /// The JS side of a [`LabError`]: an `Error` whose `name` is the kind and, for a bad control

@@ -1,0 +1,346 @@
+//! The generators and discriminators of the reference's three GANs (models.md, "DCGAN,
+//! MNIST", "DCGAN, polynomial images", "WGAN"). The widths are parameters so that a live
+//! preset can run narrower copies of the same architecture; the paper presets use the
+//! reference's widths.
+//!
+//! Keras "same" padding is reproduced by size: a k x k convolution with stride s pads
+//! (k - 1) / 2 on every side, which gives ceil(n / s) like Keras (40 -> 20 -> 10, 11 -> 6,
+//! 28 -> 14 -> 7); a stride-2 transposed convolution adds one row and column of output
+//! padding so that it doubles the size exactly (7 -> 14 -> 28).
+
+use burn::module::{Initializer, Param};
+use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
+use burn::nn::interpolate::{Interpolate2d, Interpolate2dConfig, InterpolateMode};
+use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::prelude::*;
+use burn::tensor::Distribution;
+use burn::tensor::activation::{leaky_relu, tanh};
+use burn::tensor::ops::PadMode;
+
+use super::dense;
+
+/// Keras BatchNormalization(momentum=0.8): running = 0.8 running + 0.2 batch. burn's
+/// momentum is the weight of the new batch.
+const BN_MOMENTUM: f64 = 0.2;
+/// Keras' BatchNormalization epsilon (burn's default is 1e-5).
+const BN_EPSILON: f64 = 1e-3;
+const LEAKY_SLOPE: f64 = 0.2;
+const DROPOUT: f64 = 0.25;
+
+/// Keras' default kernel initialiser for Dense, Conv2D and Conv2DTranspose.
+const GLOROT: Initializer = Initializer::XavierUniform { gain: 1.0 };
+
+fn batch_norm(features: usize, device: &Device) -> BatchNorm {
+    BatchNormConfig::new(features).with_momentum(BN_MOMENTUM).with_epsilon(BN_EPSILON).init(device)
+}
+
+/// Conv2D "same" with Keras' initialisation (Glorot weights, zero bias).
+fn conv(channels: [usize; 2], kernel: usize, stride: usize, device: &Device) -> Conv2d {
+    let pad = (kernel - 1) / 2;
+    let conv = Conv2dConfig::new(channels, [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding(PaddingConfig2d::Explicit(pad, pad, pad, pad))
+        .with_initializer(GLOROT)
+        .with_bias(false)
+        .init(device);
+    Conv2d { bias: Some(Param::from_tensor(Tensor::zeros([channels[1]], device))), ..conv }
+}
+
+/// Conv2DTranspose "same", without bias (every one in the reference is followed by BN or tanh
+/// and declared `use_bias=False`), Glorot-uniform like Keras. burn's initialiser gets no fan-out
+/// for transposed convolutions, so the weights are drawn here: Keras' fans are
+/// k * k * channels on each side, and the sum is what matters.
+fn deconv(channels: [usize; 2], kernel: usize, stride: usize, device: &Device) -> ConvTranspose2d {
+    let pad = (kernel - 1) / 2;
+    let layer = ConvTranspose2dConfig::new(channels, [kernel, kernel])
+        .with_stride([stride, stride])
+        .with_padding([pad, pad])
+        .with_padding_out([stride - 1, stride - 1])
+        .with_bias(false)
+        .init(device);
+    let limit = (6.0 / ((channels[0] + channels[1]) * kernel * kernel) as f64).sqrt();
+    let weight = Tensor::random(layer.weight.shape(), Distribution::Uniform(-limit, limit), device);
+    ConvTranspose2d { weight: Param::from_tensor(weight), ..layer }
+}
+
+fn dense_no_bias(d_input: usize, d_output: usize, device: &Device) -> Linear {
+    LinearConfig::new(d_input, d_output).with_initializer(GLOROT).with_bias(false).init(device)
+}
+
+fn act(x: Tensor<4>) -> Tensor<4> {
+    leaky_relu(x, LEAKY_SLOPE)
+}
+
+/// A generator: noise [batch, noise] -> images [batch, 1, side, side] in [-1, 1] (tanh).
+pub trait Generator: Module + Sized {
+    fn noise_dim(&self) -> usize;
+    fn forward(&self, noise: Tensor<2>) -> Tensor<4>;
+}
+
+/// A discriminator or critic: images -> one score per image, [batch]. For the DCGANs the
+/// score is the logit before the reference's sigmoid (the loss applies the sigmoid in a
+/// numerically stable way); for the WGAN it is the critic's linear score.
+pub trait Critic: Module + Sized {
+    fn forward(&self, images: Tensor<4>) -> Tensor<1>;
+}
+
+/// Both generators' first stage: Dense noise -> channels x side x side (no bias), BN over
+/// the flat features (Keras normalises the Dense output per feature, before the reshape),
+/// LeakyReLU, reshape to a feature map.
+#[derive(Module, Debug)]
+pub struct NoiseStem {
+    fc: Linear,
+    bn: BatchNorm,
+    noise: usize,
+    channels: usize,
+    side: usize,
+}
+
+impl NoiseStem {
+    fn new(noise: usize, channels: usize, side: usize, device: &Device) -> Self {
+        let features = channels * side * side;
+        NoiseStem { fc: dense_no_bias(noise, features, device), bn: batch_norm(features, device), noise, channels, side }
+    }
+
+    /// [batch, noise] -> [batch, channels, side, side]
+    fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
+        let [batch, _] = noise.dims();
+        let h = leaky_relu(self.bn.forward(self.fc.forward(noise)), LEAKY_SLOPE);
+        h.reshape([batch, self.channels, self.side, self.side])
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// DCGAN on MNIST
+
+#[derive(Config, Debug)]
+pub struct MnistGeneratorConfig {
+    #[config(default = 100)]
+    pub noise: usize,
+    /// Channels after the first Dense (256 in the reference); the next layers have half and
+    /// a quarter of it.
+    #[config(default = 256)]
+    pub channels: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct MnistGenerator {
+    stem: NoiseStem,
+    deconv1: ConvTranspose2d,
+    bn1: BatchNorm,
+    deconv2: ConvTranspose2d,
+    bn2: BatchNorm,
+    deconv3: ConvTranspose2d,
+}
+
+impl MnistGeneratorConfig {
+    pub fn init(&self, device: &Device) -> MnistGenerator {
+        let c = self.channels;
+        MnistGenerator {
+            stem: NoiseStem::new(self.noise, c, 7, device),
+            deconv1: deconv([c, c / 2], 5, 1, device),
+            bn1: batch_norm(c / 2, device),
+            deconv2: deconv([c / 2, c / 4], 5, 2, device),
+            bn2: batch_norm(c / 4, device),
+            deconv3: deconv([c / 4, 1], 5, 2, device),
+        }
+    }
+}
+
+impl Generator for MnistGenerator {
+    fn noise_dim(&self) -> usize {
+        self.stem.noise
+    }
+
+    fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
+        let h = self.stem.forward(noise); // 7x7
+        let h = act(self.bn1.forward(self.deconv1.forward(h)));
+        let h = act(self.bn2.forward(self.deconv2.forward(h)));
+        tanh(self.deconv3.forward(h))
+    }
+}
+
+#[derive(Config, Debug)]
+pub struct MnistDiscriminatorConfig {
+    /// Channels of the first convolution (64 in the reference); the second has twice as many.
+    #[config(default = 64)]
+    pub channels: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct MnistDiscriminator {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    dropout: Dropout,
+    out: Linear,
+}
+
+impl MnistDiscriminatorConfig {
+    pub fn init(&self, device: &Device) -> MnistDiscriminator {
+        let c = self.channels;
+        MnistDiscriminator {
+            conv1: conv([1, c], 5, 2, device),
+            conv2: conv([c, 2 * c], 5, 2, device),
+            dropout: DropoutConfig::new(DROPOUT).init(),
+            out: dense(2 * c * 7 * 7, 1, device),
+        }
+    }
+}
+
+impl Critic for MnistDiscriminator {
+    fn forward(&self, images: Tensor<4>) -> Tensor<1> {
+        let [batch, ..] = images.dims();
+        let h = self.dropout.forward(act(self.conv1.forward(images)));
+        let h = self.dropout.forward(act(self.conv2.forward(h)));
+        self.out.forward(h.flatten::<2>(1, 3)).reshape([batch])
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// DCGAN and WGAN on polynomial images
+
+#[derive(Config, Debug)]
+pub struct PolyGeneratorConfig {
+    /// 2 in the reference, so that the noise is a plane one can drag a point across.
+    #[config(default = 2)]
+    pub noise: usize,
+    /// Channels of the 10x10 and 20x20 stages (128 in the reference); the 40x40 stage has half.
+    #[config(default = 128)]
+    pub channels: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct PolyGenerator {
+    stem: NoiseStem,
+    up: Interpolate2d,
+    deconv1: ConvTranspose2d,
+    bn1: BatchNorm,
+    deconv2: ConvTranspose2d,
+    bn2: BatchNorm,
+    deconv3: ConvTranspose2d,
+}
+
+impl PolyGeneratorConfig {
+    pub fn init(&self, device: &Device) -> PolyGenerator {
+        let c = self.channels;
+        PolyGenerator {
+            stem: NoiseStem::new(self.noise, c, 10, device),
+            up: Interpolate2dConfig::new()
+                .with_scale_factor(Some([2.0, 2.0]))
+                .with_mode(InterpolateMode::Nearest)
+                .init(),
+            deconv1: deconv([c, c], 3, 1, device),
+            bn1: batch_norm(c, device),
+            deconv2: deconv([c, c / 2], 3, 1, device),
+            bn2: batch_norm(c / 2, device),
+            deconv3: deconv([c / 2, 1], 3, 1, device),
+        }
+    }
+}
+
+impl Generator for PolyGenerator {
+    fn noise_dim(&self) -> usize {
+        self.stem.noise
+    }
+
+    fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
+        let h = self.up.forward(self.stem.forward(noise)); // 10x10 -> 20x20
+        let h = act(self.bn1.forward(self.deconv1.forward(h)));
+        let h = self.up.forward(h); // 40x40
+        let h = act(self.bn2.forward(self.deconv2.forward(h)));
+        tanh(self.deconv3.forward(h))
+    }
+}
+
+#[derive(Config, Debug)]
+pub struct PolyCriticConfig {
+    /// Channels of the first convolution: 16 for the DCGAN's discriminator, 128 (8x) for the
+    /// WGAN's critic. The next three have 2x, 4x and 8x as many.
+    #[config(default = 16)]
+    pub width: usize,
+}
+
+#[derive(Module, Debug)]
+pub struct PolyCritic {
+    conv1: Conv2d,
+    conv2: Conv2d,
+    bn2: BatchNorm,
+    conv3: Conv2d,
+    bn3: BatchNorm,
+    conv4: Conv2d,
+    bn4: BatchNorm,
+    dropout: Dropout,
+    out: Linear,
+}
+
+impl PolyCriticConfig {
+    pub fn init(&self, device: &Device) -> PolyCritic {
+        let w = self.width;
+        PolyCritic {
+            conv1: conv([1, w], 3, 2, device),
+            conv2: conv([w, 2 * w], 3, 2, device),
+            bn2: batch_norm(2 * w, device),
+            conv3: conv([2 * w, 4 * w], 3, 2, device),
+            bn3: batch_norm(4 * w, device),
+            conv4: conv([4 * w, 8 * w], 3, 1, device),
+            bn4: batch_norm(8 * w, device),
+            dropout: DropoutConfig::new(DROPOUT).init(),
+            out: dense(8 * w * 6 * 6, 1, device),
+        }
+    }
+}
+
+impl Critic for PolyCritic {
+    fn forward(&self, images: Tensor<4>) -> Tensor<1> {
+        let [batch, ..] = images.dims();
+        let h = self.dropout.forward(act(self.conv1.forward(images))); // 20x20
+        let h = self.conv2.forward(h); // 10x10
+        let h = h.pad((0, 1, 0, 1), PadMode::Constant(0.0)); // ZeroPadding2D(((0,1),(0,1))): 11x11
+        let h = self.dropout.forward(act(self.bn2.forward(h)));
+        let h = self.dropout.forward(act(self.bn3.forward(self.conv3.forward(h)))); // 6x6
+        let h = self.dropout.forward(act(self.bn4.forward(self.conv4.forward(h)))); // 6x6
+        self.out.forward(h.flatten::<2>(1, 3)).reshape([batch])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{self, BackendKind};
+
+    fn device() -> Device {
+        backend::cpu(BackendKind::Flex, "test").device
+    }
+
+    #[test]
+    fn shapes_follow_the_spec() {
+        let device = device();
+        let g = MnistGeneratorConfig::new().with_channels(16).init(&device);
+        let images = g.forward(Tensor::zeros([3, 100], &device));
+        assert_eq!(images.dims(), [3, 1, 28, 28]);
+        let d = MnistDiscriminatorConfig::new().with_channels(8).init(&device);
+        assert_eq!(d.forward(images).dims(), [3]);
+
+        let g = PolyGeneratorConfig::new().with_channels(8).init(&device);
+        let images = g.forward(Tensor::zeros([2, 2], &device));
+        assert_eq!(images.dims(), [2, 1, 40, 40]);
+        let d = PolyCriticConfig::new().with_width(4).init(&device);
+        assert_eq!(d.forward(images.clone()).dims(), [2]);
+        // The 11x11 step: 40 -> 20 -> 10, padded to 11, then 6 and 6.
+        let h = d.conv2.forward(d.conv1.forward(images));
+        assert_eq!(h.dims(), [2, 8, 10, 10]);
+        assert_eq!(h.pad((0, 1, 0, 1), PadMode::Constant(0.0)).dims(), [2, 8, 11, 11]);
+    }
+
+    #[test]
+    fn the_paper_critics_have_the_reference_widths() {
+        let device = device();
+        // Flatten sizes of the spec: 4608 for the DCGAN's discriminator, 8x for the WGAN's.
+        let d = PolyCriticConfig::new().init(&device);
+        assert_eq!(d.out.weight.dims(), [4608, 1]);
+        let c = PolyCriticConfig::new().with_width(128).init(&device);
+        assert_eq!(c.out.weight.dims(), [8 * 4608, 1]);
+        let d = MnistDiscriminatorConfig::new().init(&device);
+        assert_eq!(d.out.weight.dims(), [128 * 7 * 7, 1]);
+    }
+}
