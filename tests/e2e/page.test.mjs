@@ -49,6 +49,7 @@ const canvasData = (page, id) => page.evaluate((id) => document.getElementById(i
 /** Drags the latent ring from the centre of the scatter to the fraction (fx, fy) of it and
  * returns the decoded image once it has changed. */
 async function dragTo(page, fx, fy) {
+  await page.locator('#latent').scrollIntoViewIfNeeded();
   const box = await page.locator('#latent').boundingBox();
   const before = await canvasData(page, 'decoded');
   await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
@@ -191,6 +192,48 @@ test('a corrupted MNIST file gives a clear error on the page', { timeout: 120_00
   await page.reload();
   await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
   assert.match(await page.locator('#error').textContent(), /train-labels-idx1-ubyte could not be fetched \(HTTP 404\)/);
+  await page.close();
+});
+
+test('the WGAN trains live on polynomial images: losses, samples, noise plane, bad .npy', { timeout: 600_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await waitReady(page);
+  await page.selectOption('#model', 'wgan-poly');
+  // The polynomial images are fetched (with progress) the first time a polynomial GAN is picked.
+  await page.waitForFunction(() => document.body.dataset.family === 'gan' && document.body.dataset.data === 'poly'
+    && /polynomial images \(polydata.npy\)/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
+  // The model starts once the data is in: the CPU backend for a GAN is burn-flex.
+  await page.waitForFunction(() => /burn-flex/.test(document.getElementById('backend').textContent), null, { timeout: 60_000 });
+  assert.match(await page.locator('#preset').textContent(), /Preset: live/);
+  await page.waitForFunction(() => document.getElementById('samples-caption').textContent.includes('step 0'));
+  const firstGrid = await canvasData(page, 'samples');
+
+  await page.click('#play');
+  await page.waitForTimeout(60_000);
+  await page.click('#play'); // pause
+  await page.waitForFunction(() => document.getElementById('play').textContent.trim() === 'Play');
+  const at = await step(page);
+  assert.ok(at >= 5, `trained ${at} steps in a minute`);
+  // The loss chart has points of both curves, and the grid changed as the generator learned.
+  assert.ok(Number(await page.locator('#gan-chart').getAttribute('data-points')) >= 4 * Math.min(at, 5));
+  assert.match(await page.locator('#gan-readout').textContent(), /Wasserstein estimate \(−critic loss\) -?\d/);
+  await page.waitForFunction((b) => document.getElementById('samples').toDataURL() !== b, firstGrid, { timeout: 30_000 });
+  assert.equal(await page.locator('#timeline').isDisabled(), false, 'the timeline scrubs once there are two snapshots');
+  await page.waitForFunction(() => !document.getElementById('meters').hidden, null, { timeout: 60_000 });
+
+  // Dragging across the noise plane changes the generated image.
+  const a = await dragTo(page, 0.2, 0.25);
+  const b = await dragTo(page, 0.8, 0.75);
+  assert.notEqual(a, b, 'two noise points gave the same image');
+  assert.match(await page.locator('#decoded-caption').textContent(), /generated from noise/);
+  await shot(page, 'wgan');
+
+  // A malformed .npy, chosen with the button, is refused with a message that names it.
+  await page.setInputFiles('#npy-file', { name: 'broken.npy', mimeType: 'application/octet-stream', buffer: Buffer.from('\x93NUMPY\x01\x00garbage') });
+  await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
+  assert.match(await page.locator('#error').textContent(), /broken\.npy: /);
+  await shot(page, 'bad-npy');
+  assert.deepEqual(errors, []);
   await page.close();
 });
 

@@ -1,10 +1,20 @@
-// The training controls: model, hyper-parameters, Play/Pause, Step, Reset.
+// The training controls: model, preset, hyper-parameters, Play/Pause, Step, Reset.
+// Which settings a model has, and its preset's values, come from the worker's config (the
+// Rust side is the one place that knows them); a field shows when the model has it.
 
-import { modelTraits } from './models.js';
 import { $ } from './util.js';
 
-// Worker error `field` → id of the control it refers to.
-const FIELD_CONTROLS = { model: 'model', learningRate: 'lr', batchSize: 'batch', beta: 'beta' };
+// Config field → id of its control. The numeric fields' boxes sit in `${id}-field`.
+const NUMBER_FIELDS = {
+  learningRate: 'lr',
+  lrGenerator: 'lr-generator',
+  lrCritic: 'lr-critic',
+  batchSize: 'batch',
+  beta: 'beta',
+  nCritic: 'n-critic',
+  clip: 'clip',
+};
+const FIELD_CONTROLS = { model: 'model', preset: 'preset-select', ...NUMBER_FIELDS };
 
 // An empty box is "no number", not 0 as Number('') would have it.
 const parse = (text) => (text.trim() === '' ? NaN : Number(text));
@@ -17,17 +27,16 @@ export class Controls {
    */
   constructor({ onConfigure, onCommand, onEdit }) {
     this.model = $('model');
-    this.lr = $('lr');
-    this.batch = $('batch');
-    this.beta = $('beta');
-    this.betaField = $('beta-field');
+    this.presetSelect = $('preset-select');
+    this.presetSelectField = $('preset-select-field');
     this.play = $('play');
     this.step = $('step');
     this.reset = $('reset');
     this.preset = $('preset');
-    this.presetNote = $('preset-note');
     this.enabled = false;
     this.running = false;
+    // The worker's last config: which fields the model has and its preset's values.
+    this.shown = null;
 
     $('controls').addEventListener('submit', (e) => e.preventDefault()); // Enter must not reload
     for (const [field, id] of Object.entries(FIELD_CONTROLS)) {
@@ -35,11 +44,15 @@ export class Controls {
       control.addEventListener('input', () => {
         this.clearFieldError(field);
         onEdit(field);
-        this.updateFields();
+        this.updatePreset();
       });
-      // A new model starts from its own paper preset, which the worker fills in, rather
-      // than from the settings tuned for the previous one.
-      control.addEventListener('change', () => onConfigure(field === 'model' ? { model: this.model.value } : this.config()));
+      // A new model (or GAN preset) starts from its preset, which the worker fills in,
+      // rather than from the settings tuned for the previous one.
+      control.addEventListener('change', () => {
+        if (field === 'model') onConfigure({ model: this.model.value });
+        else if (field === 'preset') onConfigure({ preset: this.presetSelect.value });
+        else onConfigure(this.config());
+      });
     }
     this.play.addEventListener('click', () => onCommand(this.running ? 'pause' : 'play'));
     this.step.addEventListener('click', () => onCommand('step'));
@@ -47,36 +60,28 @@ export class Controls {
     this.sync();
   }
 
+  /** The numbers in the boxes of the fields the current model has. */
   config() {
-    const config = { model: this.model.value, learningRate: parse(this.lr.value), batchSize: parse(this.batch.value) };
-    // Only a VAE has a beta; a stale value in the hidden box must not be refused for another model.
-    if (modelTraits(config.model).variational) config.beta = parse(this.beta.value);
+    const config = {};
+    for (const [field, id] of Object.entries(NUMBER_FIELDS)) {
+      if (!$(`${id}-field`).hidden) config[field] = parse($(id).value);
+    }
     return config;
   }
 
   /** Shows the configuration the worker is actually using; refusals of earlier values no longer apply. */
-  setConfig({ model, learningRate, batchSize, beta }) {
-    this.model.value = model;
-    this.lr.value = String(learningRate);
-    this.batch.value = String(batchSize);
-    if (beta !== undefined) this.beta.value = String(beta);
+  setConfig(config) {
+    this.shown = config;
+    this.model.value = config.model;
+    this.presetSelectField.hidden = config.family !== 'gan';
+    this.presetSelect.value = config.preset;
+    for (const [field, id] of Object.entries(NUMBER_FIELDS)) {
+      const value = config.values[field];
+      $(`${id}-field`).hidden = value === null || value === undefined;
+      if (value !== null && value !== undefined) $(id).value = String(value);
+    }
     for (const field of Object.keys(FIELD_CONTROLS)) this.clearFieldError(field);
-    this.updateFields();
-  }
-
-  setPresetNote(note) {
-    this.presetNote.textContent = note ?? '';
-    this.presetNote.hidden = !note;
-  }
-
-  setEnabled(enabled) {
-    this.enabled = enabled;
-    this.sync();
-  }
-
-  setRunning(running) {
-    this.running = running;
-    this.sync();
+    this.updatePreset();
   }
 
   showFieldError(field, message) {
@@ -90,20 +95,31 @@ export class Controls {
 
   clearFieldError(field) {
     const id = FIELD_CONTROLS[field];
+    if (!id) return;
     $(id).removeAttribute('aria-invalid');
     const note = $(`${id}-error`);
     note.textContent = '';
     note.hidden = true;
   }
 
-  /** Follows the selected model: beta only for a VAE, and that model's paper preset. */
-  updateFields() {
+  /** "Preset: …" while the boxes hold the preset's values, "custom" once they do not. */
+  updatePreset() {
+    if (!this.shown) return;
     const config = this.config();
-    const { variational, preset } = modelTraits(config.model);
-    this.betaField.hidden = !variational;
-    const paper = Object.entries(preset.values).every(([field, value]) => config[field] === value);
-    this.preset.textContent = paper ? `Preset: ${preset.text}` : 'Preset: custom';
-    this.preset.classList.toggle('custom', !paper);
+    const { presetValues, presetText } = this.shown;
+    const custom = Object.entries(config).some(([field, value]) => presetValues[field] !== value);
+    this.preset.textContent = custom ? `Preset: ${this.shown.preset} layers, custom settings` : `Preset: ${presetText}`;
+    this.preset.classList.toggle('custom', custom);
+  }
+
+  setEnabled(enabled) {
+    this.enabled = enabled;
+    this.sync();
+  }
+
+  setRunning(running) {
+    this.running = running;
+    this.sync();
   }
 
   sync() {
@@ -112,6 +128,7 @@ export class Controls {
     this.play.disabled = !this.enabled;
     // Stepping is for inspecting a paused model; while running, steps already follow one another.
     this.step.disabled = !this.enabled || this.running;
-    for (const control of [this.reset, this.model, this.lr, this.batch, this.beta]) control.disabled = !this.enabled;
+    for (const id of [...Object.values(FIELD_CONTROLS)]) $(id).disabled = !this.enabled;
+    this.reset.disabled = !this.enabled;
   }
 }

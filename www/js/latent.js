@@ -78,6 +78,7 @@ export class LatentView {
 
   /** @param {Float32Array} points x0,y0,x1,y1,… @param {Uint8Array} labels digit per point */
   setPoints(points, labels) {
+    this.plane = false;
     this.points = points;
     this.labels = labels;
     const extent = fitExtent(points, this.count());
@@ -87,6 +88,15 @@ export class LatentView {
     }
     this.picks = this.picks.filter((i) => i < this.count());
     this.updatePickHint();
+    this.layerValid = false;
+    this.schedule();
+  }
+
+  /** No points, fixed axes: a plane to point at (a GAN's 2-D noise). */
+  showPlane(extent) {
+    this.setPoints(new Float32Array(0), new Uint8Array(0));
+    this.plane = true;
+    this.applyExtent(extent);
     this.layerValid = false;
     this.schedule();
   }
@@ -383,6 +393,7 @@ export class LatentView {
     const n = this.count();
     this.canvas.dataset.points = String(n);
     if (n === 0) {
+      if (this.plane) return; // nothing is coming: the plane has no points to show
       ctx.font = `13px ${FONT_FAMILY}`;
       ctx.textBaseline = 'middle';
       // Above the centre, where the marker starts.

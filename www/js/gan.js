@@ -1,0 +1,141 @@
+// The GAN views: the generator and critic loss chart, the sample grid with a timeline of
+// earlier snapshots (what the reference showed as a GIF), and the quality meters.
+
+import { LineChart } from './charts.js';
+import { drawPixels } from './images.js';
+import { integer } from './util.js';
+
+// Weight of the newest step in the moving average (see curves.js): GAN losses are noisier
+// than an autoencoder's, so the raw values are drawn faintly under the average.
+const ALPHA = 0.05;
+const CRITIC = '#e8590c';
+const CRITIC_FAINT = 'rgba(232, 89, 12, 0.2)';
+const GENERATOR = '#2563eb';
+const GENERATOR_FAINT = 'rgba(37, 99, 235, 0.2)';
+// Snapshots kept for the timeline; when full, every other one goes, so the timeline always
+// spans the whole run at a coarser grain.
+const MAX_SNAPSHOTS = 120;
+
+const smooth = (previous, value) =>
+  previous === null || !Number.isFinite(previous) || !Number.isFinite(value) ? value : previous + ALPHA * (value - previous);
+const format = (v) => (v === null ? '—' : Math.abs(v) >= 100 ? v.toFixed(0) : v.toPrecision(3));
+
+export class GanCurves {
+  constructor(canvas, readout) {
+    this.canvas = canvas;
+    this.readout = readout;
+    this.chart = null;
+    this.setModel('dcgan-mnist');
+  }
+
+  /** The WGAN's critic loss is shown as what it estimates: minus it is the Wasserstein distance. */
+  setModel(model) {
+    this.wasserstein = model === 'wgan-poly';
+    const critic = this.wasserstein ? 'Wasserstein estimate (−critic loss)' : 'discriminator loss';
+    this.names = { critic, generator: 'generator loss' };
+    this.chart = new LineChart(this.canvas, {
+      title: this.wasserstein
+        ? "The critic's estimate of the Wasserstein distance and the generator loss by step"
+        : 'Discriminator and generator loss (binary cross-entropy) by step',
+      yLabel: this.wasserstein ? 'value' : 'loss',
+      series: [
+        { name: `${critic} (raw)`, color: CRITIC_FAINT, lineWidth: 1, fitY: false },
+        { name: `${this.names.generator} (raw)`, color: GENERATOR_FAINT, lineWidth: 1, fitY: false },
+        { name: critic, color: CRITIC, lineWidth: 2 },
+        { name: this.names.generator, color: GENERATOR, lineWidth: 2 },
+      ],
+    });
+    this.clear();
+  }
+
+  clear() {
+    this.chart.reset();
+    this.lastStep = -Infinity;
+    this.critic = null;
+    this.generator = null;
+    this.updateReadout();
+  }
+
+  add({ firstStep, criticLosses, generatorLosses }) {
+    const sign = this.wasserstein ? -1 : 1;
+    for (let i = 0; i < criticLosses.length; i++) {
+      const step = firstStep + i;
+      if (step <= this.lastStep) continue;
+      this.lastStep = step;
+      const c = sign * criticLosses[i];
+      const g = generatorLosses[i];
+      this.critic = smooth(this.critic, c);
+      this.generator = smooth(this.generator, g);
+      this.chart.addPoint(`${this.names.critic} (raw)`, step, c);
+      this.chart.addPoint(`${this.names.generator} (raw)`, step, g);
+      this.chart.addPoint(this.names.critic, step, this.critic);
+      this.chart.addPoint(this.names.generator, step, this.generator);
+    }
+    this.updateReadout();
+  }
+
+  draw() {
+    this.chart.draw();
+  }
+
+  updateReadout() {
+    this.readout.textContent = `${this.names.critic} ${format(this.critic)} · ${this.names.generator} ${format(this.generator)} (smoothed)`;
+  }
+}
+
+/** The sample grid and the timeline slider to scrub back through earlier grids. */
+export class SampleTimeline {
+  constructor({ canvas, slider, caption }) {
+    this.canvas = canvas;
+    this.slider = slider;
+    this.caption = caption;
+    this.snapshots = [];
+    // Follows the newest snapshot until the user scrubs back; scrubbing to the end follows again.
+    this.following = true;
+    slider.addEventListener('input', () => {
+      this.following = Number(slider.value) === this.snapshots.length - 1;
+      this.draw();
+    });
+    this.clear();
+  }
+
+  clear() {
+    this.snapshots = [];
+    this.following = true;
+    this.sync();
+    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.caption.textContent = 'samples appear once the model is ready';
+  }
+
+  add(snapshot) {
+    if (this.snapshots.length >= MAX_SNAPSHOTS) this.snapshots = this.snapshots.filter((_, i) => i % 2 === 1);
+    this.snapshots.push(snapshot);
+    this.sync();
+    this.draw();
+  }
+
+  sync() {
+    const last = Math.max(0, this.snapshots.length - 1);
+    this.slider.max = String(last);
+    if (this.following) this.slider.value = String(last);
+    this.slider.disabled = this.snapshots.length < 2;
+  }
+
+  draw() {
+    const shot = this.snapshots[Number(this.slider.value)];
+    if (!shot) return;
+    drawPixels(this.canvas, shot.rgba, shot.width, shot.height);
+    const where = this.following ? 'latest' : `snapshot ${integer(Number(this.slider.value) + 1)} of ${integer(this.snapshots.length)}`;
+    this.caption.textContent = `${shot.count} samples from fixed noise at step ${integer(shot.step)} (${where})`;
+  }
+}
+
+/** The polynomial GANs' smoothness and diversity beside the real data's figures. */
+export function showMeters({ smoothness, realSmoothness, diversity, step, count }, elements) {
+  const f = (v, digits) => (v === null || v === undefined ? '—' : v.toFixed(digits));
+  elements.smoothness.textContent = f(smoothness, 3);
+  elements.realSmoothness.textContent = f(realSmoothness, 4);
+  elements.diversity.textContent = f(diversity, 2);
+  elements.note.textContent = `${integer(count)} samples at step ${integer(step)}`;
+  elements.list.hidden = false;
+}
