@@ -141,8 +141,8 @@ async function start(backend, seed) {
 // The polynomial GANs' data is fetched the first time one of them is picked (128 MB).
 let polydataFetch = null;
 async function ensurePolydata() {
-  polydataFetch ??= fetchFiles('polynomial images', new URL('.', POLYDATA_URL), [POLYDATA], SETUP_HINT).then(([bytes]) => {
-    const info = session.loadPolydata(POLYDATA[0], bytes);
+  polydataFetch ??= fetchFiles('polynomial images', new URL('.', POLYDATA_URL), [POLYDATA], SETUP_HINT).then(async ([bytes]) => {
+    const info = await exclusive(() => session.loadPolydata(POLYDATA[0], bytes));
     post({ type: 'polydata', name: POLYDATA[0], ...info });
   });
   try {
