@@ -157,6 +157,13 @@ fn every_gan_steps_with_finite_losses() {
         let images = pollster::block_on(trainer.generate(&noise)).unwrap();
         assert_eq!(images.len(), 4 * kind.side() * kind.side());
         assert!(images.iter().all(|v| (-1.0..=1.0).contains(v)));
+        // More points than one forward pass takes come back whole and in order.
+        let many = fixed_noise(70, trainer.noise_dim(), 2);
+        let all = pollster::block_on(trainer.generate(&many)).unwrap();
+        let pixels = kind.side() * kind.side();
+        assert_eq!(all.len(), 70 * pixels);
+        let last = pollster::block_on(trainer.generate(&many[69 * trainer.noise_dim()..])).unwrap();
+        assert!(all[69 * pixels..].iter().zip(&last).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?}");
     }
     // A GAN refuses data of the wrong size rather than failing inside a step.
     let (widths, config) = GanKind::WganPoly.preset(GanPreset::Live, 1);
