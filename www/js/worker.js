@@ -368,7 +368,9 @@ const handlers = {
     }, [rgba.buffer]);
   },
   async decode({ x, y }) {
-    if (!ready) return; // the page asks again once the model is ready
+    // The page asks again once the model is ready; a point of a plane means nothing to the
+    // MNIST DCGAN (a request sent just before the switch to it may still arrive).
+    if (!ready || !config.plane) return;
     const rgba = await exclusive(() => session.decode(x, y));
     const side = config.imageSide;
     post({ type: 'decoded', x, y, width: side, height: side, rgba }, [rgba.buffer]);
