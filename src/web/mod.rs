@@ -150,10 +150,7 @@ impl State {
 
     /// The training images of `model`, if loaded.
     fn train_set(&self, model: ModelKind) -> Option<&dyn ImageSet> {
-        match model {
-            ModelKind::Latent(_) | ModelKind::Gan(GanKind::DcganMnist) => self.data.as_ref().map(|d| &d.mnist.train as &dyn ImageSet),
-            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => self.poly.as_ref().map(|p| &p.images as &dyn ImageSet),
-        }
+        train_set(&self.data, &self.poly, model)
     }
 
     /// A fresh model and optimiser for the current settings, or none until its data is loaded.
@@ -184,6 +181,15 @@ impl State {
                 format!("the model {} draws its noise from 100 dimensions, not a plane one can point at", self.settings.model.name()),
             )),
         }
+    }
+}
+
+/// The training images of `model`, if loaded. A free function over the two data fields, so
+/// that `train` can use it while it holds the trainer mutably.
+fn train_set<'a>(data: &'a Option<LoadedData>, poly: &'a Option<PolyData>, model: ModelKind) -> Option<&'a dyn ImageSet> {
+    match model {
+        ModelKind::Latent(_) | ModelKind::Gan(GanKind::DcganMnist) => data.as_ref().map(|d| &d.mnist.train as &dyn ImageSet),
+        ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => poly.as_ref().map(|p| &p.images as &dyn ImageSet),
     }
 }
 
@@ -373,10 +379,7 @@ impl Session {
                     ]))
                 }
                 ActiveTrainer::Gan(kind, trainer) => {
-                    let images: &dyn ImageSet = match kind {
-                        GanKind::DcganMnist => &data.as_ref().ok_or_else(|| js_error(LabError::NoData))?.mnist.train,
-                        GanKind::DcganPoly | GanKind::WganPoly => &poly.as_ref().ok_or_else(|| js_error(missing))?.images,
-                    };
+                    let images = train_set(data, poly, ModelKind::Gan(*kind)).ok_or_else(|| js_error(missing))?;
                     for _ in 0..steps {
                         trainer.step(images);
                     }
@@ -558,17 +561,20 @@ fn grid(images: &[f32], n: usize, model: ModelKind) -> JsValue {
 
 /// Up to `n` distinct images of `images` chosen by a fixed seed (a user's file may be sorted).
 fn random_images(images: &Images, n: usize, seed: u64) -> Images {
-    let mut order: Vec<usize> = (0..images.count()).collect();
+    images.select(&random_indices(images.count(), n, seed))
+}
+
+/// Up to `n` distinct indices below `len`, in an order fixed by `seed`.
+fn random_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
     SplitMix64::new(seed).shuffle(&mut order);
     order.truncate(n);
-    images.select(&order)
+    order
 }
 
 /// `n` distinct examples of `split` chosen by a fixed seed.
 fn random_subset(split: &MnistSplit, n: usize, seed: u64) -> MnistSplit {
-    let mut order: Vec<usize> = (0..split.len()).collect();
-    SplitMix64::new(seed).shuffle(&mut order);
-    order.truncate(n);
+    let order = random_indices(split.len(), n, seed);
     let mut images = Vec::with_capacity(order.len() * IMAGE_PIXELS);
     let mut labels = Vec::with_capacity(order.len());
     for &i in &order {
