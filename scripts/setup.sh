@@ -46,5 +46,13 @@ if [ ! -f data/polydata.npy ]; then
   mv data/polydata.npy.part data/polydata.npy
 fi
 
+# The frozen classifier that judges the MNIST DCGAN, trained by the crate's own command (seed
+# 1, about two minutes on two cores); the page fetches it from data/mnist-judge.bpk.
+if [ ! -f data/mnist-judge.bpk ]; then
+  log "training the MNIST judge into data/mnist-judge.bpk"
+  cargo run --quiet --bin latent-lab -- judge --out data/mnist-judge.bpk.part
+  mv data/mnist-judge.bpk.part data/mnist-judge.bpk
+fi
+
 log "building the wasm package (release)"
 wasm-pack build --release --target web --no-pack

@@ -72,17 +72,22 @@ pub enum LabError {
     NoData,
     #[error("no polynomial images are loaded yet")]
     NoPolydata,
+    /// The MNIST judge's weights could not be read (a damaged or foreign file).
+    #[error("the MNIST judge's weights cannot be used: {0}")]
+    Judge(String),
+    #[error("the MNIST judge is not loaded yet")]
+    NoJudge,
 }
 
 impl LabError {
     /// A short machine-readable name, used as the JS error's `name`.
     pub fn kind(&self) -> &'static str {
         match self {
-            LabError::Data(_) | LabError::Images(_) => "DataError",
+            LabError::Data(_) | LabError::Images(_) | LabError::Judge(_) => "DataError",
             LabError::InvalidConfig { .. } => "InvalidConfig",
             LabError::Backend(_) => "BackendError",
             LabError::Readback(_) => "ReadbackError",
-            LabError::NoData | LabError::NoPolydata => "NoData",
+            LabError::NoData | LabError::NoPolydata | LabError::NoJudge => "NoData",
         }
     }
 

@@ -205,3 +205,62 @@ impl burn::module::ModuleVisitor for ParamValues {
         self.0.push((lo, hi));
     }
 }
+
+/// The judge set-up trains (`latent-lab judge`, scripts/setup.sh).
+fn judge_bytes() -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-judge.bpk");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh first", path.display()))
+}
+
+#[test]
+fn the_judge_knows_real_digits_and_refuses_foreign_weights() {
+    use latent_lab::metrics::{Gaussian, frechet_distance};
+    use latent_lab::model::judge::{JUDGE_FEATURES, Judge};
+    use latent_lab::train::judge::{accuracy, unit_pixels, verdict};
+    let device = device(BackendKind::Flex);
+    let m = mnist();
+    let judge = Judge::from_bytes(judge_bytes(), &device).unwrap();
+    let first: Vec<usize> = (0..1000).collect();
+    let accuracy = pollster::block_on(accuracy(&judge, &m.test.head(1000), &device)).unwrap();
+    assert!(accuracy > 0.97, "{accuracy}");
+    let (report, features) = pollster::block_on(verdict(&judge, &unit_pixels(&m.test, &first), &device)).unwrap();
+    assert!(report.confidence > 0.95 && report.covered == 10, "{report:?}");
+    assert_eq!(report.histogram.iter().sum::<u32>(), 1000);
+    // Other real digits are close in feature space; noise is far, and not a confident digit.
+    let reference = Gaussian::fit(&features, JUDGE_FEATURES).unwrap();
+    let others: Vec<usize> = (1000..1256).collect();
+    let (_, real) = pollster::block_on(verdict(&judge, &unit_pixels(&m.test, &others), &device)).unwrap();
+    let mut rng = latent_lab::data::SplitMix64::new(3);
+    let noise: Vec<f32> = (0..256 * 784).map(|_| rng.uniform() as f32).collect();
+    let (noise_report, noise_features) = pollster::block_on(verdict(&judge, &noise, &device)).unwrap();
+    let real_fd = frechet_distance(&Gaussian::fit(&real, JUDGE_FEATURES).unwrap(), &reference);
+    let noise_fd = frechet_distance(&Gaussian::fit(&noise_features, JUDGE_FEATURES).unwrap(), &reference);
+    assert!(real_fd * 20.0 < noise_fd, "real {real_fd}, noise {noise_fd}");
+    assert!(noise_report.covered < 10, "{noise_report:?}");
+    // Its own bytes give the same judge; anything else is an error, not a panic.
+    let again = Judge::from_bytes(judge.to_bytes().unwrap(), &device).unwrap();
+    let (same, _) = pollster::block_on(verdict(&again, &unit_pixels(&m.test, &first), &device)).unwrap();
+    assert_eq!(same, report);
+    let bytes = judge_bytes();
+    let foreign = AutoencoderConfig::new().init(&device).into_record().into_bytes().unwrap().to_vec();
+    for bad in [bytes[..bytes.len() / 2].to_vec(), bytes[100..].to_vec(), vec![0; 1000], Vec::new(), foreign] {
+        assert!(matches!(Judge::from_bytes(bad, &device), Err(LabError::Judge(_))));
+    }
+    assert!(pollster::block_on(verdict(&judge, &[0.0; 100], &device)).is_err());
+}
+
+#[test]
+fn the_judge_learns_digits_in_one_short_epoch() {
+    use latent_lab::train::judge::{JudgeConfig, accuracy, train_judge};
+    let device = device(BackendKind::Flex);
+    let m = mnist();
+    let config = JudgeConfig { epochs: 1, ..JudgeConfig::default() };
+    let mut reports = 0;
+    let judge = train_judge(&m.train.head(6400), &device.clone().autodiff(), &config, |_, _, loss| {
+        assert!(loss.is_finite());
+        reports += 1;
+    });
+    assert_eq!(reports, 0, "50 steps: no progress report yet");
+    let accuracy = pollster::block_on(accuracy(&judge, &m.test.head(1000), &device)).unwrap();
+    assert!(accuracy > 0.8, "{accuracy}");
+}

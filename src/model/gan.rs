@@ -35,7 +35,7 @@ fn batch_norm(features: usize, device: &Device) -> BatchNorm {
 }
 
 /// Conv2D "same" with Keras' initialisation (Glorot weights, zero bias).
-fn conv(channels: [usize; 2], kernel: usize, stride: usize, device: &Device) -> Conv2d {
+pub(super) fn conv(channels: [usize; 2], kernel: usize, stride: usize, device: &Device) -> Conv2d {
     let pad = (kernel - 1) / 2;
     let conv = Conv2dConfig::new(channels, [kernel, kernel])
         .with_stride([stride, stride])

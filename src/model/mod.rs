@@ -3,6 +3,7 @@
 
 pub mod autoencoder;
 pub mod gan;
+pub mod judge;
 pub mod vae;
 
 use burn::module::{Initializer, Param};

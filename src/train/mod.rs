@@ -4,6 +4,7 @@
 //! pending ones in one asynchronous read (one GPU sync instead of one per step).
 
 pub mod gan;
+pub mod judge;
 
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
@@ -13,10 +14,10 @@ use crate::error::LabError;
 use crate::model::{Autoencoder, AutoencoderConfig, LatentKind, LatentModel, Losses, Vae, VaeConfig};
 
 /// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
-const ADAM_EPSILON: f32 = 1e-7;
+pub(crate) const ADAM_EPSILON: f32 = 1e-7;
 /// Images per forward pass when evaluating or embedding: large enough to amortise dispatch,
 /// small enough to keep activations modest on any device.
-const EVAL_CHUNK: usize = 1000;
+pub(crate) const EVAL_CHUNK: usize = 1000;
 
 /// Optimisation settings a user can change.
 #[derive(Debug, Clone, PartialEq)]
