@@ -13,6 +13,8 @@ wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 const TEST_IMAGES: &[u8] = include_bytes!("../data/mnist/t10k-images-idx3-ubyte");
 const TEST_LABELS: &[u8] = include_bytes!("../data/mnist/t10k-labels-idx1-ubyte");
+/// The frozen MNIST judge set-up trains (`latent-lab judge`).
+const JUDGE: &[u8] = include_bytes!("../data/mnist-judge.bpk");
 
 fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &key.into()).unwrap()
@@ -228,4 +230,32 @@ async fn bad_npy_files_are_errors_that_name_the_file() {
     s.load_polydata("mine.npy".into(), &good).unwrap();
     s.configure(config(&[("batchSize", 4.0.into()), ("nCritic", 1.0.into())])).unwrap();
     assert!(JsFuture::from(s.train(1)).await.is_ok());
+}
+
+#[wasm_bindgen_test]
+async fn the_mnist_dcgan_is_judged_by_the_frozen_classifier() {
+    let s = session("cpu", 16.0).await;
+    s.configure(config(&[("model", "dcgan-mnist".into()), ("batchSize", 4.0.into())])).unwrap();
+    JsFuture::from(s.train(1)).await.unwrap();
+    // No judge yet: a clear error, then damaged weights are refused by what they are.
+    let err = JsFuture::from(s.meters()).await.unwrap_err();
+    assert_eq!(get(&err, "name").as_string().as_deref(), Some("NoData"));
+    for bad in [&JUDGE[..JUDGE.len() / 2], &[0u8; 64][..], &[][..]] {
+        let err = s.load_judge(bad.to_vec()).unwrap_err();
+        assert_eq!(get(&err, "name").as_string().as_deref(), Some("DataError"));
+        assert!(get(&err, "message").as_string().unwrap().contains("judge"));
+    }
+    assert_eq!(get(&s.load_judge(JUDGE.to_vec()).unwrap(), "features").as_f64(), Some(64.0));
+    let m = JsFuture::from(s.meters()).await.unwrap();
+    let histogram: js_sys::Array = get(&m, "histogram").dyn_into().unwrap();
+    let total: f64 = histogram.iter().map(|n| n.as_f64().unwrap()).sum();
+    assert_eq!((histogram.length(), total), (10, 256.0));
+    let confidence = get(&m, "confidence").as_f64().unwrap();
+    assert!((0.1..=1.0).contains(&confidence), "{confidence}");
+    // Real test digits: confident, all ten, and far closer to the reference than an
+    // untrained generator's blobs.
+    assert!(get(&m, "realConfidence").as_f64().unwrap() > 0.95);
+    assert_eq!(get(&m, "realCovered").as_f64(), Some(10.0));
+    let (real, frechet) = (get(&m, "realFrechet").as_f64().unwrap(), get(&m, "frechet").as_f64().unwrap());
+    assert!(real * 10.0 < frechet, "real {real}, samples {frechet}");
 }

@@ -11,17 +11,20 @@ use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
-use crate::backend::{self, Backend, BackendRequest};
+use crate::backend::{self, Backend, BackendKind, BackendRequest};
 use crate::data::npy::{self, Images};
 use crate::data::poly::POLY_SIDE;
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistSplit, SplitMix64};
+use burn::prelude::Device;
 use crate::error::{ImagesError, LabError};
-use crate::metrics;
+use crate::metrics::{self, DigitReport, Gaussian};
+use crate::model::judge::{JUDGE_FEATURES, Judge};
 use crate::model::{GanKind, ModelKind};
 use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tile};
 use crate::settings::{Settings, SettingsInput};
 use crate::train::LatentTrainer;
 use crate::train::gan::{GanModelTrainer, ImageSet, fixed_noise};
+use crate::train::judge::{unit_pixels, verdict};
 
 /// Most steps one `train` call may run: the worker asks for tens; a runaway value would
 /// block the worker (and so the page's controls) for minutes.
@@ -42,6 +45,8 @@ const GRID_NOISE_SEED: u64 = 0x6e01;
 const METER_NOISE_SEED: u64 = 0x6e02;
 /// Generated images the quality meters judge (and real ones they compare with).
 const METER_SAMPLES: usize = metrics::PAIRWISE_IMAGES;
+/// Real test digits the judge's Frechet distance measures against (the reference Gaussian).
+const JUDGE_REFERENCE: usize = 1000;
 /// Polynomial images are drawn on a diverging scale that saturates here: a row of unit norm
 /// over 40 pixels has an RMS of 0.16, its peaks rarely pass 0.35.
 const POLY_DISPLAY_SCALE: f32 = 0.35;
@@ -67,6 +72,7 @@ struct State {
     settings: Settings,
     data: Option<LoadedData>,
     poly: Option<PolyData>,
+    judge: Option<JudgeData>,
     trainer: Option<ActiveTrainer>,
 }
 
@@ -84,6 +90,39 @@ struct PolyData {
     /// Mean pairwise L2 distance of real images: the yardstick of the diversity meter.
     real_distance: f64,
     real_smoothness: Option<f64>,
+}
+
+/// The frozen MNIST judge of the MNIST DCGAN's meters (models.md), and the real test digits'
+/// figures its meters stand beside.
+struct JudgeData {
+    judge: Judge,
+    /// Worked out at the first meters call after MNIST is loaded (forgotten when it changes).
+    real: Option<RealDigits>,
+}
+
+struct RealDigits {
+    /// The features of [`JUDGE_REFERENCE`] real test digits.
+    reference: Gaussian,
+    /// The meters of [`METER_SAMPLES`] other real test digits: what a perfect generator scores
+    /// (the Frechet distance of so few samples is not 0).
+    report: DigitReport,
+    frechet: f64,
+}
+
+/// The judge runs on the CPU whatever the GAN trains on: it looks at a few hundred small
+/// images now and then, which costs less there than a GPU round trip; flex for its
+/// convolutions.
+fn judge_device() -> Device {
+    backend::cpu(BackendKind::Flex, "the MNIST judge").device
+}
+
+/// The meters of `images` (784 values in [0, 1] each) against the real digits' reference.
+async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian) -> Result<(DigitReport, f64), LabError> {
+    let (report, features) = verdict(judge, images, &judge_device()).await?;
+    let frechet = Gaussian::fit(&features, JUDGE_FEATURES)
+        .map(|g| metrics::frechet_distance(&g, reference))
+        .ok_or_else(|| LabError::Backend("the judge's features of the samples are not finite".into()))?;
+    Ok((report, frechet))
 }
 
 enum ActiveTrainer {
@@ -218,7 +257,7 @@ impl Session {
     pub async fn create(backend: String) -> Result<Session, JsValue> {
         let request: BackendRequest = backend.parse().map_err(js_error)?;
         let backend = backend::select(request).await;
-        let state = State { backend, settings: Settings::default(), data: None, poly: None, trainer: None };
+        let state = State { backend, settings: Settings::default(), data: None, poly: None, judge: None, trainer: None };
         Ok(Session { state: Rc::new(RefCell::new(state)) })
     }
 
@@ -257,7 +296,21 @@ impl Session {
             state.data = previous;
             return Err(js_error(e));
         }
+        if let Some(judge) = state.judge.as_mut() {
+            judge.real = None;
+        }
         Ok(summary)
+    }
+
+    /// Loads the frozen MNIST judge (the weights `latent-lab judge` writes, burn's record
+    /// format) that the MNIST DCGAN's meters need. Resolves to `{features}`. A damaged or
+    /// foreign file is refused and the session keeps what it had.
+    #[wasm_bindgen(js_name = loadJudge)]
+    pub fn load_judge(&self, bytes: Vec<u8>) -> Result<JsValue, JsValue> {
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        let judge = Judge::from_bytes(bytes, &judge_device()).map_err(js_error)?;
+        state.judge = Some(JudgeData { judge, real: None });
+        Ok(object(&[("features", JUDGE_FEATURES.into())]))
     }
 
     /// Parses a .npy stack of 40x40 images (`<f4` or `<f8`, shape (count, 40, 40)) for the
@@ -520,28 +573,62 @@ impl Session {
         })
     }
 
-    /// Quality meters of a polynomial GAN on 256 samples from a fixed noise seed, beside the
-    /// real data's figures: `{smoothness, realSmoothness, diversity, count}`. Smoothness is the
-    /// fraction of row variance a degree-4 polynomial fit leaves unexplained (real data ~0,
-    /// noise ~0.9); diversity the samples' mean pairwise distance over the real images' (a
-    /// collapsed generator scores near 0).
+    /// Quality meters of the GAN on 256 samples from a fixed noise seed, beside the real
+    /// data's figures. Polynomial GANs: `{smoothness, realSmoothness, diversity, count}`;
+    /// smoothness is the fraction of row variance a degree-4 polynomial fit leaves unexplained
+    /// (real data ~0, noise ~0.9), diversity the samples' mean pairwise distance over the real
+    /// images' (a collapsed generator scores near 0). MNIST DCGAN (after `loadJudge`):
+    /// `{confidence, covered, histogram, frechet, realConfidence, realCovered, realFrechet,
+    /// count}`: the judge's mean top-class probability, the digits it finds in at least 2.5 %
+    /// of the samples, how many it gives each digit, and the Frechet distance between its
+    /// features of the samples and of 1,000 real test digits; the `real` figures are those of
+    /// 256 other real test digits.
     pub fn meters(&self) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
-            let state = state.try_borrow().map_err(|_| busy())?;
-            let (kind, gan) = state.gan().map_err(js_error)?;
-            if kind == GanKind::DcganMnist {
-                return Err(js_error(not_for(state.settings.model, "polynomial quality meters")));
-            }
-            let poly = state.poly.as_ref().ok_or_else(|| js_error(LabError::NoPolydata))?;
+            let mut guard = state.try_borrow_mut().map_err(|_| busy())?;
+            let (kind, gan) = guard.gan().map_err(js_error)?;
             let pixels = gan.generate(&fixed_noise(METER_SAMPLES, gan.noise_dim(), METER_NOISE_SEED)).await.map_err(js_error)?;
-            let samples = Images::new(METER_SAMPLES, POLY_SIDE, POLY_SIDE, pixels)
-                .map_err(|e| js_error(LabError::Backend(format!("the generator returned images of the wrong size: {e}"))))?;
             let optional = |v: Option<f64>| v.map_or(JsValue::NULL, JsValue::from);
+            if kind != GanKind::DcganMnist {
+                let poly = guard.poly.as_ref().ok_or_else(|| js_error(LabError::NoPolydata))?;
+                let samples = Images::new(METER_SAMPLES, POLY_SIDE, POLY_SIDE, pixels)
+                    .map_err(|e| js_error(LabError::Backend(format!("the generator returned images of the wrong size: {e}"))))?;
+                return Ok(object(&[
+                    ("smoothness", optional(metrics::row_residual(&samples))),
+                    ("realSmoothness", optional(poly.real_smoothness)),
+                    ("diversity", optional(metrics::diversity(&samples, poly.real_distance))),
+                    ("count", METER_SAMPLES.into()),
+                ]));
+            }
+            let State { data, judge, .. } = &mut *guard;
+            let judge = judge.as_mut().ok_or_else(|| js_error(LabError::NoJudge))?;
+            if judge.real.is_none() {
+                let test = &data.as_ref().ok_or_else(|| js_error(LabError::NoData))?.mnist.test;
+                let indices = random_indices(test.len(), JUDGE_REFERENCE + METER_SAMPLES, 0x5eed);
+                let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
+                let (_, features) = verdict(&judge.judge, &unit_pixels(test, reference), &judge_device()).await.map_err(js_error)?;
+                let reference = Gaussian::fit(&features, JUDGE_FEATURES)
+                    .ok_or_else(|| js_error(LabError::Backend("the judge's features of real digits are not finite".into())))?;
+                let (report, frechet) = digit_meters(&judge.judge, &unit_pixels(test, others), &reference).await.map_err(js_error)?;
+                judge.real = Some(RealDigits { reference, report, frechet });
+            }
+            let real = judge.real.as_ref().expect("filled above");
+            // The generator's tanh range [-1, 1] to the judge's [0, 1].
+            let unit: Vec<f32> = pixels.iter().map(|v| (v + 1.0) / 2.0).collect();
+            let (report, frechet) = digit_meters(&judge.judge, &unit, &real.reference).await.map_err(js_error)?;
+            let histogram = js_sys::Array::new();
+            report.histogram.iter().for_each(|&n| {
+                histogram.push(&n.into());
+            });
             Ok(object(&[
-                ("smoothness", optional(metrics::row_residual(&samples))),
-                ("realSmoothness", optional(poly.real_smoothness)),
-                ("diversity", optional(metrics::diversity(&samples, poly.real_distance))),
+                ("confidence", report.confidence.into()),
+                ("covered", report.covered.into()),
+                ("histogram", histogram.into()),
+                ("frechet", frechet.into()),
+                ("realConfidence", real.report.confidence.into()),
+                ("realCovered", real.report.covered.into()),
+                ("realFrechet", real.frechet.into()),
                 ("count", METER_SAMPLES.into()),
             ]))
         })

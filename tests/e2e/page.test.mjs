@@ -237,6 +237,29 @@ test('the WGAN trains live on polynomial images: losses, samples, noise plane, b
   await page.close();
 });
 
+test('the MNIST DCGAN trains and the frozen classifier judges its samples', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await waitReady(page);
+  await page.selectOption('#model', 'dcgan-mnist');
+  await page.waitForFunction(() => document.body.dataset.model === 'dcgan-mnist' && document.body.dataset.step === '0');
+  await page.click('#play');
+  // The judge (data/mnist-judge.bpk) is fetched on the first pick; its meters follow.
+  await page.waitForFunction(() => !document.getElementById('digit-meters').hidden, null, { timeout: 120_000 });
+  await page.click('#play');
+  const bars = await page.$$eval('#meter-histogram .bar', (b) => b.map((bar) => Number(bar.title.split(' ')[0])));
+  assert.equal(bars.length, 10);
+  assert.equal(bars.reduce((a, b) => a + b, 0), 256);
+  const confidence = Number(await page.locator('#meter-confidence').textContent());
+  assert.ok(confidence > 0 && confidence <= 1, `confidence ${confidence}`);
+  assert.ok(Number(await page.locator('#meter-real-confidence').textContent()) > 0.95);
+  assert.equal(await page.locator('#meter-real-covered').textContent(), '10');
+  assert.ok(Number(await page.locator('#meter-frechet').textContent()) > Number(await page.locator('#meter-real-frechet').textContent()));
+  assert.equal(await page.locator('#meters').isVisible(), false, 'the polynomial meters stay hidden');
+  await shot(page, 'dcgan-mnist');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('the page trains on WebGPU when asked (software adapter)', { timeout: 300_000 }, async () => {
   const { page, errors } = await openPage('?backend=webgpu');
   await waitReady(page, 180_000);

