@@ -73,6 +73,20 @@ function nextTask() {
   });
 }
 
+// The response for `url` under data/, or an error that says which file failed and, when the
+// server answered but had no such file, how to get it (`hint`).
+async function request(url, hint) {
+  const where = url.pathname.replace(/^.*\/data\//, 'data/');
+  let response;
+  try {
+    response = await fetch(url);
+  } catch (e) {
+    throw new Error(`${where} could not be fetched (${e.message}). Check that the page's server is running.`);
+  }
+  if (!response.ok) throw new Error(`${where} could not be fetched (HTTP ${response.status}). ${hint}`);
+  return response;
+}
+
 // Fetches `files` ([name, expected size] under `dir`) one after the other, reporting
 // progress as `loading` messages about `what`; `hint` says how to get a missing file.
 async function fetchFiles(what, dir, files, hint) {
@@ -84,15 +98,7 @@ async function fetchFiles(what, dir, files, hint) {
   });
   const buffers = [];
   for (let i = 0; i < files.length; i++) {
-    const url = new URL(files[i][0], dir);
-    const where = url.pathname.replace(/^.*\/data\//, 'data/');
-    let response;
-    try {
-      response = await fetch(url);
-    } catch (e) {
-      throw new Error(`${where} could not be fetched (${e.message}). Check that the page's server is running.`);
-    }
-    if (!response.ok) throw new Error(`${where} could not be fetched (HTTP ${response.status}). ${hint}`);
+    const response = await request(new URL(files[i][0], dir), hint);
     totals[i] = Number(response.headers.get('Content-Length')) || totals[i];
     const parts = [];
     const reader = response.body.getReader();
@@ -160,15 +166,8 @@ let judgeLoad = null;
 let judgeLoaded = false;
 function ensureJudge() {
   judgeLoad ??= (async () => {
-    const where = 'data/mnist-judge.bpk';
-    let response;
-    try {
-      response = await fetch(JUDGE_URL);
-    } catch (e) {
-      throw new Error(`${where} could not be fetched (${e.message}). Check that the page's server is running.`);
-    }
-    if (!response.ok) throw new Error(`${where} could not be fetched (HTTP ${response.status}). ${SETUP_HINT}`);
-    const bytes = new Uint8Array(await response.arrayBuffer());
+    // Half a megabyte: no progress bar.
+    const bytes = new Uint8Array(await (await request(JUDGE_URL, SETUP_HINT)).arrayBuffer());
     await exclusive(() => session.loadJudge(bytes));
     judgeLoaded = true;
   })().catch((e) => {
