@@ -37,7 +37,7 @@ pub fn train_judge(train: &MnistSplit, device: &Device, config: &JudgeConfig, mu
         let batch = train.batch(&cursor.next_batch(config.batch_size), device);
         let (loss, _) = judge.losses(&batch);
         step += 1;
-        if step % 100 == 0 {
+        if step.is_multiple_of(100) {
             let value = loss.clone().into_data().iter::<f32>().next().unwrap_or(f32::NAN);
             progress(cursor.epoch(), step, value);
         }
@@ -63,7 +63,7 @@ pub async fn accuracy(judge: &Judge, split: &MnistSplit, device: &Device) -> Res
 /// they are, and their penultimate features `[n * 64]` for a Frechet distance. One read-back.
 pub async fn verdict(judge: &Judge, images: &[f32], device: &Device) -> Result<(DigitReport, Vec<f32>), LabError> {
     let n = images.len() / IMAGE_PIXELS;
-    if n == 0 || images.len() % IMAGE_PIXELS != 0 {
+    if n == 0 || !images.len().is_multiple_of(IMAGE_PIXELS) {
         return Err(LabError::invalid("images", format!("the judge needs whole 784-pixel images, not {} values", images.len())));
     }
     let chunks = images

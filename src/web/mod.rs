@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use burn::prelude::Device;
 use js_sys::{Float32Array, Object, Promise, Reflect, Uint8Array, Uint8ClampedArray};
 use serde::Serialize;
 use wasm_bindgen::prelude::*;
@@ -15,7 +16,6 @@ use crate::backend::{self, Backend, BackendKind, BackendRequest};
 use crate::data::npy::{self, Images};
 use crate::data::poly::POLY_SIDE;
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistSplit, SplitMix64};
-use burn::prelude::Device;
 use crate::error::{ImagesError, LabError};
 use crate::metrics::{self, DigitReport, Gaussian};
 use crate::model::judge::{JUDGE_FEATURES, Judge};
