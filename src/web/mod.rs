@@ -125,6 +125,18 @@ async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian) -> Re
     Ok((report, frechet))
 }
 
+/// The real test digits' figures: the reference Gaussian of [`JUDGE_REFERENCE`] of them, and
+/// the meters of [`METER_SAMPLES`] others against it.
+async fn real_digits(judge: &Judge, test: &MnistSplit) -> Result<RealDigits, LabError> {
+    let indices = random_indices(test.len(), JUDGE_REFERENCE + METER_SAMPLES, 0x5eed);
+    let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
+    let (_, features) = verdict(judge, &unit_pixels(test, reference), &judge_device()).await?;
+    let reference = Gaussian::fit(&features, JUDGE_FEATURES)
+        .ok_or_else(|| LabError::Backend("the judge's features of real digits are not finite".into()))?;
+    let (report, frechet) = digit_meters(judge, &unit_pixels(test, others), &reference).await?;
+    Ok(RealDigits { reference, report, frechet })
+}
+
 enum ActiveTrainer {
     Latent(LatentTrainer),
     Gan(GanKind, GanModelTrainer),
@@ -603,20 +615,18 @@ impl Session {
             }
             let State { data, judge, .. } = &mut *guard;
             let judge = judge.as_mut().ok_or_else(|| js_error(LabError::NoJudge))?;
-            if judge.real.is_none() {
-                let test = &data.as_ref().ok_or_else(|| js_error(LabError::NoData))?.mnist.test;
-                let indices = random_indices(test.len(), JUDGE_REFERENCE + METER_SAMPLES, 0x5eed);
-                let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
-                let (_, features) = verdict(&judge.judge, &unit_pixels(test, reference), &judge_device()).await.map_err(js_error)?;
-                let reference = Gaussian::fit(&features, JUDGE_FEATURES)
-                    .ok_or_else(|| js_error(LabError::Backend("the judge's features of real digits are not finite".into())))?;
-                let (report, frechet) = digit_meters(&judge.judge, &unit_pixels(test, others), &reference).await.map_err(js_error)?;
-                judge.real = Some(RealDigits { reference, report, frechet });
-            }
-            let real = judge.real.as_ref().expect("filled above");
+            let real = match judge.real.take() {
+                Some(real) => real,
+                None => {
+                    let test = &data.as_ref().ok_or_else(|| js_error(LabError::NoData))?.mnist.test;
+                    real_digits(&judge.judge, test).await.map_err(js_error)?
+                }
+            };
             // The generator's tanh range [-1, 1] to the judge's [0, 1].
             let unit: Vec<f32> = pixels.iter().map(|v| (v + 1.0) / 2.0).collect();
-            let (report, frechet) = digit_meters(&judge.judge, &unit, &real.reference).await.map_err(js_error)?;
+            let measured = digit_meters(&judge.judge, &unit, &real.reference).await;
+            let real = judge.real.insert(real);
+            let (report, frechet) = measured.map_err(js_error)?;
             let histogram = js_sys::Array::new();
             report.histogram.iter().for_each(|&n| {
                 histogram.push(&n.into());
