@@ -216,20 +216,20 @@ fn judge_bytes() -> Vec<u8> {
 fn the_judge_knows_real_digits_and_refuses_foreign_weights() {
     use latent_lab::metrics::{Gaussian, frechet_distance};
     use latent_lab::model::judge::{JUDGE_FEATURES, Judge};
-    use latent_lab::train::judge::{accuracy, unit_pixels, verdict};
+    use latent_lab::train::judge::{accuracy, verdict};
     let device = device(BackendKind::Flex);
     let m = mnist();
     let judge = Judge::from_bytes(judge_bytes(), &device).unwrap();
     let first: Vec<usize> = (0..1000).collect();
     let accuracy = pollster::block_on(accuracy(&judge, &m.test.head(1000), &device)).unwrap();
     assert!(accuracy > 0.97, "{accuracy}");
-    let (report, features) = pollster::block_on(verdict(&judge, &unit_pixels(&m.test, &first), &device)).unwrap();
+    let (report, features) = pollster::block_on(verdict(&judge, &m.test.unit_pixels(&first), &device)).unwrap();
     assert!(report.confidence > 0.95 && report.covered == 10, "{report:?}");
     assert_eq!(report.histogram.iter().sum::<u32>(), 1000);
     // Other real digits are close in feature space; noise is far, and not a confident digit.
     let reference = Gaussian::fit(&features, JUDGE_FEATURES).unwrap();
     let others: Vec<usize> = (1000..1256).collect();
-    let (_, real) = pollster::block_on(verdict(&judge, &unit_pixels(&m.test, &others), &device)).unwrap();
+    let (_, real) = pollster::block_on(verdict(&judge, &m.test.unit_pixels(&others), &device)).unwrap();
     let mut rng = latent_lab::data::SplitMix64::new(3);
     let noise: Vec<f32> = (0..256 * 784).map(|_| rng.uniform() as f32).collect();
     let (noise_report, noise_features) = pollster::block_on(verdict(&judge, &noise, &device)).unwrap();
@@ -239,7 +239,7 @@ fn the_judge_knows_real_digits_and_refuses_foreign_weights() {
     assert!(noise_report.covered < 10, "{noise_report:?}");
     // Its own bytes give the same judge; anything else is an error, not a panic.
     let again = Judge::from_bytes(judge.to_bytes().unwrap(), &device).unwrap();
-    let (same, _) = pollster::block_on(verdict(&again, &unit_pixels(&m.test, &first), &device)).unwrap();
+    let (same, _) = pollster::block_on(verdict(&again, &m.test.unit_pixels(&first), &device)).unwrap();
     assert_eq!(same, report);
     let bytes = judge_bytes();
     let foreign = AutoencoderConfig::new().init(&device).into_record().into_bytes().unwrap().to_vec();

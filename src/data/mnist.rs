@@ -70,12 +70,14 @@ impl MnistSplit {
         Self { images: self.images[..n * IMAGE_PIXELS].to_vec(), labels: self.labels[..n].to_vec() }
     }
 
+    /// The images at `indices` as pixels / 255, 784 values each, concatenated.
+    pub fn unit_pixels(&self, indices: &[usize]) -> Vec<f32> {
+        indices.iter().flat_map(|&i| self.image(i).iter().map(|&p| f32::from(p) / 255.0)).collect()
+    }
+
     /// The examples at `indices`, as tensors on `device`.
     pub fn batch(&self, indices: &[usize], device: &Device) -> MnistBatch {
-        let mut pixels = Vec::with_capacity(indices.len() * IMAGE_PIXELS);
-        for &i in indices {
-            pixels.extend(self.image(i).iter().map(|&p| p as f32 / 255.0));
-        }
+        let pixels = self.unit_pixels(indices);
         let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
         MnistBatch {
             images: Tensor::from_data(TensorData::new(pixels, [indices.len(), IMAGE_PIXELS]), device),

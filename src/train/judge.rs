@@ -80,8 +80,3 @@ pub async fn verdict(judge: &Judge, images: &[f32], device: &Device) -> Result<(
     let features: Vec<f32> = values.chunks_exact(width).flat_map(|row| row[10..].iter().copied()).collect();
     Ok((DigitReport::from_probabilities(&probabilities), features))
 }
-
-/// The images of `split` at `indices` as 784 values in [0, 1] each (what [`verdict`] takes).
-pub fn unit_pixels(split: &MnistSplit, indices: &[usize]) -> Vec<f32> {
-    indices.iter().flat_map(|&i| split.image(i).iter().map(|&p| f32::from(p) / 255.0)).collect()
-}

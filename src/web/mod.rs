@@ -24,7 +24,7 @@ use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tile};
 use crate::settings::{Settings, SettingsInput};
 use crate::train::LatentTrainer;
 use crate::train::gan::{GanModelTrainer, ImageSet, fixed_noise};
-use crate::train::judge::{unit_pixels, verdict};
+use crate::train::judge::verdict;
 
 /// Most steps one `train` call may run: the worker asks for tens; a runaway value would
 /// block the worker (and so the page's controls) for minutes.
@@ -130,10 +130,10 @@ async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian) -> Re
 async fn real_digits(judge: &Judge, test: &MnistSplit) -> Result<RealDigits, LabError> {
     let indices = random_indices(test.len(), JUDGE_REFERENCE + METER_SAMPLES, 0x5eed);
     let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
-    let (_, features) = verdict(judge, &unit_pixels(test, reference), &judge_device()).await?;
+    let (_, features) = verdict(judge, &test.unit_pixels(reference), &judge_device()).await?;
     let reference = Gaussian::fit(&features, JUDGE_FEATURES)
         .ok_or_else(|| LabError::Backend("the judge's features of real digits are not finite".into()))?;
-    let (report, frechet) = digit_meters(judge, &unit_pixels(test, others), &reference).await?;
+    let (report, frechet) = digit_meters(judge, &test.unit_pixels(others), &reference).await?;
     Ok(RealDigits { reference, report, frechet })
 }
 
