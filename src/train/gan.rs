@@ -195,8 +195,10 @@ pub struct GanStepReport {
     pub epoch_progress: f64,
 }
 
-/// Clamps every float parameter of a module (weights, biases and BN scales and shifts; not
-/// BN's running statistics, which are state, not parameters).
+/// Clamps every float tensor of a module: weights, biases, BN scales and shifts, and BN's
+/// running statistics too (burn's mappers visit them, as the reference's loop over every
+/// layer's `get_weights()` does). Training never reads the running statistics: the critic
+/// always runs on batch statistics.
 struct Clip(f32);
 
 impl ModuleMapper for Clip {
