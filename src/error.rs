@@ -77,13 +77,16 @@ pub enum LabError {
     Judge(String),
     #[error("the MNIST judge is not loaded yet")]
     NoJudge,
+    /// A checkpoint file that cannot be loaded (damaged, foreign, of another model or format).
+    #[error("the checkpoint cannot be loaded: {0}")]
+    Checkpoint(String),
 }
 
 impl LabError {
     /// A short machine-readable name, used as the JS error's `name`.
     pub fn kind(&self) -> &'static str {
         match self {
-            LabError::Data(_) | LabError::Images(_) | LabError::Judge(_) => "DataError",
+            LabError::Data(_) | LabError::Images(_) | LabError::Judge(_) | LabError::Checkpoint(_) => "DataError",
             LabError::InvalidConfig { .. } => "InvalidConfig",
             LabError::Backend(_) => "BackendError",
             LabError::Readback(_) => "ReadbackError",

@@ -15,8 +15,9 @@ pub const PAPER_BETA: f64 = 0.01;
 
 /// A change as the page sends it; any subset of fields. Numbers arrive as f64 so that NaN,
 /// fractions and negatives reach validation and get a clear message rather than a
-/// deserialisation error.
-#[derive(Debug, Default, Clone, Deserialize)]
+/// deserialisation error. A checkpoint stores its settings in this form too, so that loading
+/// one goes through the same validation as a request from the page.
+#[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsInput {
     pub model: Option<String>,
@@ -187,6 +188,34 @@ impl Settings {
         Ok((next, restart))
     }
 
+    /// Every field that [`Settings::apply`] needs to rebuild these settings from the default.
+    pub fn input(&self) -> SettingsInput {
+        let mut input = SettingsInput {
+            model: Some(self.model.name().into()),
+            seed: Some(self.seed() as f64),
+            ..SettingsInput::default()
+        };
+        match self.model {
+            ModelKind::Latent(_) => {
+                input.batch_size = Some(self.latent.batch_size as f64);
+                input.learning_rate = Some(self.latent.learning_rate);
+                input.beta = Some(self.latent.beta);
+            }
+            ModelKind::Gan(_) => {
+                let c = &self.gan;
+                input.preset = Some(self.gan_preset.name().into());
+                input.batch_size = Some(c.batch_size as f64);
+                input.lr_generator = Some(c.lr_generator);
+                input.lr_critic = Some(c.lr_critic);
+                if let GanRule::Wasserstein { n_critic, clip } = c.rule {
+                    input.n_critic = Some(n_critic as f64);
+                    input.clip = Some(f64::from(clip));
+                }
+            }
+        }
+        input
+    }
+
     /// The layer widths of the current GAN's preset.
     pub fn gan_widths(&self, kind: GanKind) -> GanWidths {
         kind.preset(self.gan_preset, self.seed()).0
@@ -337,6 +366,28 @@ mod tests {
         ] {
             let err = base.apply(&bad, MNIST).unwrap_err();
             assert_eq!(err.field(), Some(field), "{err}");
+        }
+    }
+
+    #[test]
+    fn input_rebuilds_the_settings() {
+        for changes in [
+            input(|i| {
+                i.model = Some("vae-classifier".into());
+                i.beta = Some(0.5);
+                i.seed = Some(7.0);
+            }),
+            input(|i| {
+                i.model = Some("wgan-poly".into());
+                i.preset = Some("paper".into());
+                i.clip = Some(0.03);
+                i.batch_size = Some(32.0);
+            }),
+            input(|i| i.model = Some("dcgan-mnist".into())),
+        ] {
+            let (settings, _) = Settings::default().apply(&changes, MNIST).unwrap();
+            let (rebuilt, _) = Settings::default().apply(&settings.input(), MNIST).unwrap();
+            assert_eq!(rebuilt, settings);
         }
     }
 

@@ -6,12 +6,11 @@
 use burn::nn::Linear;
 use burn::nn::conv::Conv2d;
 use burn::prelude::*;
-use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
 use burn::tensor::activation::{relu, softmax};
 
 use super::dense;
 use super::gan::conv;
+use crate::checkpoint::{load_record, record_bytes};
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, MnistBatch};
 use crate::error::LabError;
 
@@ -72,14 +71,12 @@ impl Judge {
 
     /// The weights in burn's record format.
     pub fn to_bytes(&self) -> Result<Vec<u8>, LabError> {
-        let bytes = self.clone().into_record().into_bytes().map_err(|e| LabError::Judge(e.to_string()))?;
-        Ok(bytes.to_vec())
+        record_bytes(self).map_err(LabError::Judge)
     }
 
     /// A judge from [`Judge::to_bytes`]'s output. Anything else (another model's record, a
     /// truncated file) is an error: the record must fill every parameter with the right shape.
     pub fn from_bytes(bytes: Vec<u8>, device: &Device) -> Result<Self, LabError> {
-        let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(|e| LabError::Judge(e.to_string()))?;
-        Judge::new(device).try_load_record(record).map_err(|e| LabError::Judge(e.to_string()))
+        load_record(Judge::new(device), &bytes).map_err(LabError::Judge)
     }
 }

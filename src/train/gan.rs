@@ -9,6 +9,7 @@ use burn::tensor::Distribution;
 use burn::tensor::activation::softplus;
 
 use super::read_f32;
+use crate::checkpoint::{load_record, record_bytes};
 use crate::data::npy::Images;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64};
 use crate::error::LabError;
@@ -281,6 +282,26 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         &self.critic
     }
 
+    /// The generator's and the critic's weights, one burn record each.
+    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
+        Ok(vec![
+            record_bytes(&self.generator).map_err(LabError::Checkpoint)?,
+            record_bytes(&self.critic).map_err(LabError::Checkpoint)?,
+        ])
+    }
+
+    /// Replaces both networks' weights with `records` (from [`Self::weights`] of the same
+    /// architecture); the optimisers start afresh. Nothing changes on an error.
+    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
+        let [generator, critic] = records else {
+            return Err(LabError::Checkpoint(format!("a GAN has two records of weights, not {}", records.len())));
+        };
+        let generator = load_record(self.generator.clone(), generator).map_err(|e| LabError::Checkpoint(format!("generator: {e}")))?;
+        let critic = load_record(self.critic.clone(), critic).map_err(|e| LabError::Checkpoint(format!("critic: {e}")))?;
+        (self.generator, self.critic) = (generator, critic);
+        Ok(())
+    }
+
     fn real_batch(&mut self, data: &dyn ImageSet) -> Tensor<4> {
         let indices = self.cursor.next_batch(self.config.batch_size);
         let side = data.side();
@@ -457,6 +478,18 @@ impl GanModelTrainer {
 
     pub fn noise_dim(&self) -> usize {
         each_gan!(self, t => t.generator().noise_dim())
+    }
+
+    pub fn step_count(&self) -> u64 {
+        each_gan!(self, t => t.step_count())
+    }
+
+    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
+        each_gan!(self, t => t.weights())
+    }
+
+    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
+        each_gan!(self, t => t.load_weights(records))
     }
 
     pub fn step(&mut self, data: &dyn ImageSet) {

@@ -9,9 +9,12 @@ pub mod judge;
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
+use crate::checkpoint::{Checkpoint, load_record, record_bytes};
 use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit};
 use crate::error::LabError;
-use crate::model::{Autoencoder, AutoencoderConfig, LatentKind, LatentModel, Losses, Vae, VaeConfig};
+use crate::model::{Autoencoder, AutoencoderConfig, GanKind, LatentKind, LatentModel, Losses, ModelKind, Vae, VaeConfig};
+use crate::settings::Settings;
+use gan::{GanModelTrainer, ImageSet};
 
 /// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
 pub(crate) const ADAM_EPSILON: f32 = 1e-7;
@@ -150,6 +153,21 @@ impl<M: LatentModel> Trainer<M> {
 
     pub fn model(&self) -> &M {
         &self.model
+    }
+
+    /// The model's weights as one burn record.
+    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
+        Ok(vec![record_bytes(&self.model).map_err(LabError::Checkpoint)?])
+    }
+
+    /// Replaces the weights with `records` (from [`Self::weights`] of the same architecture);
+    /// the optimiser starts afresh. Nothing changes on an error.
+    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
+        let [record] = records else {
+            return Err(LabError::Checkpoint(format!("an autoencoder has one record of weights, not {}", records.len())));
+        };
+        self.model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
+        Ok(())
     }
 
     /// Where the gradient-free copy of the model (`Module::valid`) computes.
@@ -292,6 +310,18 @@ impl LatentTrainer {
         each_trainer!(self, t => t.set_config(config, train_len))
     }
 
+    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
+        each_trainer!(self, t => t.weights())
+    }
+
+    pub fn step_count(&self) -> u64 {
+        each_trainer!(self, t => t.step_count())
+    }
+
+    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
+        each_trainer!(self, t => t.load_weights(records))
+    }
+
     pub fn step(&mut self, data: &MnistSplit) {
         each_trainer!(self, t => t.step(data))
     }
@@ -314,5 +344,44 @@ impl LatentTrainer {
 
     pub async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
         each_trainer!(self, t => t.reconstruct(data, indices).await)
+    }
+}
+
+/// A trainer of any of the seven models: what the page's session and the command line drive.
+pub enum ModelTrainer {
+    Latent(LatentTrainer),
+    Gan(GanKind, GanModelTrainer),
+}
+
+impl ModelTrainer {
+    /// A fresh model and optimiser for `settings` on `device` (an autodiff device); `data` is
+    /// the model's training set (MNIST, or polynomial images for the polynomial GANs).
+    pub fn new(settings: &Settings, device: Device, data: &dyn ImageSet) -> Result<Self, LabError> {
+        Ok(match settings.model {
+            ModelKind::Latent(kind) => Self::Latent(LatentTrainer::new(kind, device, settings.latent.clone(), data.len())?),
+            ModelKind::Gan(kind) => {
+                let widths = settings.gan_widths(kind);
+                Self::Gan(kind, GanModelTrainer::new(kind, widths, device, settings.gan.clone(), data)?)
+            }
+        })
+    }
+
+    /// The settings now in force and the step count go in as they are: `settings` must be the
+    /// ones this trainer was made with (architecture and seed).
+    pub fn checkpoint(&self, settings: &Settings) -> Result<Checkpoint, LabError> {
+        let (records, step) = match self {
+            Self::Latent(t) => (t.weights()?, t.step_count()),
+            Self::Gan(_, t) => (t.weights()?, t.step_count()),
+        };
+        Ok(Checkpoint::new(settings.input(), step, records))
+    }
+
+    /// Loads the weights of `checkpoint`, which must be of this trainer's model and
+    /// architecture (see [`Checkpoint::settings`]).
+    pub fn load_weights(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {
+        match self {
+            Self::Latent(t) => t.load_weights(&checkpoint.records),
+            Self::Gan(_, t) => t.load_weights(&checkpoint.records),
+        }
     }
 }

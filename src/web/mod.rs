@@ -22,7 +22,8 @@ use crate::model::judge::{JUDGE_FEATURES, Judge};
 use crate::model::{GanKind, ModelKind};
 use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tile};
 use crate::settings::{Settings, SettingsInput};
-use crate::train::LatentTrainer;
+use crate::checkpoint::Checkpoint;
+use crate::train::{LatentTrainer, ModelTrainer};
 use crate::train::gan::{GanModelTrainer, ImageSet, fixed_noise};
 use crate::train::judge::verdict;
 
@@ -73,7 +74,7 @@ struct State {
     data: Option<LoadedData>,
     poly: Option<PolyData>,
     judge: Option<JudgeData>,
-    trainer: Option<ActiveTrainer>,
+    trainer: Option<ModelTrainer>,
 }
 
 struct LoadedData {
@@ -137,11 +138,6 @@ async fn real_digits(judge: &Judge, test: &MnistSplit) -> Result<RealDigits, Lab
     Ok(RealDigits { reference, report, frechet })
 }
 
-enum ActiveTrainer {
-    Latent(LatentTrainer),
-    Gan(GanKind, GanModelTrainer),
-}
-
 /// How a model's images become pixels.
 #[derive(Clone, Copy)]
 enum Palette {
@@ -180,22 +176,22 @@ impl State {
         self.data.as_ref().ok_or(LabError::NoData)
     }
 
-    fn trainer(&self) -> Result<&ActiveTrainer, LabError> {
+    fn trainer(&self) -> Result<&ModelTrainer, LabError> {
         self.trainer.as_ref().ok_or(missing_data(self.settings.model))
     }
 
     /// The autoencoder being trained; other models have no latent code to show.
     fn latent(&self) -> Result<&LatentTrainer, LabError> {
         match self.trainer()? {
-            ActiveTrainer::Latent(t) => Ok(t),
-            ActiveTrainer::Gan(..) => Err(not_for(self.settings.model, "a latent code of test images")),
+            ModelTrainer::Latent(t) => Ok(t),
+            ModelTrainer::Gan(..) => Err(not_for(self.settings.model, "a latent code of test images")),
         }
     }
 
     fn gan(&self) -> Result<(GanKind, &GanModelTrainer), LabError> {
         match self.trainer()? {
-            ActiveTrainer::Gan(kind, t) => Ok((*kind, t)),
-            ActiveTrainer::Latent(_) => Err(not_for(self.settings.model, "generated samples")),
+            ModelTrainer::Gan(kind, t) => Ok((*kind, t)),
+            ModelTrainer::Latent(_) => Err(not_for(self.settings.model, "generated samples")),
         }
     }
 
@@ -208,16 +204,7 @@ impl State {
     fn restart(&mut self) -> Result<(), LabError> {
         let model = self.settings.model;
         let device = self.backend.for_model(is_convolutional(model)).device.autodiff();
-        self.trainer = match (model, self.train_set(model)) {
-            (_, None) => None,
-            (ModelKind::Latent(kind), Some(data)) => {
-                Some(ActiveTrainer::Latent(LatentTrainer::new(kind, device, self.settings.latent.clone(), data.len())?))
-            }
-            (ModelKind::Gan(kind), Some(data)) => {
-                let widths = self.settings.gan_widths(kind);
-                Some(ActiveTrainer::Gan(kind, GanModelTrainer::new(kind, widths, device, self.settings.gan.clone(), data)?))
-            }
-        };
+        self.trainer = self.train_set(model).map(|data| ModelTrainer::new(&self.settings, device, data)).transpose()?;
         Ok(())
     }
 
@@ -225,9 +212,9 @@ impl State {
     /// autoencoders, generated images for the GANs whose noise is a plane.
     async fn images_at(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
         match self.trainer()? {
-            ActiveTrainer::Latent(t) => t.decode(points).await,
-            ActiveTrainer::Gan(_, t) if t.noise_dim() == 2 => t.generate(points).await,
-            ActiveTrainer::Gan(..) => Err(LabError::invalid(
+            ModelTrainer::Latent(t) => t.decode(points).await,
+            ModelTrainer::Gan(_, t) if t.noise_dim() == 2 => t.generate(points).await,
+            ModelTrainer::Gan(..) => Err(LabError::invalid(
                 "latent",
                 format!("the model {} draws its noise from 100 dimensions, not a plane one can point at", self.settings.model.name()),
             )),
@@ -378,8 +365,8 @@ impl Session {
             let train_len = state.train_set(state.settings.model).map_or(usize::MAX, |d| d.len());
             let State { settings, trainer, .. } = &mut *state;
             let result = match trainer.as_mut() {
-                Some(ActiveTrainer::Latent(t)) => t.set_config(settings.latent.clone(), train_len),
-                Some(ActiveTrainer::Gan(_, t)) => t.set_config(settings.gan.clone(), train_len),
+                Some(ModelTrainer::Latent(t)) => t.set_config(settings.latent.clone(), train_len),
+                Some(ModelTrainer::Gan(_, t)) => t.set_config(settings.gan.clone(), train_len),
                 None => Ok(()),
             };
             result.map_err(js_error)?;
@@ -406,6 +393,34 @@ impl Session {
         to_js(&state.settings.output())
     }
 
+    /// The current model's weights and settings as a checkpoint file (`.llck`, the format the
+    /// native `latent-lab train` writes), as bytes.
+    pub fn checkpoint(&self) -> Result<Uint8Array, JsValue> {
+        let state = self.state.try_borrow().map_err(|_| busy())?;
+        let checkpoint = state.trainer().and_then(|t| t.checkpoint(&state.settings)).map_err(js_error)?;
+        Ok(Uint8Array::from(&checkpoint.to_bytes()[..]))
+    }
+
+    /// Continues from a checkpoint file (from `checkpoint()` or the native trainer): its model
+    /// and settings replace the current ones, its weights the model's, with a fresh optimiser.
+    /// The model's data must be loaded. A damaged file, or one of an unknown model, with
+    /// invalid settings or with weights that do not fit its architecture, is refused and
+    /// nothing changes. Returns `{config, step}` (the steps behind the weights).
+    #[wasm_bindgen(js_name = loadCheckpoint)]
+    pub fn load_checkpoint(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        let checkpoint = Checkpoint::from_bytes(bytes).map_err(js_error)?;
+        let settings = checkpoint.settings(|model| state.train_set(model).map(|d| d.len())).map_err(js_error)?;
+        let model = settings.model;
+        let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
+        let device = state.backend.for_model(is_convolutional(model)).device.autodiff();
+        let mut trainer = ModelTrainer::new(&settings, device, data).map_err(js_error)?;
+        trainer.load_weights(&checkpoint).map_err(js_error)?;
+        state.settings = settings;
+        state.trainer = Some(trainer);
+        Ok(object(&[("config", to_js(&state.settings.output())?), ("step", (checkpoint.header.step as f64).into())]))
+    }
+
     /// Runs `steps` optimisation steps (for a GAN, generator updates with the critic updates
     /// its rule puts before each), then reads their losses back in one transfer. Per-step
     /// figures are `Float32Array`s. Resolves to `{family: "latent", firstStep, losses, mses,
@@ -425,7 +440,7 @@ impl Session {
             let missing = missing_data(state.settings.model);
             let State { data, poly, trainer, .. } = &mut *state;
             match trainer.as_mut().ok_or_else(|| js_error(missing.clone()))? {
-                ActiveTrainer::Latent(trainer) => {
+                ModelTrainer::Latent(trainer) => {
                     let mnist = data.as_ref().ok_or_else(|| js_error(LabError::NoData))?;
                     for _ in 0..steps {
                         trainer.step(&mnist.mnist.train);
@@ -443,7 +458,7 @@ impl Session {
                         ("epochProgress", r.epoch_progress.into()),
                     ]))
                 }
-                ActiveTrainer::Gan(kind, trainer) => {
+                ModelTrainer::Gan(kind, trainer) => {
                     let images = train_set(data, poly, ModelKind::Gan(*kind)).ok_or_else(|| js_error(missing))?;
                     for _ in 0..steps {
                         trainer.step(images);
