@@ -5,6 +5,7 @@
 //! distance between its features of generated and real digits.
 
 use crate::data::npy::Images;
+use crate::data::random_indices;
 
 /// Degree of the polynomial fitted to every row: real rows have degree at most 4 in x.
 pub const FIT_DEGREE: usize = 4;
@@ -84,6 +85,26 @@ pub fn mean_pairwise_distance(images: &Images, max_images: usize) -> Option<f64>
         }
     }
     (pairs > 0).then(|| sum / pairs as f64).filter(|d| d.is_finite())
+}
+
+/// The real polynomial images' figures that the generated ones are measured against and
+/// shown beside, from a fixed random sample of [`PAIRWISE_IMAGES`] of them (a user's file may
+/// be sorted).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PolyReference {
+    /// Mean pairwise L2 distance: the yardstick of [`diversity`].
+    pub distance: f64,
+    pub smoothness: Option<f64>,
+}
+
+impl PolyReference {
+    pub fn of(images: &Images) -> Self {
+        let sample = images.select(&random_indices(images.count(), PAIRWISE_IMAGES, 0x5eed));
+        PolyReference {
+            distance: mean_pairwise_distance(&sample, PAIRWISE_IMAGES).unwrap_or(0.0),
+            smoothness: row_residual(&sample),
+        }
+    }
 }
 
 /// Diversity: the generated images' mean pairwise distance over [`PAIRWISE_IMAGES`] of them,

@@ -304,6 +304,7 @@ fn checkpoints_restore_the_trained_model() {
         let mut restored = ModelTrainer::new(&restored_settings, device.clone(), data).unwrap();
         let fresh = outputs(&restored);
         restored.load_weights(&checkpoint).unwrap();
+        assert_eq!(restored.step_count(), 2, "{name}: steps count on from the checkpoint");
         let (want, got) = (outputs(&trainer), outputs(&restored));
         let diff = want.iter().zip(&got).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
         assert!(diff < 1e-6, "{name}: {diff}");

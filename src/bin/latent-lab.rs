@@ -7,17 +7,49 @@
 //! `latent-lab judge [--mnist DIR] [--out PATH] [--epochs N] [--seed S]` trains the frozen
 //! MNIST classifier that judges the MNIST DCGAN (models.md) on the CPU and writes its weights
 //! in burn's record format: by default data/mnist-judge.bpk, where the page fetches them.
+//!
+//! `latent-lab train --model M [--epochs N | --steps N] [settings] [--out PATH] [--metrics
+//! PATH]` trains any of the seven models with the page's own code and writes a checkpoint the
+//! page loads (`.llck`) and a metrics file (JSON lines). The settings are the page's controls
+//! as flags: `--preset`, `--seed`, `--batch-size`, `--learning-rate`, `--beta`,
+//! `--lr-generator`, `--lr-critic`, `--n-critic`, `--clip`.
+//!
+//! `latent-lab evaluate --checkpoint PATH` prints a checkpoint's test figures (autoencoders)
+//! or quality meters (GANs) as JSON; `--decode X,Y` prints the image decoded at a latent
+//! point instead (what the page draws there).
+//!
+//! Every command reads MNIST from `--mnist DIR` (data/mnist), the polynomial images from
+//! `--polydata PATH` (data/polydata.npy) and the judge from `--judge PATH`
+//! (data/mnist-judge.bpk), and trains on `--backend flex|ndarray` (flex).
 
+use std::io::Write;
 use std::process::ExitCode;
+use std::time::Instant;
 
+use burn::prelude::Device;
+use latent_lab::LabError;
 use latent_lab::backend::{self, BackendKind};
+use latent_lab::checkpoint::{self, Checkpoint};
 use latent_lab::data::mnist::{FILES, Mnist};
-use latent_lab::data::npy::{self, Dtype};
-use latent_lab::data::poly;
-use latent_lab::train::judge::{JudgeConfig, accuracy, train_judge};
+use latent_lab::data::npy::{self, Dtype, Images};
+use latent_lab::data::poly::{self, POLY_SIDE};
+use latent_lab::metrics::{self, PAIRWISE_IMAGES, PolyReference};
+use latent_lab::model::judge::Judge;
+use latent_lab::model::{GanKind, ModelKind};
+use latent_lab::settings::{Settings, SettingsInput};
+use latent_lab::train::ModelTrainer;
+use latent_lab::train::gan::{ImageSet, METER_NOISE_SEED, fixed_noise};
+use latent_lab::train::judge::{JudgeConfig, accuracy, digit_meters, real_digits, train_judge};
+use serde_json::json;
 
 const USAGE: &str = "usage: latent-lab polydata [--out PATH] [--count N] [--seed S] [--dtype f32|f64]
-       latent-lab judge [--mnist DIR] [--out PATH] [--epochs N] [--seed S]";
+       latent-lab judge [--mnist DIR] [--out PATH] [--epochs N] [--seed S]
+       latent-lab train --model M [--epochs N | --steps N] [--preset paper|live] [--seed S]
+                        [--batch-size N] [--learning-rate X] [--beta X] [--lr-generator X]
+                        [--lr-critic X] [--n-critic N] [--clip X] [--out PATH] [--metrics PATH]
+       latent-lab evaluate --checkpoint PATH [--decode X,Y]
+  models: ae, ae-classifier, vae, vae-classifier, dcgan-mnist, dcgan-poly, wgan-poly
+  data: [--mnist DIR] [--polydata PATH] [--judge PATH] [--backend flex|ndarray]";
 
 struct Polydata {
     out: String,
@@ -68,6 +100,259 @@ fn write_file(path: &str, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{path}: {e}"))
 }
 
+/// `--flag value` pairs, taken one by one by the command that knows them; any left over
+/// are refused.
+struct Options(Vec<(String, String)>);
+
+impl Options {
+    fn parse(args: &[String]) -> Result<Self, String> {
+        let mut pairs = Vec::new();
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            if !flag.starts_with("--") {
+                return Err(format!("unexpected '{flag}'\n{USAGE}"));
+            }
+            let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
+            pairs.push((flag.clone(), value.clone()));
+        }
+        Ok(Options(pairs))
+    }
+
+    fn take(&mut self, flag: &str) -> Option<String> {
+        let i = self.0.iter().position(|(f, _)| f == flag)?;
+        Some(self.0.remove(i).1)
+    }
+
+    fn number(&mut self, flag: &str) -> Result<Option<f64>, String> {
+        self.take(flag).map(|v| v.parse::<f64>().map_err(|_| format!("{flag} must be a number, not '{v}'"))).transpose()
+    }
+
+    fn finish(self) -> Result<(), String> {
+        match self.0.first() {
+            Some((flag, _)) => Err(format!("unknown option '{flag}'\n{USAGE}")),
+            None => Ok(()),
+        }
+    }
+}
+
+/// The data and device every training command uses.
+struct Lab {
+    mnist: Mnist,
+    poly: Option<Images>,
+    judge_path: String,
+    device: Device,
+    /// What the device is, for the log.
+    label: String,
+}
+
+impl Lab {
+    fn open(options: &mut Options) -> Result<Self, String> {
+        let dir = options.take("--mnist").unwrap_or_else(|| "data/mnist".into());
+        let poly_path = options.take("--polydata").unwrap_or_else(|| "data/polydata.npy".into());
+        let judge_path = options.take("--judge").unwrap_or_else(|| "data/mnist-judge.bpk".into());
+        let kind = match options.take("--backend").as_deref() {
+            None | Some("flex") => BackendKind::Flex,
+            Some("ndarray") => BackendKind::Ndarray,
+            Some(other) => return Err(format!("--backend must be flex or ndarray, not '{other}'")),
+        };
+        let poly = match std::fs::read(&poly_path) {
+            Ok(bytes) => Some(npy::read(&bytes).map_err(|e| format!("{poly_path}: {e}"))?),
+            Err(_) => None,
+        };
+        let backend = backend::cpu(kind, "chosen with --backend");
+        Ok(Lab { mnist: read_mnist(&dir)?, poly, judge_path, device: backend.device, label: backend.label })
+    }
+
+    fn train_set(&self, model: ModelKind) -> Option<&dyn ImageSet> {
+        match model {
+            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => self.poly.as_ref().map(|p| p as &dyn ImageSet),
+            _ => Some(&self.mnist.train),
+        }
+    }
+
+    fn data_for(&self, model: ModelKind) -> Result<&dyn ImageSet, String> {
+        self.train_set(model).ok_or_else(|| "no polynomial images: run `latent-lab polydata` or pass --polydata PATH".into())
+    }
+
+    /// Test figures of an autoencoder, quality meters of a GAN, as one JSON object.
+    fn measure(&self, trainer: &ModelTrainer) -> Result<serde_json::Value, String> {
+        let err = |e: LabError| e.to_string();
+        Ok(match trainer {
+            ModelTrainer::Latent(t) => {
+                let r = pollster::block_on(t.evaluate(&self.mnist.test)).map_err(err)?;
+                json!({ "testLoss": r.loss, "testMse": r.mse, "testKl": r.kl, "testAccuracy": r.accuracy })
+            }
+            ModelTrainer::Gan(kind, t) => {
+                let pixels = pollster::block_on(t.generate(&fixed_noise(PAIRWISE_IMAGES, t.noise_dim(), METER_NOISE_SEED))).map_err(err)?;
+                if *kind == GanKind::DcganMnist {
+                    let bytes = std::fs::read(&self.judge_path).map_err(|e| format!("{}: {e} (run the set-up, or `latent-lab judge`)", self.judge_path))?;
+                    let judge = Judge::from_bytes(bytes, &self.device).map_err(err)?;
+                    let real = pollster::block_on(real_digits(&judge, &self.mnist.test, &self.device)).map_err(err)?;
+                    let unit: Vec<f32> = pixels.iter().map(|v| (v + 1.0) / 2.0).collect();
+                    let (report, frechet) = pollster::block_on(digit_meters(&judge, &unit, &real.reference, &self.device)).map_err(err)?;
+                    json!({ "confidence": report.confidence, "covered": report.covered, "histogram": report.histogram,
+                            "frechet": frechet, "realConfidence": real.report.confidence, "realFrechet": real.frechet })
+                } else {
+                    let real = PolyReference::of(self.poly.as_ref().ok_or("no polynomial images")?);
+                    let samples = Images::new(PAIRWISE_IMAGES, POLY_SIDE, POLY_SIDE, pixels).map_err(|e| e.to_string())?;
+                    json!({ "smoothness": metrics::row_residual(&samples), "realSmoothness": real.smoothness,
+                            "diversity": metrics::diversity(&samples, real.distance) })
+                }
+            }
+        })
+    }
+}
+
+fn read_mnist(dir: &str) -> Result<Mnist, String> {
+    let files = FILES
+        .iter()
+        .map(|name| std::fs::read(std::path::Path::new(dir).join(name)).map_err(|e| format!("{dir}/{name}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Mnist::from_idx([&files[0], &files[1], &files[2], &files[3]]).map_err(|e| e.to_string())
+}
+
+/// The page's settings from their flags.
+fn settings_input(options: &mut Options) -> Result<SettingsInput, String> {
+    Ok(SettingsInput {
+        model: options.take("--model"),
+        seed: options.number("--seed")?,
+        batch_size: options.number("--batch-size")?,
+        learning_rate: options.number("--learning-rate")?,
+        beta: options.number("--beta")?,
+        preset: options.take("--preset"),
+        lr_generator: options.number("--lr-generator")?,
+        lr_critic: options.number("--lr-critic")?,
+        n_critic: options.number("--n-critic")?,
+        clip: options.number("--clip")?,
+    })
+}
+
+fn clock(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+fn train(mut options: Options) -> Result<(), String> {
+    let lab = Lab::open(&mut options)?;
+    let input = settings_input(&mut options)?;
+    if input.model.is_none() {
+        return Err(format!("--model is required\n{USAGE}"));
+    }
+    let (settings, _) = Settings::default().apply(&input, |m| lab.train_set(m).map(|d| d.len())).map_err(|e| e.to_string())?;
+    let model = settings.model;
+    let epochs = options.number("--epochs")?;
+    let steps = options.number("--steps")?;
+    let out = options.take("--out").unwrap_or_else(|| format!("{}.{}", model.name(), checkpoint::EXTENSION));
+    let metrics_path = options.take("--metrics").unwrap_or_else(|| format!("{}.metrics.jsonl", model.name()));
+    options.finish()?;
+    let data = lab.data_for(model)?;
+    // A target in steps; an epoch is a pass over the training set in batches (the last one partial).
+    let batch = match model {
+        ModelKind::Latent(_) => settings.latent.batch_size,
+        ModelKind::Gan(_) => settings.gan.batch_size,
+    };
+    let per_epoch = data.len().div_ceil(batch) as u64;
+    let total = match (epochs, steps) {
+        (Some(e), None) if e >= 1.0 && e.fract() == 0.0 => e as u64 * per_epoch,
+        (None, Some(s)) if s >= 1.0 && s.fract() == 0.0 => s as u64,
+        (None, None) => return Err("give --epochs N or --steps N".into()),
+        _ => return Err("give one of --epochs N or --steps N, a whole number of at least 1".into()),
+    };
+    println!("training {} ({}) for {total} steps on {}", model.name(), settings.output().preset_text, lab.label);
+    let mut trainer = ModelTrainer::new(&settings, lab.device.clone().autodiff(), data).map_err(|e| e.to_string())?;
+    let mut log = std::fs::File::create(&metrics_path).map_err(|e| format!("{metrics_path}: {e}"))?;
+    let start = Instant::now();
+    let (mut last_epoch, mut window) = (0, Vec::new());
+    let mut line = |value: serde_json::Value| writeln!(log, "{value}").map_err(|e| format!("{metrics_path}: {e}"));
+    while trainer.step_count() < total {
+        // Read back every 50 steps (often enough for the progress line, rarely enough not to
+        // stall the CPU) and at the end of each epoch.
+        let done = trainer.step_count();
+        let chunk = 50.min(total - done).min(per_epoch - done % per_epoch);
+        let (step, epoch, losses) = match &mut trainer {
+            ModelTrainer::Latent(t) => {
+                (0..chunk).for_each(|_| t.step(&lab.mnist.train));
+                let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
+                (r.step, r.epoch, vec![("loss", mean(&r.losses))])
+            }
+            ModelTrainer::Gan(_, t) => {
+                (0..chunk).for_each(|_| t.step(data));
+                let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
+                (r.step, r.epoch, vec![("criticLoss", mean(&r.critic_losses)), ("generatorLoss", mean(&r.generator_losses))])
+            }
+        };
+        window.push(losses[0].1);
+        let elapsed = start.elapsed().as_secs_f64();
+        let rate = step as f64 / elapsed;
+        let shown: Vec<String> = losses.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+        eprint!(
+            "\r{:>5.1} %  step {step}/{total}  epoch {epoch}  {rate:.1} steps/s  ETA {}  {}   ",
+            100.0 * step as f64 / total as f64,
+            clock((total - step) as f64 / rate),
+            shown.join("  ")
+        );
+        // Each finished epoch (and the end) is scored like the reference scores it.
+        if epoch > last_epoch || step == total {
+            last_epoch = epoch;
+            let mut record = lab.measure(&trainer)?;
+            record["step"] = json!(step);
+            record["epoch"] = json!(step as f64 / per_epoch as f64);
+            record["seconds"] = json!(elapsed);
+            // The first loss averaged over the epoch, the others as they are now.
+            record[losses[0].0] = json!(window.iter().sum::<f64>() / window.len() as f64);
+            window.clear();
+            for (k, v) in &losses[1..] {
+                record[*k] = json!(v);
+            }
+            line(record.clone())?;
+            eprintln!();
+            println!("{record}");
+        }
+    }
+    let bytes = trainer.checkpoint(&settings).map_err(|e| e.to_string())?.to_bytes();
+    write_file(&out, &bytes)?;
+    println!("wrote {out} ({} bytes) and {metrics_path} in {}", bytes.len(), clock(start.elapsed().as_secs_f64()));
+    Ok(())
+}
+
+fn mean(values: &[f32]) -> f64 {
+    values.iter().map(|&v| f64::from(v)).sum::<f64>() / values.len().max(1) as f64
+}
+
+fn evaluate(mut options: Options) -> Result<(), String> {
+    let lab = Lab::open(&mut options)?;
+    let path = options.take("--checkpoint").ok_or_else(|| format!("--checkpoint is required\n{USAGE}"))?;
+    let decode = options.take("--decode");
+    options.finish()?;
+    let bytes = std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?;
+    let checkpoint = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
+    let settings = checkpoint.settings(|m| lab.train_set(m).map(|d| d.len())).map_err(|e| format!("{path}: {e}"))?;
+    let mut trainer = ModelTrainer::new(&settings, lab.device.clone().autodiff(), lab.data_for(settings.model)?).map_err(|e| e.to_string())?;
+    trainer.load_weights(&checkpoint).map_err(|e| format!("{path}: {e}"))?;
+    let report = match decode {
+        Some(point) => {
+            let xy: Vec<f32> = point.split(',').map(|v| v.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(|_| format!("--decode takes X,Y, not '{point}'"))?;
+            if xy.len() != 2 {
+                return Err(format!("--decode takes X,Y, not '{point}'"));
+            }
+            let image = match &trainer {
+                ModelTrainer::Latent(t) => pollster::block_on(t.decode(&xy)),
+                ModelTrainer::Gan(_, t) => pollster::block_on(t.generate(&xy)),
+            }
+            .map_err(|e| e.to_string())?;
+            json!({ "model": settings.model.name(), "point": xy, "image": image })
+        }
+        None => {
+            let mut r = lab.measure(&trainer)?;
+            r["model"] = json!(settings.model.name());
+            r["step"] = json!(checkpoint.header.step);
+            r
+        }
+    };
+    println!("{report}");
+    Ok(())
+}
+
 fn judge(args: &[String]) -> Result<(), String> {
     let (mut dir, mut out, mut config) = ("data/mnist".to_string(), "data/mnist-judge.bpk".to_string(), JudgeConfig::default());
     let mut it = args.iter();
@@ -82,11 +367,7 @@ fn judge(args: &[String]) -> Result<(), String> {
             other => return Err(format!("unknown option '{other}'")),
         }
     }
-    let files = FILES
-        .iter()
-        .map(|name| std::fs::read(std::path::Path::new(&dir).join(name)).map_err(|e| format!("{dir}/{name}: {e}")))
-        .collect::<Result<Vec<_>, _>>()?;
-    let mnist = Mnist::from_idx([&files[0], &files[1], &files[2], &files[3]]).map_err(|e| e.to_string())?;
+    let mnist = read_mnist(&dir)?;
     // burn-flex: its convolutions are far faster than burn-ndarray's (README, backends).
     let device = backend::cpu(BackendKind::Flex, "the judge is trained on the CPU").device;
     let start = std::time::Instant::now();
@@ -114,6 +395,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("polydata") => polydata(&args[1..]),
         Some("judge") => judge(&args[1..]),
+        Some("train") => Options::parse(&args[1..]).and_then(train),
+        Some("evaluate") => Options::parse(&args[1..]).and_then(evaluate),
         _ => Err(USAGE.into()),
     };
     match result {

@@ -67,6 +67,15 @@ fn ln_unit(x: f64) -> f64 {
     f64::from(e) * std::f64::consts::LN_2 + 2.0 * s * series
 }
 
+/// Up to `n` distinct indices below `len`, in an order fixed by `seed`: the fixed samples
+/// the meters and views look at.
+pub fn random_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..len).collect();
+    SplitMix64::new(seed).shuffle(&mut order);
+    order.truncate(n);
+    order
+}
+
 /// Walks a dataset in shuffled epochs. Like Keras' `fit(shuffle=True)`, an epoch ends with
 /// a partial batch rather than dropping the remainder (60,000 / 256 gives 235 steps).
 #[derive(Debug, Clone)]

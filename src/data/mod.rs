@@ -6,5 +6,5 @@ pub mod mnist;
 pub mod npy;
 pub mod poly;
 
-pub use cursor::{EpochCursor, SplitMix64};
+pub use cursor::{EpochCursor, SplitMix64, random_indices};
 pub use mnist::{Mnist, MnistBatch, MnistSplit, IMAGE_PIXELS, IMAGE_SIDE};

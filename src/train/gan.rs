@@ -23,6 +23,9 @@ use crate::model::gan::{
 const KERAS_EPSILON: f32 = 1e-7;
 /// Keras' RMSprop rho (burn's alpha defaults to 0.99).
 const RMSPROP_RHO: f32 = 0.9;
+/// Seed of the fixed noise behind the quality meters (page and command line alike), so that
+/// every measurement of a run looks at the same points of the noise space.
+pub const METER_NOISE_SEED: u64 = 0x6e02;
 /// Images per generator forward pass when generating for the page.
 const GENERATE_CHUNK: usize = 64;
 
@@ -291,14 +294,15 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
     }
 
     /// Replaces both networks' weights with `records` (from [`Self::weights`] of the same
-    /// architecture); the optimisers start afresh. Nothing changes on an error.
-    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
+    /// architecture) trained for `step` steps; the optimisers start afresh. Nothing changes
+    /// on an error.
+    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
         let [generator, critic] = records else {
             return Err(LabError::Checkpoint(format!("a GAN has two records of weights, not {}", records.len())));
         };
         let generator = load_record(self.generator.clone(), generator).map_err(|e| LabError::Checkpoint(format!("generator: {e}")))?;
         let critic = load_record(self.critic.clone(), critic).map_err(|e| LabError::Checkpoint(format!("critic: {e}")))?;
-        (self.generator, self.critic) = (generator, critic);
+        (self.generator, self.critic, self.step) = (generator, critic, step);
         Ok(())
     }
 
@@ -488,8 +492,8 @@ impl GanModelTrainer {
         each_gan!(self, t => t.weights())
     }
 
-    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
-        each_gan!(self, t => t.load_weights(records))
+    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
+        each_gan!(self, t => t.load_weights(records, step))
     }
 
     pub fn step(&mut self, data: &dyn ImageSet) {

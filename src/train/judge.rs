@@ -4,9 +4,9 @@ use burn::optim::{AdamConfig, GradientsParams};
 use burn::prelude::*;
 
 use super::{ADAM_EPSILON, EVAL_CHUNK, read_f32};
-use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit};
+use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit, random_indices};
 use crate::error::LabError;
-use crate::metrics::DigitReport;
+use crate::metrics::{self, DigitReport, Gaussian, PAIRWISE_IMAGES};
 use crate::model::judge::{JUDGE_FEATURES, Judge};
 
 /// How the judge is trained: plain Adam on cross-entropy, a few epochs.
@@ -79,4 +79,40 @@ pub async fn verdict(judge: &Judge, images: &[f32], device: &Device) -> Result<(
     let probabilities: Vec<f32> = values.chunks_exact(width).flat_map(|row| row[..10].iter().copied()).collect();
     let features: Vec<f32> = values.chunks_exact(width).flat_map(|row| row[10..].iter().copied()).collect();
     Ok((DigitReport::from_probabilities(&probabilities), features))
+}
+
+/// Real test digits the judge's Frechet distance measures against (the reference Gaussian).
+pub const JUDGE_REFERENCE: usize = 1000;
+
+/// What the MNIST DCGAN's meters stand beside: the real test digits' figures.
+pub struct RealDigits {
+    /// The features of [`JUDGE_REFERENCE`] real test digits.
+    pub reference: Gaussian,
+    /// The meters of [`PAIRWISE_IMAGES`] other real test digits: what a perfect generator
+    /// scores (the Frechet distance of so few samples is not 0).
+    pub report: DigitReport,
+    pub frechet: f64,
+}
+
+/// The meters of `images` (784 values in [0, 1] each): the judge's report and the Frechet
+/// distance of their features to the real digits' `reference`.
+pub async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian, device: &Device) -> Result<(DigitReport, f64), LabError> {
+    let (report, features) = verdict(judge, images, device).await?;
+    let frechet = Gaussian::fit(&features, JUDGE_FEATURES)
+        .map(|g| metrics::frechet_distance(&g, reference))
+        .ok_or_else(|| LabError::Backend("the judge's features of the samples are not finite".into()))?;
+    Ok((report, frechet))
+}
+
+/// The real test digits' figures: the reference Gaussian of [`JUDGE_REFERENCE`] of them, and
+/// the meters of [`PAIRWISE_IMAGES`] others against it. Fixed digits, so that every run is
+/// measured against the same yardstick.
+pub async fn real_digits(judge: &Judge, test: &MnistSplit, device: &Device) -> Result<RealDigits, LabError> {
+    let indices = random_indices(test.len(), JUDGE_REFERENCE + PAIRWISE_IMAGES, 0x5eed);
+    let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
+    let (_, features) = verdict(judge, &test.unit_pixels(reference), device).await?;
+    let reference = Gaussian::fit(&features, JUDGE_FEATURES)
+        .ok_or_else(|| LabError::Backend("the judge's features of real digits are not finite".into()))?;
+    let (report, frechet) = digit_meters(judge, &test.unit_pixels(others), &reference, device).await?;
+    Ok(RealDigits { reference, report, frechet })
 }

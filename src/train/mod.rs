@@ -160,13 +160,14 @@ impl<M: LatentModel> Trainer<M> {
         Ok(vec![record_bytes(&self.model).map_err(LabError::Checkpoint)?])
     }
 
-    /// Replaces the weights with `records` (from [`Self::weights`] of the same architecture);
-    /// the optimiser starts afresh. Nothing changes on an error.
-    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
+    /// Replaces the weights with `records` (from [`Self::weights`] of the same architecture)
+    /// trained for `step` steps; the optimiser starts afresh. Nothing changes on an error.
+    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
         let [record] = records else {
             return Err(LabError::Checkpoint(format!("an autoencoder has one record of weights, not {}", records.len())));
         };
         self.model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
+        self.step = step;
         Ok(())
     }
 
@@ -318,8 +319,8 @@ impl LatentTrainer {
         each_trainer!(self, t => t.step_count())
     }
 
-    pub fn load_weights(&mut self, records: &[Vec<u8>]) -> Result<(), LabError> {
-        each_trainer!(self, t => t.load_weights(records))
+    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
+        each_trainer!(self, t => t.load_weights(records, step))
     }
 
     pub fn step(&mut self, data: &MnistSplit) {
@@ -369,19 +370,27 @@ impl ModelTrainer {
     /// The settings now in force and the step count go in as they are: `settings` must be the
     /// ones this trainer was made with (architecture and seed).
     pub fn checkpoint(&self, settings: &Settings) -> Result<Checkpoint, LabError> {
-        let (records, step) = match self {
-            Self::Latent(t) => (t.weights()?, t.step_count()),
-            Self::Gan(_, t) => (t.weights()?, t.step_count()),
+        let records = match self {
+            Self::Latent(t) => t.weights()?,
+            Self::Gan(_, t) => t.weights()?,
         };
-        Ok(Checkpoint::new(settings.input(), step, records))
+        Ok(Checkpoint::new(settings.input(), self.step_count(), records))
+    }
+
+    pub fn step_count(&self) -> u64 {
+        match self {
+            Self::Latent(t) => t.step_count(),
+            Self::Gan(_, t) => t.step_count(),
+        }
     }
 
     /// Loads the weights of `checkpoint`, which must be of this trainer's model and
-    /// architecture (see [`Checkpoint::settings`]).
+    /// architecture (see [`Checkpoint::settings`]), and counts steps on from its step.
     pub fn load_weights(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {
+        let step = checkpoint.header.step;
         match self {
-            Self::Latent(t) => t.load_weights(&checkpoint.records),
-            Self::Gan(_, t) => t.load_weights(&checkpoint.records),
+            Self::Latent(t) => t.load_weights(&checkpoint.records, step),
+            Self::Gan(_, t) => t.load_weights(&checkpoint.records, step),
         }
     }
 }

@@ -15,17 +15,17 @@ use wasm_bindgen_futures::future_to_promise;
 use crate::backend::{self, Backend, BackendKind, BackendRequest};
 use crate::data::npy::{self, Images};
 use crate::data::poly::POLY_SIDE;
-use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistSplit, SplitMix64};
+use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, Mnist, MnistSplit, random_indices};
 use crate::error::{ImagesError, LabError};
-use crate::metrics::{self, DigitReport, Gaussian};
+use crate::metrics::{self, PolyReference};
 use crate::model::judge::{JUDGE_FEATURES, Judge};
 use crate::model::{GanKind, ModelKind};
 use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tile};
 use crate::settings::{Settings, SettingsInput};
 use crate::checkpoint::Checkpoint;
 use crate::train::{LatentTrainer, ModelTrainer};
-use crate::train::gan::{GanModelTrainer, ImageSet, fixed_noise};
-use crate::train::judge::verdict;
+use crate::train::gan::{GanModelTrainer, ImageSet, METER_NOISE_SEED, fixed_noise};
+use crate::train::judge::{RealDigits, digit_meters, real_digits};
 
 /// Most steps one `train` call may run: the worker asks for tens; a runaway value would
 /// block the worker (and so the page's controls) for minutes.
@@ -40,14 +40,11 @@ const MAX_MANIFOLD_SIDE: u32 = 32;
 const MAX_DECODE_POINTS: usize = 1024;
 /// Most samples per side of a GAN's sample grid.
 const MAX_GRID_SIDE: u32 = 16;
-/// Seeds of the fixed noise behind the sample grid and behind the quality meters: fixed
-/// so that successive grids show the same points of the noise space as training goes.
+/// Seed of the fixed noise behind the sample grid: fixed so that successive grids show the
+/// same points of the noise space as training goes.
 const GRID_NOISE_SEED: u64 = 0x6e01;
-const METER_NOISE_SEED: u64 = 0x6e02;
 /// Generated images the quality meters judge (and real ones they compare with).
 const METER_SAMPLES: usize = metrics::PAIRWISE_IMAGES;
-/// Real test digits the judge's Frechet distance measures against (the reference Gaussian).
-const JUDGE_REFERENCE: usize = 1000;
 /// Polynomial images are drawn on a diverging scale that saturates here: a row of unit norm
 /// over 40 pixels has an RMS of 0.16, its peaks rarely pass 0.35.
 const POLY_DISPLAY_SCALE: f32 = 0.35;
@@ -88,9 +85,7 @@ struct LoadedData {
 /// Images for the polynomial GANs and the figures of the real data the meters compare with.
 struct PolyData {
     images: Images,
-    /// Mean pairwise L2 distance of real images: the yardstick of the diversity meter.
-    real_distance: f64,
-    real_smoothness: Option<f64>,
+    reference: PolyReference,
 }
 
 /// The frozen MNIST judge of the MNIST DCGAN's meters (models.md), and the real test digits'
@@ -101,41 +96,11 @@ struct JudgeData {
     real: Option<RealDigits>,
 }
 
-struct RealDigits {
-    /// The features of [`JUDGE_REFERENCE`] real test digits.
-    reference: Gaussian,
-    /// The meters of [`METER_SAMPLES`] other real test digits: what a perfect generator scores
-    /// (the Frechet distance of so few samples is not 0).
-    report: DigitReport,
-    frechet: f64,
-}
-
 /// The judge runs on the CPU whatever the GAN trains on: it looks at a few hundred small
 /// images now and then, which costs less there than a GPU round trip; flex for its
 /// convolutions.
 fn judge_device() -> Device {
     backend::cpu(BackendKind::Flex, "the MNIST judge").device
-}
-
-/// The meters of `images` (784 values in [0, 1] each) against the real digits' reference.
-async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian) -> Result<(DigitReport, f64), LabError> {
-    let (report, features) = verdict(judge, images, &judge_device()).await?;
-    let frechet = Gaussian::fit(&features, JUDGE_FEATURES)
-        .map(|g| metrics::frechet_distance(&g, reference))
-        .ok_or_else(|| LabError::Backend("the judge's features of the samples are not finite".into()))?;
-    Ok((report, frechet))
-}
-
-/// The real test digits' figures: the reference Gaussian of [`JUDGE_REFERENCE`] of them, and
-/// the meters of [`METER_SAMPLES`] others against it.
-async fn real_digits(judge: &Judge, test: &MnistSplit) -> Result<RealDigits, LabError> {
-    let indices = random_indices(test.len(), JUDGE_REFERENCE + METER_SAMPLES, 0x5eed);
-    let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
-    let (_, features) = verdict(judge, &test.unit_pixels(reference), &judge_device()).await?;
-    let reference = Gaussian::fit(&features, JUDGE_FEATURES)
-        .ok_or_else(|| LabError::Backend("the judge's features of real digits are not finite".into()))?;
-    let (report, frechet) = digit_meters(judge, &test.unit_pixels(others), &reference).await?;
-    Ok(RealDigits { reference, report, frechet })
 }
 
 /// How a model's images become pixels.
@@ -327,16 +292,14 @@ impl Session {
             let (height, width) = (images.height(), images.width());
             return Err(js_error(ImagesError::WrongSide { file: name, height, width, side: POLY_SIDE }.into()));
         }
-        let sample = random_images(&images, METER_SAMPLES, 0x5eed);
-        let real_distance = metrics::mean_pairwise_distance(&sample, METER_SAMPLES).unwrap_or(0.0);
-        let real_smoothness = metrics::row_residual(&sample);
+        let reference = PolyReference::of(&images);
         let summary = object(&[
             ("count", images.count().into()),
             ("height", images.height().into()),
             ("width", images.width().into()),
-            ("smoothness", real_smoothness.map_or(JsValue::NULL, JsValue::from)),
+            ("smoothness", reference.smoothness.map_or(JsValue::NULL, JsValue::from)),
         ]);
-        let previous = state.poly.replace(PolyData { images, real_distance, real_smoothness });
+        let previous = state.poly.replace(PolyData { images, reference });
         if let Err(e) = state.restart() {
             state.poly = previous;
             return Err(js_error(e));
@@ -623,8 +586,8 @@ impl Session {
                     .map_err(|e| js_error(LabError::Backend(format!("the generator returned images of the wrong size: {e}"))))?;
                 return Ok(object(&[
                     ("smoothness", optional(metrics::row_residual(&samples))),
-                    ("realSmoothness", optional(poly.real_smoothness)),
-                    ("diversity", optional(metrics::diversity(&samples, poly.real_distance))),
+                    ("realSmoothness", optional(poly.reference.smoothness)),
+                    ("diversity", optional(metrics::diversity(&samples, poly.reference.distance))),
                     ("count", METER_SAMPLES.into()),
                 ]));
             }
@@ -634,12 +597,12 @@ impl Session {
                 Some(real) => real,
                 None => {
                     let test = &data.as_ref().ok_or_else(|| js_error(LabError::NoData))?.mnist.test;
-                    real_digits(&judge.judge, test).await.map_err(js_error)?
+                    real_digits(&judge.judge, test, &judge_device()).await.map_err(js_error)?
                 }
             };
             // The generator's tanh range [-1, 1] to the judge's [0, 1].
             let unit: Vec<f32> = pixels.iter().map(|v| (v + 1.0) / 2.0).collect();
-            let measured = digit_meters(&judge.judge, &unit, &real.reference).await;
+            let measured = digit_meters(&judge.judge, &unit, &real.reference, &judge_device()).await;
             let real = judge.real.insert(real);
             let (report, frechet) = measured.map_err(js_error)?;
             let histogram = js_sys::Array::new();
@@ -669,19 +632,6 @@ fn grid(images: &[f32], n: usize, model: ModelKind) -> JsValue {
         ("height", (n * side).into()),
         ("rgba", Uint8ClampedArray::from(&rgba[..]).into()),
     ])
-}
-
-/// Up to `n` distinct images of `images` chosen by a fixed seed (a user's file may be sorted).
-fn random_images(images: &Images, n: usize, seed: u64) -> Images {
-    images.select(&random_indices(images.count(), n, seed))
-}
-
-/// Up to `n` distinct indices below `len`, in an order fixed by `seed`.
-fn random_indices(len: usize, n: usize, seed: u64) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..len).collect();
-    SplitMix64::new(seed).shuffle(&mut order);
-    order.truncate(n);
-    order
 }
 
 /// `n` distinct examples of `split` chosen by a fixed seed.

@@ -32,6 +32,7 @@ export class Controls {
     this.play = $('play');
     this.step = $('step');
     this.reset = $('reset');
+    this.save = $('save');
     this.preset = $('preset');
     this.enabled = false;
     this.running = false;
@@ -57,6 +58,7 @@ export class Controls {
     this.play.addEventListener('click', () => onCommand(this.running ? 'pause' : 'play'));
     this.step.addEventListener('click', () => onCommand('step'));
     this.reset.addEventListener('click', () => onCommand('reset'));
+    this.save.addEventListener('click', () => onCommand('save'));
     this.sync();
   }
 
@@ -130,5 +132,6 @@ export class Controls {
     this.step.disabled = !this.enabled || this.running;
     for (const id of [...Object.values(FIELD_CONTROLS)]) $(id).disabled = !this.enabled;
     this.reset.disabled = !this.enabled;
+    this.save.disabled = !this.enabled;
   }
 }

@@ -268,6 +268,10 @@ const handlers = {
     showConfig(message.config);
     controls.setEnabled(true);
     startOver();
+    if (message.step) {
+      document.body.dataset.step = String(message.step);
+      status.showStep(message.step);
+    }
     curves.setEvalScope(message.evalCount, message.data?.test);
     // A decode sent to the previous model may never be answered.
     decodeInFlight = false;
@@ -322,6 +326,19 @@ const handlers = {
   meters(message) {
     latest.meters = message;
     invalidate();
+  },
+  notice({ message }) {
+    banner.hide(); // whatever went wrong before, this worked
+    $('notice').textContent = message;
+    $('notice').hidden = false;
+  },
+  // The worker's checkpoint of the current model, to download.
+  checkpoint({ name, bytes }) {
+    const link = document.createElement('a');
+    link.href = URL.createObjectURL(new Blob([bytes], { type: 'application/octet-stream' }));
+    link.download = name;
+    link.click();
+    setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   },
   polydata({ name, count }) {
     polydataName = `${integer(count)} polynomial images (${name})`;
@@ -386,6 +403,23 @@ $('npy-file').addEventListener('change', (e) => {
   sendNpy(e.target.files[0]);
   e.target.value = ''; // choosing the same file again is a new request
 });
+// A checkpoint (.llck, saved by this page or written by `latent-lab train`) replaces the
+// model, its settings and its weights; the worker refuses a bad one and keeps the run.
+function sendCheckpoint(file) {
+  file.arrayBuffer().then(
+    (bytes) => send({ type: 'loadCheckpoint', name: file.name, bytes }, [bytes]),
+    (e) => banner.show(`${file.name} could not be read: ${e.message}`),
+  );
+}
+$('checkpoint-file').addEventListener('change', (e) => {
+  if (e.target.files[0]) sendCheckpoint(e.target.files[0]);
+  e.target.value = '';
+});
+const sendFile = (file) => {
+  if (!file) return;
+  if (file.name.endsWith('.llck')) sendCheckpoint(file);
+  else sendNpy(file);
+};
 let dragDepth = 0;
 document.addEventListener('dragenter', (e) => {
   if (!e.dataTransfer?.types.includes('Files')) return;
@@ -402,7 +436,7 @@ document.addEventListener('drop', (e) => {
   dragDepth = 0;
   document.body.classList.remove('dropping');
   if (document.body.dataset.state !== 'ready') return;
-  sendNpy(e.dataTransfer?.files[0]);
+  sendFile(e.dataTransfer?.files[0]);
 });
 
 document.body.dataset.state = 'loading';

@@ -56,6 +56,10 @@ export class StatusLine {
     this.stepCount.textContent = integer(step);
   }
 
+  showStep(step) {
+    this.stepCount.textContent = integer(step);
+  }
+
   clearTraining() {
     this.speed.textContent = '–';
     this.epoch.textContent = '–';

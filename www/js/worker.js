@@ -297,16 +297,16 @@ async function loop() {
   }
 }
 
-// A new model (or new weights): the page starts its views over.
-async function restarted() {
+// A new model (or new weights, trained for `step` steps): the page starts its views over.
+async function restarted(step = 0) {
   lastEpoch = 0;
   stepsPerCall = 1;
-  currentStep = 0;
+  currentStep = step;
   for (const v of views) v.last = -Infinity;
   config = session.config();
   if (config.model === 'dcgan-mnist') ensureJudge();
   post({ type: 'reset' });
-  post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: 2000 });
+  post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: 2000, step });
   await refreshViews(true);
 }
 
@@ -334,6 +334,22 @@ const handlers = {
   async reset() {
     await exclusive(() => session.reset());
     await restarted();
+  },
+  async save() {
+    const bytes = await exclusive(() => session.checkpoint());
+    post({ type: 'checkpoint', name: `${config.model}-step${currentStep}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
+  },
+  async loadCheckpoint({ name, bytes }) {
+    let loaded;
+    try {
+      loaded = await exclusive(() => session.loadCheckpoint(new Uint8Array(bytes)));
+    } catch (e) {
+      e.message = `${name}: ${e.message}`;
+      throw e;
+    }
+    ready = true;
+    await restarted(loaded.step); // training counts on from the checkpoint's step
+    post({ type: 'notice', message: `Loaded ${name}: ${loaded.config.model} after ${loaded.step} steps of training.` });
   },
   async configure({ config: change }) {
     const result = await exclusive(() => session.configure(change));
