@@ -98,7 +98,11 @@ impl Backend {
 pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
     let (device, kind, label) = match kind {
         BackendKind::Ndarray => (Device::ndarray(), kind, "CPU (burn-ndarray)"),
-        BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex, SIMD128)"),
+        // The browser build enables wasm SIMD128 (.cargo/config.toml), which flex's kernels use.
+        BackendKind::Flex | BackendKind::WebGpu if cfg!(target_arch = "wasm32") => {
+            (Device::flex(), BackendKind::Flex, "CPU (burn-flex, SIMD128)")
+        }
+        BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex)"),
     };
     Backend { device, kind, label: label.into(), reason: reason.into(), cpu_by_model: false }
 }

@@ -18,9 +18,14 @@
 //! or quality meters (GANs) as JSON; `--decode X,Y` prints the image decoded at a latent
 //! point instead (what the page draws there).
 //!
+//! `latent-lab serve [--port N] [--root DIR]` serves the page (this checkout by default) on
+//! 127.0.0.1 and prints its URL; port 0 picks a free one.
+//!
 //! Every command reads MNIST from `--mnist DIR` (data/mnist), the polynomial images from
 //! `--polydata PATH` (data/polydata.npy) and the judge from `--judge PATH`
 //! (data/mnist-judge.bpk), and trains on `--backend flex|ndarray` (flex).
+
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -48,6 +53,7 @@ const USAGE: &str = "usage: latent-lab polydata [--out PATH] [--count N] [--seed
                         [--batch-size N] [--learning-rate X] [--beta X] [--lr-generator X]
                         [--lr-critic X] [--n-critic N] [--clip X] [--out PATH] [--metrics PATH]
        latent-lab evaluate --checkpoint PATH [--decode X,Y]
+       latent-lab serve [--port N] [--root DIR]
   models: ae, ae-classifier, vae, vae-classifier, dcgan-mnist, dcgan-poly, wgan-poly
   data: [--mnist DIR] [--polydata PATH] [--judge PATH] [--backend flex|ndarray]";
 
@@ -353,6 +359,17 @@ fn evaluate(mut options: Options) -> Result<(), String> {
     Ok(())
 }
 
+fn serve_page(mut options: Options) -> Result<(), String> {
+    let port = match options.take("--port") {
+        Some(v) => v.parse::<u16>().map_err(|_| format!("--port must be 0 to 65535, not '{v}'"))?,
+        None => 8080,
+    };
+    // The checkout this binary was built from, whose index.html, pkg/ and data/ set-up made.
+    let root = options.take("--root").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    options.finish()?;
+    serve::serve(std::path::Path::new(&root), port)
+}
+
 fn judge(args: &[String]) -> Result<(), String> {
     let (mut dir, mut out, mut config) = ("data/mnist".to_string(), "data/mnist-judge.bpk".to_string(), JudgeConfig::default());
     let mut it = args.iter();
@@ -397,6 +414,7 @@ fn main() -> ExitCode {
         Some("judge") => judge(&args[1..]),
         Some("train") => Options::parse(&args[1..]).and_then(train),
         Some("evaluate") => Options::parse(&args[1..]).and_then(evaluate),
+        Some("serve") => Options::parse(&args[1..]).and_then(serve_page),
         _ => Err(USAGE.into()),
     };
     match result {
