@@ -4,8 +4,7 @@
 // Usage: node scripts/bench.mjs [--model M] [--preset live|paper] [--steps N] [backend ...]
 // Defaults: the autoencoder (paper preset, batch 256), 40 steps (5 on WebGPU), flex ndarray.
 // For a GAN a step is one generator update with the critic updates before it.
-import { launchChromium } from './chromium.mjs';
-import { serve } from './serve.mjs';
+import { launchLab } from './chromium.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -19,9 +18,8 @@ const preset = option('--preset', null);
 const stepsOption = option('--steps', null);
 const backends = args.length ? args : ['flex', 'ndarray'];
 
-const server = await serve(0);
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await launchChromium();
+const lab = await launchLab();
+const { base, browser } = lab;
 const results = [];
 for (const backend of backends) {
   const page = await browser.newPage();
@@ -57,8 +55,7 @@ for (const backend of backends) {
   results.push({ requested: backend, steps, ...r, stepsPerSec: 1000 / r.medianMs });
   await page.close();
 }
-await browser.close();
-server.close();
+await lab.close();
 console.log(`model ${model}, preset ${results[0]?.preset}`);
 console.log('backend                         ms/step (median)  steps/s  decode ms');
 for (const r of results) {

@@ -2,13 +2,11 @@
 // presses Play with the paper preset and prints the whole-test-set figures the page lists
 // after each epoch, plus the page's steps per second. A measurement, not a test.
 // Usage: node scripts/curve.mjs [ae|ae-classifier|vae|vae-classifier] [epochs] [backend] [seed]
-import { launchChromium } from './chromium.mjs';
-import { serve } from './serve.mjs';
+import { launchLab } from './chromium.mjs';
 
 const [model = 'ae', epochs = '3', backend = 'cpu', seed] = process.argv.slice(2);
-const server = await serve(0);
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await launchChromium();
+const lab = await launchLab();
+const { base, browser } = lab;
 const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 await page.goto(`${base}?backend=${backend}${seed ? `&seed=${seed}` : ''}`);
 await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 300_000 });
@@ -30,5 +28,4 @@ console.log(`model ${model}, backend ${await page.locator('#backend').textConten
 console.log('whole test set after each epoch:');
 for (const row of table) console.log(row.map((c) => c.padStart(10)).join(''));
 await page.screenshot({ path: `test-artifacts/curve-${model}.png`, fullPage: true });
-await browser.close();
-server.close();
+await lab.close();

@@ -2,13 +2,11 @@
 // (live preset), presses Play and prints the quality meters the page shows as training goes,
 // for `seconds` of training. A measurement, not a test.
 // Usage: node scripts/gan-meters.mjs [dcgan-mnist|dcgan-poly|wgan-poly] [seconds] [backend] [seed]
-import { launchChromium } from './chromium.mjs';
-import { serve } from './serve.mjs';
+import { launchLab } from './chromium.mjs';
 
 const [model = 'wgan-poly', seconds = '180', backend = 'cpu', seed] = process.argv.slice(2);
-const server = await serve(0);
-const base = `http://127.0.0.1:${server.address().port}/`;
-const browser = await launchChromium();
+const lab = await launchLab();
+const { base, browser } = lab;
 const page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
 await page.goto(`${base}?backend=${backend}${seed ? `&seed=${seed}` : ''}`);
 await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 300_000 });
@@ -44,5 +42,4 @@ const end = await read();
 await page.click('#play');
 console.log(`model ${model}, backend ${await page.locator('#backend').textContent()}: ${end.step} steps in ${seconds} s (${(end.step / Number(seconds)).toFixed(2)} steps/s in the page); last meters: ${last?.note ?? 'none'}`);
 await page.screenshot({ path: `test-artifacts/meters-${model}.png`, fullPage: true });
-await browser.close();
-server.close();
+await lab.close();

@@ -107,15 +107,28 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
     Backend { device, kind, label: label.into(), reason: reason.into(), cpu_by_model: false }
 }
 
-/// Native builds have only the CPU backends.
+/// Natively: the CPU backends, and with the `gpu` feature burn's wgpu backend on the
+/// machine's GPU (Vulkan, Metal or DX12), which only an explicit request gets.
 #[cfg(not(target_arch = "wasm32"))]
 pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
     match request {
         BackendRequest::Auto | BackendRequest::Cpu => Ok(cpu_by_model("the native build trains on the CPU")),
         BackendRequest::Flex => Ok(cpu(BackendKind::Flex, "requested")),
         BackendRequest::Ndarray => Ok(cpu(BackendKind::Ndarray, "requested")),
-        BackendRequest::WebGpu => Err(LabError::Backend("WebGPU exists only in the browser build".into())),
+        BackendRequest::WebGpu => native_gpu(),
     }
+}
+
+#[cfg(all(not(target_arch = "wasm32"), feature = "gpu"))]
+fn native_gpu() -> Result<Backend, LabError> {
+    // A machine without a usable adapter fails here, with wgpu's reason, not at the first step.
+    let device = pollster::block_on(Device::wgpu_options().init_async()).map_err(|e| LabError::Backend(format!("no GPU device came up: {e:?}")))?;
+    Ok(Backend { device, kind: BackendKind::WebGpu, label: "GPU (burn-wgpu)".into(), reason: "requested".into(), cpu_by_model: false })
+}
+
+#[cfg(all(not(target_arch = "wasm32"), not(feature = "gpu")))]
+fn native_gpu() -> Result<Backend, LabError> {
+    Err(LabError::Backend("this build has no GPU backend: build with `cargo build --release --features gpu`".into()))
 }
 
 /// Picks and starts a backend. Never fails: when WebGPU cannot be had, the CPU backend is

@@ -8,10 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { launchChromium } from '../../scripts/chromium.mjs';
-import { serve } from '../../scripts/serve.mjs';
+import { launchLab } from '../../scripts/chromium.mjs';
 
-let server;
+let lab;
 let browser;
 let base;
 const dir = mkdtempSync(join(tmpdir(), 'latent-lab-'));
@@ -23,15 +22,11 @@ const nativeDecode = (checkpoint) => JSON.parse(cli('evaluate', '--checkpoint', 
 
 before(async () => {
   cli('train', '--model', 'vae', '--steps', '40', '--batch-size', '64', '--seed', '3', '--out', path, '--metrics', join(dir, 'm.jsonl'));
-  server = await serve(0);
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await launchChromium();
+  lab = await launchLab();
+  ({ base, browser } = lab);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => lab?.close());
 
 test('a checkpoint trained natively decodes the same image in the page', { timeout: 600_000 }, async () => {
   const native = nativeDecode(path);

@@ -4,27 +4,22 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { launchChromium } from '../../scripts/chromium.mjs';
-import { serve } from '../../scripts/serve.mjs';
+import { launchLab } from '../../scripts/chromium.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
 
-let server;
+let lab;
 let browser;
 let base;
 
 before(async () => {
-  server = await serve(0);
-  base = `http://127.0.0.1:${server.address().port}/`;
-  browser = await launchChromium();
+  lab = await launchLab();
+  ({ base, browser } = lab);
 });
 
-after(async () => {
-  await browser?.close();
-  server?.close();
-});
+after(() => lab?.close());
 
 async function openPage(query = '') {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

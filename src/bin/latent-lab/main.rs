@@ -23,7 +23,8 @@
 //!
 //! Every command reads MNIST from `--mnist DIR` (data/mnist), the polynomial images from
 //! `--polydata PATH` (data/polydata.npy) and the judge from `--judge PATH`
-//! (data/mnist-judge.bpk), and trains on `--backend flex|ndarray` (flex).
+//! (data/mnist-judge.bpk), and trains on `--backend flex|ndarray|wgpu` (flex; wgpu, the
+//! machine's GPU, needs a build with `--features gpu`).
 
 mod serve;
 
@@ -33,7 +34,7 @@ use std::time::Instant;
 
 use burn::prelude::Device;
 use latent_lab::LabError;
-use latent_lab::backend::{self, BackendKind};
+use latent_lab::backend::{self, BackendKind, BackendRequest};
 use latent_lab::checkpoint::{self, Checkpoint};
 use latent_lab::data::mnist::{FILES, Mnist};
 use latent_lab::data::npy::{self, Dtype, Images};
@@ -55,7 +56,7 @@ const USAGE: &str = "usage: latent-lab polydata [--out PATH] [--count N] [--seed
        latent-lab evaluate --checkpoint PATH [--decode X,Y]
        latent-lab serve [--port N] [--root DIR]
   models: ae, ae-classifier, vae, vae-classifier, dcgan-mnist, dcgan-poly, wgan-poly
-  data: [--mnist DIR] [--polydata PATH] [--judge PATH] [--backend flex|ndarray]";
+  data: [--mnist DIR] [--polydata PATH] [--judge PATH] [--backend flex|ndarray|wgpu]";
 
 struct Polydata {
     out: String,
@@ -156,16 +157,18 @@ impl Lab {
         let dir = options.take("--mnist").unwrap_or_else(|| "data/mnist".into());
         let poly_path = options.take("--polydata").unwrap_or_else(|| "data/polydata.npy".into());
         let judge_path = options.take("--judge").unwrap_or_else(|| "data/mnist-judge.bpk".into());
-        let kind = match options.take("--backend").as_deref() {
-            None | Some("flex") => BackendKind::Flex,
-            Some("ndarray") => BackendKind::Ndarray,
-            Some(other) => return Err(format!("--backend must be flex or ndarray, not '{other}'")),
+        let request = match options.take("--backend").as_deref() {
+            // flex: its convolutions are far faster than burn-ndarray's (README, backends).
+            None | Some("flex") => BackendRequest::Flex,
+            Some("ndarray") => BackendRequest::Ndarray,
+            Some("wgpu") => BackendRequest::WebGpu,
+            Some(other) => return Err(format!("--backend must be flex, ndarray or wgpu, not '{other}'")),
         };
         let poly = match std::fs::read(&poly_path) {
             Ok(bytes) => Some(npy::read(&bytes).map_err(|e| format!("{poly_path}: {e}"))?),
             Err(_) => None,
         };
-        let backend = backend::cpu(kind, "chosen with --backend");
+        let backend = backend::select(request).map_err(|e| e.to_string())?;
         Ok(Lab { mnist: read_mnist(&dir)?, poly, judge_path, device: backend.device, label: backend.label })
     }
 
