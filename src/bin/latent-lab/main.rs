@@ -14,9 +14,9 @@
 //! as flags: `--preset`, `--seed`, `--batch-size`, `--learning-rate`, `--beta`,
 //! `--lr-generator`, `--lr-critic`, `--n-critic`, `--clip`.
 //!
-//! `latent-lab evaluate --checkpoint PATH` prints a checkpoint's test figures (autoencoders)
-//! or quality meters (GANs) as JSON; `--decode X,Y` prints the image decoded at a latent
-//! point instead (what the page draws there).
+//! `latent-lab evaluate --checkpoint PATH [--split test|train]` prints a checkpoint's figures
+//! on the test (or training) set (autoencoders) or its quality meters (GANs) as JSON;
+//! `--decode X,Y` prints the image decoded at a latent point instead (what the page draws).
 //!
 //! `latent-lab serve [--port N] [--root DIR]` serves the page (this checkout by default) on
 //! 127.0.0.1 and prints its URL; port 0 picks a free one.
@@ -44,7 +44,7 @@ use latent_lab::model::judge::Judge;
 use latent_lab::model::{GanKind, ModelKind};
 use latent_lab::settings::{Settings, SettingsInput};
 use latent_lab::train::ModelTrainer;
-use latent_lab::train::gan::{ImageSet, METER_NOISE_SEED, fixed_noise};
+use latent_lab::train::gan::{GanRule, ImageSet, METER_NOISE_SEED, fixed_noise};
 use latent_lab::train::judge::{JudgeConfig, accuracy, digit_meters, real_digits, train_judge};
 use serde_json::json;
 
@@ -53,7 +53,7 @@ const USAGE: &str = "usage: latent-lab polydata [--out PATH] [--count N] [--seed
        latent-lab train --model M [--epochs N | --steps N] [--preset paper|live] [--seed S]
                         [--batch-size N] [--learning-rate X] [--beta X] [--lr-generator X]
                         [--lr-critic X] [--n-critic N] [--clip X] [--out PATH] [--metrics PATH]
-       latent-lab evaluate --checkpoint PATH [--decode X,Y]
+       latent-lab evaluate --checkpoint PATH [--split test|train] [--decode X,Y]
        latent-lab serve [--port N] [--root DIR]
   models: ae, ae-classifier, vae, vae-classifier, dcgan-mnist, dcgan-poly, wgan-poly
   data: [--mnist DIR] [--polydata PATH] [--judge PATH] [--backend flex|ndarray|wgpu]";
@@ -183,13 +183,19 @@ impl Lab {
         self.train_set(model).ok_or_else(|| "no polynomial images: run `latent-lab polydata` or pass --polydata PATH".into())
     }
 
-    /// Test figures of an autoencoder, quality meters of a GAN, as one JSON object.
-    fn measure(&self, trainer: &ModelTrainer) -> Result<serde_json::Value, String> {
+    /// Figures of an autoencoder on a split (`test` or `train`, named in the keys), quality
+    /// meters of a GAN, as one JSON object.
+    fn measure(&self, trainer: &ModelTrainer, split: &str) -> Result<serde_json::Value, String> {
         let err = |e: LabError| e.to_string();
         Ok(match trainer {
             ModelTrainer::Latent(t) => {
-                let r = pollster::block_on(t.evaluate(&self.mnist.test)).map_err(err)?;
-                json!({ "testLoss": r.loss, "testMse": r.mse, "testKl": r.kl, "testAccuracy": r.accuracy })
+                let data = if split == "train" { &self.mnist.train } else { &self.mnist.test };
+                let r = pollster::block_on(t.evaluate(data)).map_err(err)?;
+                let mut figures = serde_json::Map::new();
+                for (name, value) in [("Loss", Some(r.loss)), ("Mse", Some(r.mse)), ("Kl", r.kl), ("Accuracy", r.accuracy)] {
+                    figures.insert(format!("{split}{name}"), json!(value));
+                }
+                figures.into()
             }
             ModelTrainer::Gan(kind, t) => {
                 let pixels = pollster::block_on(t.generate(&fixed_noise(PAIRWISE_IMAGES, t.noise_dim(), METER_NOISE_SEED))).map_err(err)?;
@@ -260,7 +266,12 @@ fn train(mut options: Options) -> Result<(), String> {
         ModelKind::Latent(_) => settings.latent.batch_size,
         ModelKind::Gan(_) => settings.gan.batch_size,
     };
-    let per_epoch = data.len().div_ceil(batch) as u64;
+    // A WGAN step takes a real batch for each critic update, the others one.
+    let batches_per_step = match settings.gan.rule {
+        GanRule::Wasserstein { n_critic, .. } if matches!(model, ModelKind::Gan(_)) => n_critic,
+        _ => 1,
+    };
+    let per_epoch = data.len().div_ceil(batch).div_ceil(batches_per_step) as u64;
     let total = match (epochs, steps) {
         (Some(e), None) if e >= 1.0 && e.fract() == 0.0 => e as u64 * per_epoch,
         (None, Some(s)) if s >= 1.0 && s.fract() == 0.0 => s as u64,
@@ -271,47 +282,56 @@ fn train(mut options: Options) -> Result<(), String> {
     let mut trainer = ModelTrainer::new(&settings, lab.device.clone().autodiff(), data).map_err(|e| e.to_string())?;
     let mut log = std::fs::File::create(&metrics_path).map_err(|e| format!("{metrics_path}: {e}"))?;
     let start = Instant::now();
-    let (mut last_epoch, mut window) = (0, Vec::new());
+    // Per-step figures summed over the current epoch: (name, sum, count).
+    let (mut last_epoch, mut sums): (u64, Vec<(&str, f64, usize)>) = (0, Vec::new());
     let mut line = |value: serde_json::Value| writeln!(log, "{value}").map_err(|e| format!("{metrics_path}: {e}"));
     while trainer.step_count() < total {
         // Read back every 50 steps (often enough for the progress line, rarely enough not to
         // stall the CPU) and at the end of each epoch.
         let done = trainer.step_count();
         let chunk = 50.min(total - done).min(per_epoch - done % per_epoch);
-        let (step, epoch, losses) = match &mut trainer {
+        let (step, epoch, progress, series) = match &mut trainer {
             ModelTrainer::Latent(t) => {
                 (0..chunk).for_each(|_| t.step(&lab.mnist.train));
                 let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
-                (r.step, r.epoch, vec![("loss", mean(&r.losses))])
+                let mut series = vec![("loss", r.losses), ("mse", r.mses)];
+                series.extend(r.accuracies.map(|a| ("accuracy", a)));
+                series.extend(r.kls.map(|k| ("kl", k)));
+                (r.step, r.epoch, r.epoch_progress, series)
             }
             ModelTrainer::Gan(_, t) => {
                 (0..chunk).for_each(|_| t.step(data));
                 let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
-                (r.step, r.epoch, vec![("criticLoss", mean(&r.critic_losses)), ("generatorLoss", mean(&r.generator_losses))])
+                let series = vec![("criticLoss", r.critic_losses), ("generatorLoss", r.generator_losses)];
+                (r.step, r.epoch, r.epoch_progress, series)
             }
         };
-        window.push(losses[0].1);
+        for (name, values) in &series {
+            let sum: f64 = values.iter().map(|&v| f64::from(v)).sum();
+            match sums.iter_mut().find(|(n, ..)| n == name) {
+                Some(entry) => (entry.1, entry.2) = (entry.1 + sum, entry.2 + values.len()),
+                None => sums.push((name, sum, values.len())),
+            }
+        }
         let elapsed = start.elapsed().as_secs_f64();
         let rate = step as f64 / elapsed;
-        let shown: Vec<String> = losses.iter().map(|(k, v)| format!("{k} {v:.4}")).collect();
+        let shown: Vec<String> = series.iter().take(2).map(|(k, v)| format!("{k} {:.4}", mean(v))).collect();
         eprint!(
             "\r{:>5.1} %  step {step}/{total}  epoch {epoch}  {rate:.1} steps/s  ETA {}  {}   ",
             100.0 * step as f64 / total as f64,
             clock((total - step) as f64 / rate),
             shown.join("  ")
         );
-        // Each finished epoch (and the end) is scored like the reference scores it.
+        // Each finished epoch (and the end) is scored like the reference scores it: the
+        // training figures averaged over the epoch's steps, the test set's (or the meters).
         if epoch > last_epoch || step == total {
             last_epoch = epoch;
-            let mut record = lab.measure(&trainer)?;
+            let mut record = lab.measure(&trainer, "test")?;
             record["step"] = json!(step);
-            record["epoch"] = json!(step as f64 / per_epoch as f64);
+            record["epoch"] = json!(epoch as f64 + progress);
             record["seconds"] = json!(elapsed);
-            // The first loss averaged over the epoch, the others as they are now.
-            record[losses[0].0] = json!(window.iter().sum::<f64>() / window.len() as f64);
-            window.clear();
-            for (k, v) in &losses[1..] {
-                record[*k] = json!(v);
+            for (name, sum, count) in sums.drain(..) {
+                record[name] = json!(sum / count.max(1) as f64);
             }
             line(record.clone())?;
             eprintln!();
@@ -332,6 +352,10 @@ fn evaluate(mut options: Options) -> Result<(), String> {
     let lab = Lab::open(&mut options)?;
     let path = options.take("--checkpoint").ok_or_else(|| format!("--checkpoint is required\n{USAGE}"))?;
     let decode = options.take("--decode");
+    let split = options.take("--split").unwrap_or_else(|| "test".into());
+    if split != "test" && split != "train" {
+        return Err(format!("--split must be test or train, not '{split}'"));
+    }
     options.finish()?;
     let bytes = std::fs::read(&path).map_err(|e| format!("{path}: {e}"))?;
     let checkpoint = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
@@ -352,7 +376,7 @@ fn evaluate(mut options: Options) -> Result<(), String> {
             json!({ "model": settings.model.name(), "point": xy, "image": image })
         }
         None => {
-            let mut r = lab.measure(&trainer)?;
+            let mut r = lab.measure(&trainer, &split)?;
             r["model"] = json!(settings.model.name());
             r["step"] = json!(checkpoint.header.step);
             r
