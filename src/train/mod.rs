@@ -384,6 +384,14 @@ impl ModelTrainer {
         }
     }
 
+    /// Takes the numbers of `settings` (of this trainer's model) between steps.
+    pub fn set_config(&mut self, settings: &Settings, train_len: usize) -> Result<(), LabError> {
+        match self {
+            Self::Latent(t) => t.set_config(settings.latent.clone(), train_len),
+            Self::Gan(_, t) => t.set_config(settings.gan.clone(), train_len),
+        }
+    }
+
     /// Loads the weights of `checkpoint`, which must be of this trainer's model and
     /// architecture (see [`Checkpoint::settings`]), and counts steps on from its step.
     pub fn load_weights(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {

@@ -327,12 +327,9 @@ impl Session {
         } else {
             let train_len = state.train_set(state.settings.model).map_or(usize::MAX, |d| d.len());
             let State { settings, trainer, .. } = &mut *state;
-            let result = match trainer.as_mut() {
-                Some(ModelTrainer::Latent(t)) => t.set_config(settings.latent.clone(), train_len),
-                Some(ModelTrainer::Gan(_, t)) => t.set_config(settings.gan.clone(), train_len),
-                None => Ok(()),
-            };
-            result.map_err(js_error)?;
+            if let Some(t) = trainer.as_mut() {
+                t.set_config(settings, train_len).map_err(js_error)?;
+            }
         }
         Ok(object(&[
             ("reset", reset.into()),

@@ -26,6 +26,11 @@
 //! (data/mnist-judge.bpk), and trains on `--backend flex|ndarray|wgpu` (flex; wgpu, the
 //! machine's GPU, needs a build with `--features gpu`).
 
+// Native only. Cargo still builds every binary of the crate when it builds the browser
+// tests for wasm32; there the command is compiled to nothing.
+#![cfg_attr(target_arch = "wasm32", no_main)]
+#![cfg(not(target_arch = "wasm32"))]
+
 mod serve;
 
 use std::io::Write;
