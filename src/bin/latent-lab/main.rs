@@ -18,8 +18,8 @@
 //! on the test (or training) set (autoencoders) or its quality meters (GANs) as JSON;
 //! `--decode X,Y` prints the image decoded at a latent point instead (what the page draws).
 //!
-//! `latent-lab serve [--port N] [--root DIR]` serves the page (this checkout by default) on
-//! 127.0.0.1 and prints its URL; port 0 picks a free one.
+//! `latent-lab serve [--port N] [--root DIR]` serves the page (the repository it is run
+//! from by default) on 127.0.0.1 and prints its URL; port 0 picks a free one.
 //!
 //! Every command reads MNIST from `--mnist DIR` (data/mnist), the polynomial images from
 //! `--polydata PATH` (data/polydata.npy) and the judge from `--judge PATH`
@@ -396,10 +396,15 @@ fn serve_page(mut options: Options) -> Result<(), String> {
         Some(v) => v.parse::<u16>().map_err(|_| format!("--port must be 0 to 65535, not '{v}'"))?,
         None => 8080,
     };
-    // The checkout this binary was built from, whose index.html, pkg/ and data/ set-up made.
-    let root = options.take("--root").unwrap_or_else(|| env!("CARGO_MANIFEST_DIR").into());
+    // The current directory, like every path the command takes: not the checkout the binary
+    // was built in, which a build cache shared between clones does not pin down.
+    let root = options.take("--root").unwrap_or_else(|| ".".into());
     options.finish()?;
-    serve::serve(std::path::Path::new(&root), port)
+    let root = std::path::Path::new(&root);
+    if !root.join("index.html").is_file() {
+        return Err(format!("{} has no index.html: run from the repository or pass --root DIR", root.display()));
+    }
+    serve::serve(root, port)
 }
 
 fn judge(args: &[String]) -> Result<(), String> {
