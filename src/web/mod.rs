@@ -52,6 +52,25 @@ const POLY_DISPLAY_SCALE: f32 = 0.35;
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
+    run_constructors();
+}
+
+unsafe extern "C" {
+    /// The static constructors wasm-ld collects (cubecl's IR registers its types through
+    /// `inventory` in them).
+    fn __wasm_call_ctors();
+}
+
+/// Runs the static constructors once. Without an explicit call somewhere in the module,
+/// wasm-ld wraps EVERY export in a call to `__wasm_call_ctors`, so each call from JavaScript
+/// (even an allocation) re-ran all of them: measured at about a sixth of the autoencoder's
+/// training step in the page. Calling them here turns that wrapping off; `start` and
+/// `Session::create` both call this, so tests that skip `start` still get them.
+fn run_constructors() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    // SAFETY: wasm-ld's synthesised function, safe to run once before any other Rust code
+    // relies on what it registers; the Once makes it run exactly once.
+    ONCE.call_once(|| unsafe { __wasm_call_ctors() });
 }
 
 #[derive(Serialize)]
@@ -219,6 +238,7 @@ impl Session {
     /// Starts a backend (`auto`, `webgpu`, `cpu`, `flex` or `ndarray`) and returns a session
     /// with no data yet. `auto` never fails: without WebGPU it uses the CPU and says why.
     pub async fn create(backend: String) -> Result<Session, JsValue> {
+        run_constructors();
         let request: BackendRequest = backend.parse().map_err(js_error)?;
         let backend = backend::select(request).await;
         let state = State { backend, settings: Settings::default(), data: None, poly: None, judge: None, trainer: None };
