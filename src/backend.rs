@@ -19,7 +19,7 @@ pub enum BackendRequest {
     Auto,
     /// WebGPU on whatever adapter the browser gives, software ones included.
     WebGpu,
-    /// The faster CPU backend for each model ([`default_cpu`]).
+    /// The default CPU backend, burn-flex ([`cpu_default`]).
     Cpu,
     Flex,
     Ndarray,
@@ -61,13 +61,13 @@ impl BackendKind {
     }
 }
 
-/// The CPU backend used when WebGPU is not, by the kind of model. burn-ndarray for the dense
-/// autoencoders: measured faster than burn-flex there in Chromium (`node scripts/bench.mjs
-/// flex ndarray`; figures in README). burn-flex for the convolutional GANs: burn-ndarray's
-/// convolutions are naive loops, measured natively ~160x slower on the live WGAN's generator
-/// (8.7 s against 54 ms for a forward pass of 16 images).
-pub fn default_cpu(convolutional: bool) -> BackendKind {
-    if convolutional { BackendKind::Flex } else { BackendKind::Ndarray }
+/// The CPU backend used when WebGPU is not: burn-flex for every model. In Chromium it trains
+/// the autoencoders as fast as burn-ndarray or faster (`node scripts/bench.mjs --model M flex
+/// ndarray`; figures in README), and burn-ndarray's convolutions are naive loops, measured
+/// natively ~160x slower on the live WGAN's generator (8.7 s against 54 ms for a forward pass
+/// of 16 images).
+fn cpu_default(reason: impl Into<String>) -> Backend {
+    cpu(BackendKind::Flex, reason)
 }
 
 /// A device and what to tell the user about it.
@@ -80,16 +80,6 @@ pub struct Backend {
     pub label: String,
     /// Why this backend was chosen.
     pub reason: String,
-    /// The CPU backend was left to us: [`Backend::for_model`] picks the faster one per model.
-    pub cpu_by_model: bool,
-}
-
-impl Backend {
-    /// The backend a model trains on: this one, or, when the CPU backend was left to us,
-    /// the faster CPU backend for the model.
-    pub fn for_model(&self, convolutional: bool) -> Backend {
-        if self.cpu_by_model { Backend { cpu_by_model: true, ..cpu(default_cpu(convolutional), self.reason.clone()) } } else { self.clone() }
-    }
 }
 
 /// A CPU device of the given kind (WebGpu, not a CPU kind, gets burn-flex).
@@ -104,7 +94,7 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
         }
         BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex)"),
     };
-    Backend { device, kind, label: label.into(), reason: reason.into(), cpu_by_model: false }
+    Backend { device, kind, label: label.into(), reason: reason.into() }
 }
 
 /// Natively: the CPU backends, and with the `gpu` feature burn's wgpu backend on the
@@ -112,7 +102,7 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
 #[cfg(not(target_arch = "wasm32"))]
 pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
     match request {
-        BackendRequest::Auto | BackendRequest::Cpu => Ok(cpu_by_model("the native build trains on the CPU")),
+        BackendRequest::Auto | BackendRequest::Cpu => Ok(cpu_default("the native build trains on the CPU")),
         BackendRequest::Flex => Ok(cpu(BackendKind::Flex, "requested")),
         BackendRequest::Ndarray => Ok(cpu(BackendKind::Ndarray, "requested")),
         BackendRequest::WebGpu => native_gpu(),
@@ -123,7 +113,7 @@ pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
 fn native_gpu() -> Result<Backend, LabError> {
     // A machine without a usable adapter fails here, with wgpu's reason, not at the first step.
     let device = pollster::block_on(Device::wgpu_options().init_async()).map_err(|e| LabError::Backend(format!("no GPU device came up: {e:?}")))?;
-    Ok(Backend { device, kind: BackendKind::WebGpu, label: "GPU (burn-wgpu)".into(), reason: "requested".into(), cpu_by_model: false })
+    Ok(Backend { device, kind: BackendKind::WebGpu, label: "GPU (burn-wgpu)".into(), reason: "requested".into() })
 }
 
 #[cfg(all(not(target_arch = "wasm32"), not(feature = "gpu")))]
@@ -136,7 +126,7 @@ fn native_gpu() -> Result<Backend, LabError> {
 #[cfg(target_arch = "wasm32")]
 pub async fn select(request: BackendRequest) -> Backend {
     let cpu_reason = match request {
-        BackendRequest::Cpu => return cpu_by_model("requested with ?backend=cpu"),
+        BackendRequest::Cpu => return cpu_default("requested with ?backend=cpu"),
         BackendRequest::Flex => return cpu(BackendKind::Flex, "requested with ?backend=flex"),
         BackendRequest::Ndarray => return cpu(BackendKind::Ndarray, "requested with ?backend=ndarray"),
         BackendRequest::Auto | BackendRequest::WebGpu => match webgpu::probe().await {
@@ -154,19 +144,13 @@ pub async fn select(request: BackendRequest) -> Backend {
                         kind: BackendKind::WebGpu,
                         label: format!("WebGPU: {}{soft}", adapter.name),
                         reason: reason.into(),
-                        cpu_by_model: false,
                     };
                 }
                 Err(why) => format!("WebGPU adapter {} found but no device came up: {why}", adapter.name),
             },
         },
     };
-    cpu_by_model(cpu_reason)
-}
-
-/// The CPU, with the backend picked per model (the autoencoders' until a model says otherwise).
-fn cpu_by_model(reason: impl Into<String>) -> Backend {
-    Backend { cpu_by_model: true, ..cpu(default_cpu(false), reason) }
+    cpu_default(cpu_reason)
 }
 
 #[cfg(target_arch = "wasm32")]

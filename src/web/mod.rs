@@ -84,7 +84,7 @@ struct EvalOutput {
 }
 
 struct State {
-    /// The backend asked for; each model trains on `backend.for_model(..)`.
+    /// The backend every model trains on.
     backend: Backend,
     settings: Settings,
     data: Option<LoadedData>,
@@ -151,10 +151,6 @@ impl Palette {
     }
 }
 
-fn is_convolutional(model: ModelKind) -> bool {
-    matches!(model, ModelKind::Gan(_))
-}
-
 impl State {
     fn data(&self) -> Result<&LoadedData, LabError> {
         self.data.as_ref().ok_or(LabError::NoData)
@@ -187,7 +183,7 @@ impl State {
     /// A fresh model and optimiser for the current settings, or none until its data is loaded.
     fn restart(&mut self) -> Result<(), LabError> {
         let model = self.settings.model;
-        let device = self.backend.for_model(is_convolutional(model)).device.autodiff();
+        let device = self.backend.device.clone().autodiff();
         self.trainer = self.train_set(model).map(|data| ModelTrainer::new(&self.settings, device, data)).transpose()?;
         Ok(())
     }
@@ -248,7 +244,7 @@ impl Session {
     /// `{kind, label, reason}` of the backend the current model trains on.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
-        let b = state.backend.for_model(is_convolutional(state.settings.model));
+        let b = &state.backend;
         Ok(object(&[
             ("kind", b.kind.name().into()),
             ("label", b.label.as_str().into()),
@@ -393,7 +389,7 @@ impl Session {
         let settings = checkpoint.settings(|model| state.train_set(model).map(|d| d.len())).map_err(js_error)?;
         let model = settings.model;
         let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
-        let device = state.backend.for_model(is_convolutional(model)).device.autodiff();
+        let device = state.backend.device.clone().autodiff();
         let mut trainer = ModelTrainer::new(&settings, device, data).map_err(js_error)?;
         trainer.load_weights(&checkpoint).map_err(js_error)?;
         state.settings = settings;
