@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::softplus;
 
-use super::read_f32;
+use super::{flops, read_f32};
 use crate::checkpoint::{load_record, record_bytes};
 use crate::data::npy::Images;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64};
@@ -125,9 +125,11 @@ impl GanKind {
     ///   residual of 0.040 with diversity 0.95 in 150 s (1,540 steps). At G 16 with D 5e-5
     ///   it stalled near 0.8; with the reference's 2e-4 for both, D won and G's samples
     ///   stayed blotchy (0.31 after 600 steps).
-    /// - WGAN: G 16 / critic 8, batch 16, RMSProp G 1e-3 / critic 5e-4, clip 0.05 reached
-    ///   0.22 in 436 steps; with the reference's 5e-5 and clip 0.01 it was still at noise
-    ///   (0.80 after 124 steps). No setting tried got the clipped critic below ~0.2.
+    /// - WGAN: G 16 / critic 8, batch 16, RMSProp G 1e-3 / critic 5e-4. The clip bounds what
+    ///   the narrow critic can see: at 0.05 the residual stayed near 0.2 for 2,000 steps, at
+    ///   0.1 it was 0.08-0.23 after 550 steps (three seeds) and 0.052 after 2,000; 0.15 and 0.2
+    ///   were slower, and so were critic 16, batch 32, n_critic 1 or 2 and other rates. With
+    ///   the reference's 5e-5 and clip 0.01 it was still at noise (0.80 after 124 steps).
     /// - DCGAN on MNIST: see the README's table (judge confidence, digits covered).
     pub fn preset(self, preset: GanPreset, seed: u64) -> (GanWidths, GanConfig) {
         let wgan = |n_critic, clip| GanRule::Wasserstein { n_critic, clip };
@@ -137,7 +139,7 @@ impl GanKind {
             (GanKind::DcganPoly, GanPreset::Paper) => (128, 16, 128, 2e-4, 2e-4, GanRule::AlternatingBce),
             (GanKind::DcganPoly, GanPreset::Live) => (8, 8, 16, 1e-3, 5e-4, GanRule::AlternatingBce),
             (GanKind::WganPoly, GanPreset::Paper) => (128, 128, 128, 5e-5, 5e-5, wgan(5, 0.01)),
-            (GanKind::WganPoly, GanPreset::Live) => (16, 8, 16, 1e-3, 5e-4, wgan(5, 0.05)),
+            (GanKind::WganPoly, GanPreset::Live) => (16, 8, 16, 1e-3, 5e-4, wgan(5, 0.1)),
         };
         (GanWidths { generator, critic }, GanConfig { lr_generator, lr_critic, batch_size, seed, rule })
     }
@@ -275,6 +277,22 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
 
     pub fn step_count(&self) -> u64 {
         self.step
+    }
+
+    /// Floating-point operations of one step (see [`crate::train::flops`]): the passes each
+    /// rule makes through the generator (G) and the critic (D), a backward pass counting as
+    /// two forward ones.
+    pub fn flops_per_step(&self) -> f64 {
+        let (g, d) = (self.generator.macs() as f64, self.critic.macs() as f64);
+        let macs = match self.config.rule {
+            // G forward and backward; D on the real batch, the fake one, and G's loss through D.
+            GanRule::JointBce => 3.0 * g + 9.0 * d,
+            // D on the real batch, a fake batch (G forward only), then G through D.
+            GanRule::AlternatingBce => 4.0 * g + 9.0 * d,
+            // Each critic update: G forward, D on real and fake; then G through D.
+            GanRule::Wasserstein { n_critic, .. } => n_critic as f64 * (g + 6.0 * d) + 3.0 * (g + d),
+        };
+        flops(macs, self.config.batch_size)
     }
 
     pub fn generator(&self) -> &G {
@@ -488,6 +506,10 @@ impl GanModelTrainer {
         each_gan!(self, t => t.step_count())
     }
 
+    pub fn flops_per_step(&self) -> f64 {
+        each_gan!(self, t => t.flops_per_step())
+    }
+
     pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
         each_gan!(self, t => t.weights())
     }
@@ -508,3 +530,4 @@ impl GanModelTrainer {
         each_gan!(self, t => t.generate(noise).await)
     }
 }
+
