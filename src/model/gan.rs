@@ -17,7 +17,7 @@ use burn::tensor::Distribution;
 use burn::tensor::activation::{leaky_relu, tanh};
 use burn::tensor::ops::PadMode;
 
-use super::dense;
+use super::{dense, macs};
 
 /// Keras BatchNormalization(momentum=0.8): running = 0.8 running + 0.2 batch. burn's
 /// momentum is the weight of the new batch.
@@ -75,6 +75,8 @@ fn act(x: Tensor<4>) -> Tensor<4> {
 pub trait Generator: Module + Sized {
     fn noise_dim(&self) -> usize;
     fn forward(&self, noise: Tensor<2>) -> Tensor<4>;
+    /// Multiply-adds of one image's forward pass (see [`macs`]).
+    fn macs(&self) -> u64;
 }
 
 /// A discriminator or critic: images -> one score per image, [batch]. For the DCGANs the
@@ -82,6 +84,8 @@ pub trait Generator: Module + Sized {
 /// numerically stable way); for the WGAN it is the critic's linear score.
 pub trait Critic: Module + Sized {
     fn forward(&self, images: Tensor<4>) -> Tensor<1>;
+    /// Multiply-adds of one image's forward pass (see [`macs`]).
+    fn macs(&self) -> u64;
 }
 
 /// Both generators' first stage: Dense noise -> channels x side x side (no bias), BN over
@@ -158,6 +162,11 @@ impl Generator for MnistGenerator {
         let h = act(self.bn2.forward(self.deconv2.forward(h)));
         tanh(self.deconv3.forward(h))
     }
+
+    fn macs(&self) -> u64 {
+        // Transposed convolutions count their input pixels: 7x7, 7x7 (-> 14), 14x14 (-> 28).
+        macs(&self.stem.fc.weight, 1) + macs(&self.deconv1.weight, 49) + macs(&self.deconv2.weight, 49) + macs(&self.deconv3.weight, 196)
+    }
 }
 
 #[derive(Config, Debug)]
@@ -193,6 +202,10 @@ impl Critic for MnistDiscriminator {
         let h = self.dropout.forward(act(self.conv1.forward(images)));
         let h = self.dropout.forward(act(self.conv2.forward(h)));
         self.out.forward(h.flatten::<2>(1, 3)).reshape([batch])
+    }
+
+    fn macs(&self) -> u64 {
+        macs(&self.conv1.weight, 14 * 14) + macs(&self.conv2.weight, 7 * 7) + macs(&self.out.weight, 1)
     }
 }
 
@@ -250,6 +263,10 @@ impl Generator for PolyGenerator {
         let h = act(self.bn2.forward(self.deconv2.forward(h)));
         tanh(self.deconv3.forward(h))
     }
+
+    fn macs(&self) -> u64 {
+        macs(&self.stem.fc.weight, 1) + macs(&self.deconv1.weight, 400) + macs(&self.deconv2.weight, 1600) + macs(&self.deconv3.weight, 1600)
+    }
 }
 
 #[derive(Config, Debug)]
@@ -301,6 +318,11 @@ impl Critic for PolyCritic {
         let h = self.dropout.forward(act(self.bn4.forward(self.conv4.forward(h)))); // 6x6
         self.out.forward(h.flatten::<2>(1, 3)).reshape([batch])
     }
+
+    fn macs(&self) -> u64 {
+        let conv = macs(&self.conv1.weight, 400) + macs(&self.conv2.weight, 100) + macs(&self.conv3.weight, 36);
+        conv + macs(&self.conv4.weight, 36) + macs(&self.out.weight, 1)
+    }
 }
 
 #[cfg(test)]
@@ -342,5 +364,22 @@ mod tests {
         assert_eq!(c.out.weight.dims(), [8 * 4608, 1]);
         let d = MnistDiscriminatorConfig::new().init(&device);
         assert_eq!(d.out.weight.dims(), [128 * 7 * 7, 1]);
+    }
+
+    #[test]
+    fn multiply_adds_count_each_layer_at_its_resolution() {
+        let device = device();
+        // The paper WGAN's critic by hand from models.md: 3x3 convolutions 1->128 at 20x20,
+        // 128->256 at 10x10, 256->512 and 512->1024 at 6x6, then Dense 1024*36 -> 1: the
+        // ~0.24 G multiply-adds per image the issue quotes.
+        let c = PolyCriticConfig::new().with_width(128).init(&device);
+        assert_eq!(c.macs(), 9 * (128 * 400 + 128 * 256 * 100 + 256 * 512 * 36 + 512 * 1024 * 36) + 1024 * 36);
+        // Its generator: Dense 2->12800, then 3x3 transposed convolutions 128->128 on 20x20
+        // inputs, 128->64 and 64->1 on 40x40.
+        let g = PolyGeneratorConfig::new().init(&device);
+        assert_eq!(g.macs(), 2 * 12_800 + 9 * (128 * 128 * 400 + 128 * 64 * 1600 + 64 * 1600));
+        // The AE: Dense 784->128->64->2 and back (biases are not multiply-adds).
+        let ae = crate::model::AutoencoderConfig::new().init(&device);
+        assert_eq!(crate::model::LatentModel::macs(&ae), 2 * (784 * 128 + 128 * 64 + 64 * 2));
     }
 }

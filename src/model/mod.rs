@@ -6,7 +6,7 @@ pub mod gan;
 pub mod judge;
 pub mod vae;
 
-use burn::module::{Initializer, Param};
+use burn::module::{Initializer, ModuleVisitor, Param};
 use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
@@ -25,6 +25,25 @@ pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
         .with_bias(false)
         .init(device);
     Linear { bias: Some(Param::from_tensor(Tensor::zeros([d_output], device))), ..linear }
+}
+
+/// Multiply-adds of one image's pass through a layer with `weight`, applied at `positions`
+/// places: 1 for a dense layer, the output pixels of a convolution, the input pixels of a
+/// transposed convolution (which spreads each input pixel over its kernel).
+pub fn macs<const D: usize>(weight: &Param<Tensor<D>>, positions: usize) -> u64 {
+    (weight.val().shape().num_elements() * positions) as u64
+}
+
+/// Sums the multiply-adds of every dense layer of a module: each 2-D weight, [in, out], does
+/// in x out per image (biases are 1-D).
+struct DenseMacs(u64);
+
+impl ModuleVisitor for DenseMacs {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        if D == 2 {
+            self.0 += macs(param, 1);
+        }
+    }
 }
 
 /// The autoencoders: models of MNIST with a 2-D latent code.
@@ -165,6 +184,12 @@ pub trait LatentModel: Module + Sized {
     fn reconstruct(&self, images: Tensor<2>) -> Tensor<2>;
     /// Whether the model has a latent classifier head (and reports accuracy).
     fn has_classifier(&self) -> bool;
+    /// Multiply-adds of one image's forward pass. The autoencoders are dense layers only.
+    fn macs(&self) -> u64 {
+        let mut count = DenseMacs(0);
+        self.visit(&mut count);
+        count.0
+    }
 }
 
 /// Categorical cross-entropy of softmax(`logits`) against integer `labels`, and accuracy.

@@ -105,6 +105,15 @@ fn split_columns(values: &[f32], has_accuracy: bool, has_kl: bool) -> [Vec<f32>;
     ]
 }
 
+/// Floating-point operations of `macs` multiply-adds per image (summed over the passes a
+/// step makes) over `batch` images: two per multiply-add, a backward pass counting as two
+/// forward ones (the gradients of the inputs and of the weights). Elementwise work
+/// (activations, batch norm, losses, the optimiser) is left out: it is small beside the matrix
+/// products, and the benchmark's floor is what SIMD matrix products alone would take.
+pub fn flops(macs: f64, batch: usize) -> f64 {
+    2.0 * macs * batch as f64
+}
+
 pub struct Trainer<M: LatentModel> {
     model: M,
     /// The autodiff device the model trains on.
@@ -149,6 +158,11 @@ impl<M: LatentModel> Trainer<M> {
 
     pub fn step_count(&self) -> u64 {
         self.step
+    }
+
+    /// Floating-point operations of one step (see [`flops`]): one forward and backward pass.
+    pub fn flops_per_step(&self) -> f64 {
+        flops(3.0 * self.model.macs() as f64, self.config.batch_size)
     }
 
     pub fn model(&self) -> &M {
@@ -319,6 +333,10 @@ impl LatentTrainer {
         each_trainer!(self, t => t.step_count())
     }
 
+    pub fn flops_per_step(&self) -> f64 {
+        each_trainer!(self, t => t.flops_per_step())
+    }
+
     pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
         each_trainer!(self, t => t.load_weights(records, step))
     }
@@ -381,6 +399,14 @@ impl ModelTrainer {
         match self {
             Self::Latent(t) => t.step_count(),
             Self::Gan(_, t) => t.step_count(),
+        }
+    }
+
+    /// Floating-point operations of one training step, what the benchmark divides by time.
+    pub fn flops_per_step(&self) -> f64 {
+        match self {
+            Self::Latent(t) => t.flops_per_step(),
+            Self::Gan(_, t) => t.flops_per_step(),
         }
     }
 

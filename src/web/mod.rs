@@ -360,6 +360,15 @@ impl Session {
         to_js(&state.settings.output())
     }
 
+    /// Floating-point operations of one training step of the current model (matrix products
+    /// only, a backward pass counted as two forward ones), for the benchmark's FLOP rates.
+    #[wasm_bindgen(js_name = flopsPerStep)]
+    pub fn flops_per_step(&self) -> Result<f64, JsValue> {
+        let state = self.state.try_borrow().map_err(|_| busy())?;
+        let missing = missing_data(state.settings.model);
+        Ok(state.trainer.as_ref().ok_or_else(|| js_error(missing))?.flops_per_step())
+    }
+
     /// A fresh model (next seed) with the same settings, keeping the loaded data.
     pub fn reset(&self) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
@@ -400,9 +409,10 @@ impl Session {
     /// Runs `steps` optimisation steps (for a GAN, generator updates with the critic updates
     /// its rule puts before each), then reads their losses back in one transfer. Per-step
     /// figures are `Float32Array`s. Resolves to `{family: "latent", firstStep, losses, mses,
-    /// kls, accuracies, step, epoch, epochProgress}` (`kls` and `accuracies` null for models
-    /// without a KL term or a classifier), or `{family: "gan", firstStep, criticLosses,
-    /// generatorLosses, step, epoch, epochProgress}`.
+    /// kls, accuracies, step, epoch, epochProgress, stepMs, readBackMs}` (`kls` and
+    /// `accuracies` null for models without a KL term or a classifier), or `{family: "gan",
+    /// firstStep, criticLosses, generatorLosses, step, epoch, epochProgress, stepMs,
+    /// readBackMs}`; `stepMs` and `readBackMs` say how long the steps and the read-back took.
     pub fn train(&self, steps: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -415,13 +425,19 @@ impl Session {
             let mut state = state.try_borrow_mut().map_err(|_| busy())?;
             let missing = missing_data(state.settings.model);
             let State { data, poly, trainer, .. } = &mut *state;
+            // Where the call's time goes, for the page's figures and the benchmark: on the CPU
+            // the steps are the computation and the read-back a copy; on WebGPU the steps
+            // record and submit work and the read-back waits for the GPU to finish it.
+            let started = now_ms();
             match trainer.as_mut().ok_or_else(|| js_error(missing.clone()))? {
                 ModelTrainer::Latent(trainer) => {
                     let mnist = data.as_ref().ok_or_else(|| js_error(LabError::NoData))?;
                     for _ in 0..steps {
                         trainer.step(&mnist.mnist.train);
                     }
+                    let stepped = now_ms();
                     let r = trainer.read_back().await.map_err(js_error)?;
+                    let (step_ms, read_back_ms) = (stepped - started, now_ms() - stepped);
                     Ok(object(&[
                         ("family", "latent".into()),
                         ("firstStep", (r.first_step as f64).into()),
@@ -432,6 +448,8 @@ impl Session {
                         ("step", (r.step as f64).into()),
                         ("epoch", (r.epoch as f64).into()),
                         ("epochProgress", r.epoch_progress.into()),
+                        ("stepMs", step_ms.into()),
+                        ("readBackMs", read_back_ms.into()),
                     ]))
                 }
                 ModelTrainer::Gan(kind, trainer) => {
@@ -439,7 +457,9 @@ impl Session {
                     for _ in 0..steps {
                         trainer.step(images);
                     }
+                    let stepped = now_ms();
                     let r = trainer.read_back().await.map_err(js_error)?;
+                    let (step_ms, read_back_ms) = (stepped - started, now_ms() - stepped);
                     Ok(object(&[
                         ("family", "gan".into()),
                         ("firstStep", (r.first_step as f64).into()),
@@ -448,6 +468,8 @@ impl Session {
                         ("step", (r.step as f64).into()),
                         ("epoch", (r.epoch as f64).into()),
                         ("epochProgress", r.epoch_progress.into()),
+                        ("stepMs", step_ms.into()),
+                        ("readBackMs", read_back_ms.into()),
                     ]))
                 }
             }
@@ -677,6 +699,17 @@ fn js_error(e: LabError) -> JsValue {
 /// Another call is still running: the worker must await each call before the next.
 fn busy() -> JsValue {
     js_error(LabError::Backend("the session is busy with another call; await each call before the next".into()))
+}
+
+/// `performance.now()` of the window or worker the session runs in (milliseconds).
+fn now_ms() -> f64 {
+    let performance = Reflect::get(&js_sys::global(), &"performance".into()).unwrap_or(JsValue::UNDEFINED);
+    Reflect::get(&performance, &"now".into())
+        .ok()
+        .and_then(|now| now.dyn_into::<js_sys::Function>().ok())
+        .and_then(|now| now.call0(&performance).ok())
+        .and_then(|t| t.as_f64())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 fn object(fields: &[(&str, JsValue)]) -> JsValue {

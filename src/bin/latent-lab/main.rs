@@ -18,6 +18,11 @@
 //! on the test (or training) set (autoencoders) or its quality meters (GANs) as JSON;
 //! `--decode X,Y` prints the image decoded at a latent point instead (what the page draws).
 //!
+//! `latent-lab bench [--cases M[:PRESET],...] [--steps N] [--seconds S]` times training steps
+//! natively, the figures `scripts/bench.mjs` sets beside the page's: the median of up to N
+//! steps (each with its read-back, as the page's `Session.train(1)`) after a warm-up step,
+//! stopping after S seconds; one JSON line per case, then a table.
+//!
 //! `latent-lab serve [--port N] [--root DIR]` serves the page (the repository it is run
 //! from by default) on 127.0.0.1 and prints its URL; port 0 picks a free one.
 //!
@@ -59,6 +64,7 @@ const USAGE: &str = "usage: latent-lab polydata [--out PATH] [--count N] [--seed
                         [--batch-size N] [--learning-rate X] [--beta X] [--lr-generator X]
                         [--lr-critic X] [--n-critic N] [--clip X] [--out PATH] [--metrics PATH]
        latent-lab evaluate --checkpoint PATH [--split test|train] [--decode X,Y]
+       latent-lab bench [--cases M[:paper|live],...] [--steps N] [--seconds S]
        latent-lab serve [--port N] [--root DIR]
   models: ae, ae-classifier, vae, vae-classifier, dcgan-mnist, dcgan-poly, wgan-poly
   data: [--mnist DIR] [--polydata PATH] [--judge PATH] [--backend flex|ndarray|wgpu]";
@@ -391,6 +397,72 @@ fn evaluate(mut options: Options) -> Result<(), String> {
     Ok(())
 }
 
+/// What the benchmark times by default: every model, both presets of each GAN.
+const BENCH_CASES: &str = "ae,ae-classifier,vae,vae-classifier,dcgan-mnist:live,dcgan-mnist:paper,dcgan-poly:live,dcgan-poly:paper,wgan-poly:live,wgan-poly:paper";
+
+fn bench(mut options: Options) -> Result<(), String> {
+    let lab = Lab::open(&mut options)?;
+    let cases = options.take("--cases").unwrap_or_else(|| BENCH_CASES.into());
+    let whole = |v: Option<f64>, flag: &str, default: f64| match v.unwrap_or(default) {
+        n if n >= 1.0 && n.fract() == 0.0 => Ok(n),
+        n => Err(format!("{flag} must be a whole number of at least 1, not {n}")),
+    };
+    let max_steps = whole(options.number("--steps")?, "--steps", 20.0)? as usize;
+    let max_seconds = whole(options.number("--seconds")?, "--seconds", 20.0)?;
+    options.finish()?;
+    let mut rows = Vec::new();
+    for case in cases.split(',') {
+        let (model, preset) = match case.split_once(':') {
+            Some((m, p)) => (m, Some(p.to_string())),
+            None => (case, None),
+        };
+        let input = SettingsInput { model: Some(model.into()), preset, ..Default::default() };
+        let (settings, _) = Settings::default().apply(&input, |m| lab.train_set(m).map(|d| d.len())).map_err(|e| format!("{case}: {e}"))?;
+        let data = lab.data_for(settings.model)?;
+        let mut trainer = ModelTrainer::new(&settings, lab.device.clone().autodiff(), data).map_err(|e| e.to_string())?;
+        let mut step = || -> Result<f64, String> {
+            let t0 = Instant::now();
+            match &mut trainer {
+                ModelTrainer::Latent(t) => {
+                    t.step(&lab.mnist.train);
+                    pollster::block_on(t.read_back()).map(drop)
+                }
+                ModelTrainer::Gan(_, t) => {
+                    t.step(data);
+                    pollster::block_on(t.read_back()).map(drop)
+                }
+            }
+            .map_err(|e| e.to_string())?;
+            Ok(t0.elapsed().as_secs_f64() * 1e3)
+        };
+        step()?; // warm-up: first-call allocations
+        let start = Instant::now();
+        let mut times = Vec::new();
+        while times.len() < max_steps && (times.is_empty() || start.elapsed().as_secs_f64() < max_seconds) {
+            times.push(step()?);
+        }
+        times.sort_by(f64::total_cmp);
+        let median = times[times.len() / 2];
+        let flops = trainer.flops_per_step();
+        let row = json!({
+            "case": case, "model": settings.model.name(), "preset": settings.output().preset_text, "backend": lab.label,
+            "steps": times.len(), "msPerStep": median, "stepsPerSec": 1e3 / median,
+            "flopsPerStep": flops, "gflopsPerSec": flops / median / 1e6,
+        });
+        println!("{row}");
+        rows.push(row);
+    }
+    println!("\n{:<20} {:>7} {:>12} {:>9} {:>10} {:>8}", "case", "steps", "ms/step", "steps/s", "GFLOP/step", "GFLOP/s");
+    for r in &rows {
+        let f = |k: &str| r[k].as_f64().unwrap_or(f64::NAN);
+        println!(
+            "{:<20} {:>7} {:>12.1} {:>9.2} {:>10.3} {:>8.1}",
+            r["case"].as_str().unwrap_or("?"), r["steps"], f("msPerStep"), f("stepsPerSec"), f("flopsPerStep") / 1e9, f("gflopsPerSec")
+        );
+    }
+    Ok(())
+}
+
 fn serve_page(mut options: Options) -> Result<(), String> {
     let port = match options.take("--port") {
         Some(v) => v.parse::<u16>().map_err(|_| format!("--port must be 0 to 65535, not '{v}'"))?,
@@ -451,6 +523,7 @@ fn main() -> ExitCode {
         Some("judge") => judge(&args[1..]),
         Some("train") => Options::parse(&args[1..]).and_then(train),
         Some("evaluate") => Options::parse(&args[1..]).and_then(evaluate),
+        Some("bench") => Options::parse(&args[1..]).and_then(bench),
         Some("serve") => Options::parse(&args[1..]).and_then(serve_page),
         _ => Err(USAGE.into()),
     };
