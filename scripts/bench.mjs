@@ -1,32 +1,74 @@
-// Benchmark: milliseconds per training step of one model for each backend in headless
-// Chromium, timed around Session.train(1) after a warm-up. Figures, not a test: it never
-// fails on a number. Needs the set-up (pkg/, data/) done.
-// Usage: node scripts/bench.mjs [--model M] [--preset live|paper] [--steps N] [backend ...]
-// Defaults: the autoencoder (paper preset, batch 256), 40 steps (5 on WebGPU), flex ndarray.
-// For a GAN a step is one generator update with the critic updates before it.
-import { launchLab } from './chromium.mjs';
+// The benchmark (issue 5): figures, not a test; it never fails on a number. Needs the set-up
+// (pkg/, data/, the native build); `scripts/bench.sh` does that first and then runs this.
+//
+// For every case (a model and preset) and backend, in headless Chromium:
+// - "steps": Session.train(1) in a bare page of the server's origin, after a warm-up:
+//   the median milliseconds per step, steps per second, FLOP rate, and the shares of the
+//   step spent stepping (on the CPU: computing; on WebGPU: recording and submitting) and
+//   reading back (on WebGPU: waiting for the GPU). A case stops after --seconds; a case whose
+//   steps do not finish within --limit seconds is reported as "> limit".
+// - the same cases natively (`latent-lab bench`, burn-flex), for comparison.
+// And per backend, in the real page (worker, charts, views) training the AE and then the live
+// WGAN for --window seconds: steps per second, the worker's shares (stepping, read-back, the
+// rest: views and messages), the main thread's busy share (drawing), and the gaps between
+// animation frames (p50/p95/max); then, paused, the latency of a latent drag (pointer event
+// to changed pixels of the decoded image). Also the wasm's size (raw, gzip) and the time from
+// navigation to the first training step with the data in the browser's cache.
+//
+// Usage: node scripts/bench.mjs [--cases ae,vae,wgan-poly:live,...] [--backends cpu,webgpu]
+//        [--steps N] [--seconds S] [--limit S] [--window S] [--json PATH] [--no-native] [--no-page]
+// Backends are what `?backend=` takes: cpu, webgpu, flex, ndarray.
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import os from 'node:os';
+import { launchChromium, launchLab } from './chromium.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
   const i = args.indexOf(name);
   if (i < 0) return fallback;
-  const [, value] = args.splice(i, 2);
-  return value;
+  if (name.startsWith('--no-')) return args.splice(i, 1) && true;
+  return args.splice(i, 2)[1];
 };
-const model = option('--model', 'ae');
-const preset = option('--preset', null);
-const stepsOption = option('--steps', null);
-const backends = args.length ? args : ['flex', 'ndarray'];
+const ALL_CASES = 'ae,ae-classifier,vae,vae-classifier,dcgan-mnist:live,dcgan-mnist:paper,dcgan-poly:live,dcgan-poly:paper,wgan-poly:live,wgan-poly:paper';
+const cases = option('--cases', ALL_CASES).split(',');
+const backends = option('--backends', 'cpu,webgpu').split(',');
+const maxSteps = Number(option('--steps', 20));
+const seconds = Number(option('--seconds', 15));
+const limit = Number(option('--limit', 120));
+const windowSeconds = Number(option('--window', 20));
+const jsonPath = option('--json', 'test-artifacts/bench.json');
+const native = !option('--no-native', false);
+const inPage = !option('--no-page', false);
+if (args.length) throw new Error(`unknown arguments: ${args.join(' ')}`);
+
+const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+const report = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, steps: [], native: [], page: [] };
+
+const wasm = readFileSync(new URL('../pkg/latent_lab_bg.wasm', import.meta.url));
+report.wasm = { rawBytes: wasm.length, gzipBytes: gzipSync(wasm, { level: 9 }).length };
+
+if (native) {
+  const target = process.env.CARGO_TARGET_DIR ?? 'target';
+  const out = execFileSync(`${target}/release/latent-lab`, ['bench', '--cases', cases.join(','), '--steps', String(maxSteps), '--seconds', String(seconds)],
+    { encoding: 'utf8', maxBuffer: 1 << 24, stdio: ['ignore', 'pipe', 'inherit'] });
+  report.native = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+}
 
 const lab = await launchLab();
 const { base, browser } = lab;
-const results = [];
-for (const backend of backends) {
-  const page = await browser.newPage();
-  // Any page of the server's origin will do: the benchmark imports the package itself.
+const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
+
+/** Session.train(1) timings of one case in a bare page; null figures past `limit`. Each case
+ * gets a browser of its own: closing a page does not stop the work it queued on the GPU
+ * process, which would slow the cases after one that ran out of time. */
+async function stepFigures(backend, testCase) {
+  const [model, preset] = testCase.split(':');
+  const own = await launchChromium();
+  const page = await own.newPage();
   await page.goto(base + 'bench');
-  const steps = Number(stepsOption ?? (backend === 'webgpu' ? 5 : 40));
-  const r = await page.evaluate(async ({ backend, steps, model, preset }) => {
+  const run = page.evaluate(async ({ backend, model, preset, maxSteps, seconds }) => {
     const { default: init, Session } = await import('/pkg/latent_lab.js');
     await init();
     const load = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
@@ -35,31 +77,154 @@ for (const backend of backends) {
     session.loadMnist(...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
     if (model.endsWith('-poly')) session.loadPolydata('polydata.npy', await load('/data/polydata.npy'));
     session.configure(preset ? { model, preset } : { model });
-    const config = session.config();
-    for (let i = 0; i < Math.min(5, steps); i++) await session.train(1); // warm-up (shader compilation on WebGPU)
-    const times = [];
-    for (let i = 0; i < steps; i++) {
+    // Warm-up: allocations, shader compilation on WebGPU, and V8 moving the hot wasm functions
+    // from its baseline compiler to its optimising one, which takes seconds (the AE's median
+    // step was half as long again after three warm-up steps as after five seconds of them).
+    const warm = performance.now();
+    for (let i = 0; i < 50 && (i === 0 || performance.now() - warm < 5000); i++) await session.train(1);
+    const steps = [];
+    const start = performance.now();
+    while (steps.length < maxSteps && (steps.length === 0 || performance.now() - start < seconds * 1000)) {
       const t0 = performance.now();
-      await session.train(1);
-      times.push(performance.now() - t0);
+      const r = await session.train(1);
+      steps.push({ ms: performance.now() - t0, stepMs: r.stepMs, readBackMs: r.readBackMs });
     }
-    times.sort((a, b) => a - b);
-    let decodeMs = null;
-    if (config.plane) {
-      const t0 = performance.now();
-      await session.decode(1, 1);
-      decodeMs = performance.now() - t0;
+    return { label: session.backend().label, preset: session.config().presetText, flops: session.flopsPerStep(), steps };
+  }, { backend, model, preset, maxSteps, seconds });
+  const timeout = new Promise((resolve) => setTimeout(resolve, limit * 1000, null));
+  const r = await Promise.race([run, timeout]);
+  await own.close();
+  if (!r) return { case: testCase, backend, timedOut: true, limitSeconds: limit };
+  const ms = r.steps.map((s) => s.ms).sort((a, b) => a - b);
+  const total = r.steps.reduce((t, s) => t + s.ms, 0);
+  const sum = (k) => r.steps.reduce((t, s) => t + s[k], 0);
+  const median = quantile(ms, 0.5);
+  return {
+    case: testCase, backend, label: r.label, preset: r.preset, steps: ms.length, msPerStep: median, stepsPerSec: 1000 / median,
+    flopsPerStep: r.flops, gflopsPerSec: r.flops / median / 1e6, stepShare: sum('stepMs') / total, readBackShare: sum('readBackMs') / total,
+  };
+}
+
+/** The real page training `model` for `window` seconds, then a latent drag, paused. */
+async function pageFigures(backend, model) {
+  const page = await context.newPage();
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  // The worker's own account of each train() call, and the gaps between animation frames.
+  await page.addInitScript(() => {
+    const Native = window.Worker;
+    window.benchTrain = [];
+    window.Worker = class extends Native {
+      constructor(...a) {
+        super(...a);
+        this.addEventListener('message', ({ data }) => {
+          if (data?.type === 'metrics') window.benchTrain.push({ t: performance.now(), steps: data.step, stepMs: data.stepMs, readBackMs: data.readBackMs });
+        });
+      }
+    };
+    window.benchFrames = [];
+    const frame = (t) => {
+      window.benchFrames.push(t);
+      requestAnimationFrame(frame);
+    };
+    requestAnimationFrame(frame);
+  });
+  const t0 = Date.now();
+  await page.goto(`${base}?backend=${backend}`);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 600_000 });
+  await page.selectOption('#model', model);
+  await page.waitForFunction((m) => document.body.dataset.model === m && document.body.dataset.step === '0', model);
+  if (model.endsWith('-poly')) {
+    await page.waitForFunction(() => /polynomial images \(/.test(document.getElementById('dataset').textContent), null, { timeout: 600_000 });
+  }
+  const ready = Date.now() - t0;
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 1, null, { timeout: limit * 1000 });
+  const firstStep = Date.now() - t0;
+  // A warm-up of a few seconds (first allocations, shader compilation), then the window.
+  await page.waitForTimeout(backend === 'webgpu' ? 30_000 : 5_000);
+  const busy = async () => Object.fromEntries((await cdp.send('Performance.getMetrics')).metrics.map((m) => [m.name, m.value])).TaskDuration;
+  const mark = () => page.evaluate(() => ({ now: performance.now(), train: window.benchTrain.length, frames: window.benchFrames.length, step: Number(document.body.dataset.step) }));
+  const [busy0, m0] = [await busy(), await mark()];
+  await page.waitForTimeout(windowSeconds * 1000);
+  const [busy1, m1] = [await busy(), await mark()];
+  const inWindow = await page.evaluate(({ m0, m1 }) => ({
+    train: window.benchTrain.slice(m0.train, m1.train),
+    gaps: window.benchFrames.slice(m0.frames, m1.frames).map((t, i, a) => (i ? t - a[i - 1] : null)).slice(1),
+  }), { m0, m1 });
+  await page.click('#play'); // pause
+  const wall = m1.now - m0.now;
+  const gaps = inWindow.gaps.sort((a, b) => a - b);
+  const sum = (k) => inWindow.train.reduce((t, c) => t + c[k], 0);
+  const figures = {
+    backend, model, readyMs: ready, firstStepMs: firstStep, stepsPerSec: (1000 * (m1.step - m0.step)) / wall,
+    workerStepShare: sum('stepMs') / wall, workerReadBackShare: sum('readBackMs') / wall,
+    mainThreadBusyShare: (busy1 - busy0) / (wall / 1000),
+    frameGapMs: gaps.length ? { p50: quantile(gaps, 0.5), p95: quantile(gaps, 0.95), max: gaps[gaps.length - 1] } : null,
+  };
+  const hasPlane = await page.locator('#latent').isVisible();
+  if (hasPlane) {
+    // Drag latency: from the pointer event to the first poll (every ~1 ms) that sees the
+    // decoded image's pixels change. Several drags; the median.
+    const box = await page.locator('#latent').boundingBox();
+    const latencies = [];
+    for (let i = 0; i < 8; i++) {
+      await page.mouse.move(box.x + box.width * 0.5, box.y + box.height * 0.5);
+      await page.mouse.down();
+      await page.waitForTimeout(300);
+      const fx = 0.2 + 0.6 * ((i * 37) % 10) / 10;
+      latencies.push(await page.evaluate(({ x, y }) => new Promise((resolve) => {
+        const canvas = document.getElementById('decoded');
+        const before = canvas.toDataURL();
+        const target = document.getElementById('latent');
+        const t0 = performance.now();
+        target.dispatchEvent(new PointerEvent('pointermove', { clientX: x, clientY: y, bubbles: true, pointerId: 1, buttons: 1, isPrimary: true }));
+        const poll = () => (canvas.toDataURL() !== before ? resolve(performance.now() - t0) : performance.now() - t0 > 5000 ? resolve(null) : setTimeout(poll, 1));
+        poll();
+      }), { x: box.x + box.width * fx, y: box.y + box.height * (1 - fx) }));
+      await page.mouse.up();
     }
-    return { backend: session.backend().label, preset: config.presetText, medianMs: times[times.length >> 1], decodeMs };
-  }, { backend, steps, model, preset });
-  results.push({ requested: backend, steps, ...r, stepsPerSec: 1000 / r.medianMs });
+    const ok = latencies.filter((l) => l !== null).sort((a, b) => a - b);
+    figures.dragMs = ok.length ? { median: quantile(ok, 0.5), max: ok[ok.length - 1], drags: ok.length } : null;
+  }
   await page.close();
+  return figures;
+}
+
+for (const backend of backends) {
+  for (const c of cases) {
+    const r = await stepFigures(backend, c);
+    console.error(`${backend} ${c}: ${r.timedOut ? `> ${limit} s` : `${r.msPerStep.toFixed(1)} ms/step`}`);
+    report.steps.push(r);
+  }
+  for (const model of inPage ? ['ae', 'wgan-poly'] : []) {
+    const r = await pageFigures(backend, model);
+    console.error(`${backend} page ${model}: ${r.stepsPerSec.toFixed(2)} steps/s`);
+    report.page.push(r);
+  }
 }
 await lab.close();
-console.log(`model ${model}, preset ${results[0]?.preset}`);
-console.log('backend                         ms/step (median)  steps/s  decode ms');
-for (const r of results) {
-  const decode = r.decodeMs === null ? '–' : r.decodeMs.toFixed(1);
-  console.log(`${r.backend.padEnd(32)}${r.medianMs.toFixed(1).padStart(16)}${r.stepsPerSec.toFixed(2).padStart(9)}${decode.padStart(11)}`);
+
+// The table.
+const f = (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(d));
+const pct = (v) => (v === undefined ? '–' : `${Math.round(100 * v)} %`);
+console.log(`\nLatent Lab benchmark, ${report.date}, ${report.machine}`);
+console.log(`wasm: ${(report.wasm.rawBytes / 2 ** 20).toFixed(1)} MB raw, ${(report.wasm.gzipBytes / 2 ** 20).toFixed(1)} MB gzip\n`);
+console.log('| case | backend | ms/step | steps/s | GFLOP/step | GFLOP/s | stepping | read-back | native ms/step |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of report.steps) {
+  const n = report.native.find((x) => x.case === r.case);
+  const ms = r.timedOut ? `> ${r.limitSeconds * 1000}` : f(r.msPerStep);
+  const flops = r.flopsPerStep ?? n?.flopsPerStep;
+  console.log(`| ${r.case} | ${r.backend} | ${ms} | ${f(r.stepsPerSec, 2)} | ${f(flops / 1e9, 3)} | ${f(r.gflopsPerSec)} | ${pct(r.stepShare)} | ${pct(r.readBackShare)} | ${f(n?.msPerStep)} |`);
 }
-console.log(JSON.stringify({ date: new Date().toISOString(), model, results }));
+console.log('\n| in the page | backend | steps/s | worker stepping | worker read-back | main thread busy | frame gap p50 / p95 / max ms | drag to pixels ms (median / max) | ready / first step s |');
+console.log('|---|---|---:|---:|---:|---:|---|---|---|');
+for (const r of report.page) {
+  const g = r.frameGapMs;
+  const gaps = g ? `${f(g.p50)} / ${f(g.p95)} / ${f(g.max)}` : '–';
+  const drag = r.dragMs ? `${f(r.dragMs.median)} / ${f(r.dragMs.max)}` : '–';
+  console.log(`| ${r.model} | ${r.backend} | ${f(r.stepsPerSec, 2)} | ${pct(r.workerStepShare)} | ${pct(r.workerReadBackShare)} | ${pct(r.mainThreadBusyShare)} | ${gaps} | ${drag} | ${f(r.readyMs / 1000)} / ${f(r.firstStepMs / 1000)} |`);
+}
+writeFileSync(jsonPath, JSON.stringify(report, null, 1));
+console.log(`\nJSON: ${jsonPath}`);

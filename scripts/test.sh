@@ -5,11 +5,7 @@ set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-  log "installing Chromium and ChromeDriver"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
-fi
+ensure_chromium
 bash scripts/setup.sh
 
 log "native tests (CPU backends, real MNIST)"

@@ -137,13 +137,11 @@ function invalidate() {
 
 function render() {
   frame = 0;
-  const { loading, metrics, scatter, decoded, manifold, interpolation, recon, meters } = latest;
+  const { loading, metrics, scatter, manifold, interpolation, recon, meters } = latest;
   latest = {};
   if (loading) status.loading(loading);
   if (metrics) status.metrics(metrics);
   if (scatter) showScatter(scatter);
-  // An interpolation playing owns the decoded image until it ends.
-  if (decoded && !player.playing) showDecoded(decoded);
   // One sent just before the manifold was turned off may still arrive.
   if (manifold && manifoldToggle.checked) latent.setManifold(manifold);
   if (interpolation) player.play(interpolation);
@@ -304,9 +302,11 @@ const handlers = {
     invalidate();
   },
   decoded(message) {
-    latest.decoded = message;
+    // Drawn at once, not at the next animation frame: a drag's image is the one view whose
+    // latency a user feels, and one small putImageData costs far less than a frame. An
+    // interpolation playing owns the image until it ends.
+    if (!player.playing) showDecoded(message);
     decodeFinished();
-    invalidate();
   },
   manifold(message) {
     latest.manifold = message;
