@@ -301,22 +301,7 @@ fn train(mut options: Options) -> Result<(), String> {
         // stall the CPU) and at the end of each epoch.
         let done = trainer.step_count();
         let chunk = 50.min(total - done).min(per_epoch - done % per_epoch);
-        let (step, epoch, progress, series) = match &mut trainer {
-            ModelTrainer::Latent(t) => {
-                (0..chunk).for_each(|_| t.step(&lab.mnist.train));
-                let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
-                let mut series = vec![("loss", r.losses), ("mse", r.mses)];
-                series.extend(r.accuracies.map(|a| ("accuracy", a)));
-                series.extend(r.kls.map(|k| ("kl", k)));
-                (r.step, r.epoch, r.epoch_progress, series)
-            }
-            ModelTrainer::Gan(_, t) => {
-                (0..chunk).for_each(|_| t.step(data));
-                let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
-                let series = vec![("criticLoss", r.critic_losses), ("generatorLoss", r.generator_losses)];
-                (r.step, r.epoch, r.epoch_progress, series)
-            }
-        };
+        let Chunk { step, epoch, progress, series } = run_steps(&mut trainer, chunk, &lab, data)?;
         for (name, values) in &series {
             let sum: f64 = values.iter().map(|&v| f64::from(v)).sum();
             match sums.iter_mut().find(|(n, ..)| n == name) {
@@ -353,6 +338,35 @@ fn train(mut options: Options) -> Result<(), String> {
     write_file(&out, &bytes)?;
     println!("wrote {out} ({} bytes) and {metrics_path} in {}", bytes.len(), clock(start.elapsed().as_secs_f64()));
     Ok(())
+}
+
+/// What [`run_steps`] read back: the counters after the steps and each per-step series.
+struct Chunk {
+    step: u64,
+    epoch: u64,
+    progress: f64,
+    series: Vec<(&'static str, Vec<f32>)>,
+}
+
+/// `steps` training steps on `data` (MNIST's training split for the autoencoders), then one
+/// read-back of their figures: what `train` logs and `bench` times.
+fn run_steps(trainer: &mut ModelTrainer, steps: u64, lab: &Lab, data: &dyn ImageSet) -> Result<Chunk, String> {
+    Ok(match trainer {
+        ModelTrainer::Latent(t) => {
+            (0..steps).for_each(|_| t.step(&lab.mnist.train));
+            let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
+            let mut series = vec![("loss", r.losses), ("mse", r.mses)];
+            series.extend(r.accuracies.map(|a| ("accuracy", a)));
+            series.extend(r.kls.map(|k| ("kl", k)));
+            Chunk { step: r.step, epoch: r.epoch, progress: r.epoch_progress, series }
+        }
+        ModelTrainer::Gan(_, t) => {
+            (0..steps).for_each(|_| t.step(data));
+            let r = pollster::block_on(t.read_back()).map_err(|e| e.to_string())?;
+            let series = vec![("criticLoss", r.critic_losses), ("generatorLoss", r.generator_losses)];
+            Chunk { step: r.step, epoch: r.epoch, progress: r.epoch_progress, series }
+        }
+    })
 }
 
 fn mean(values: &[f32]) -> f64 {
@@ -422,17 +436,7 @@ fn bench(mut options: Options) -> Result<(), String> {
         let mut trainer = ModelTrainer::new(&settings, lab.device.clone().autodiff(), data).map_err(|e| e.to_string())?;
         let mut step = || -> Result<f64, String> {
             let t0 = Instant::now();
-            match &mut trainer {
-                ModelTrainer::Latent(t) => {
-                    t.step(&lab.mnist.train);
-                    pollster::block_on(t.read_back()).map(drop)
-                }
-                ModelTrainer::Gan(_, t) => {
-                    t.step(data);
-                    pollster::block_on(t.read_back()).map(drop)
-                }
-            }
-            .map_err(|e| e.to_string())?;
+            run_steps(&mut trainer, 1, &lab, data)?;
             Ok(t0.elapsed().as_secs_f64() * 1e3)
         };
         step()?; // warm-up: first-call allocations
