@@ -1,22 +1,29 @@
-//! Checkpoints: a model's weights in burn's record format (burnpack), with the settings that
-//! rebuild its architecture. The native trainer and the page write and read the same files,
-//! so weights trained on a big machine can be explored in the page.
+//! Checkpoints: a run as it stands, so that it can go on elsewhere or later exactly as if it
+//! had not stopped: the model's weights and its optimisers' state in burn's record format
+//! (burnpack), the settings that rebuild its architecture, the step count and data position,
+//! and the page's chart history. burn's RNG is reseeded from the run's seed at every step
+//! (see `train::step_seed`), so no RNG state needs saving. The native trainer and the page
+//! write and read the same files.
 //!
 //! Layout: `LLCK`, the format version (u32 LE), the header's length (u32 LE), the header
-//! (JSON, [`Header`]), then the records the header lists, back to back.
+//! (JSON, [`Header`]), then the weight records, the optimiser records and the history the
+//! header lists, back to back.
 
 use burn::module::Module;
 use burn::store::ModuleRecord;
 use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
+use crate::data::cursor::CursorState;
 use crate::error::LabError;
 use crate::model::ModelKind;
 use crate::settings::{Settings, SettingsInput};
+use crate::train::TrainerState;
 
 const MAGIC: &[u8; 4] = b"LLCK";
-/// Bumped whenever a file of the previous version could not be read correctly.
-pub const FORMAT_VERSION: u32 = 1;
+/// Bumped whenever a file of the previous version could not be read correctly. Version 1
+/// files (weights only) still load, with fresh optimisers.
+pub const FORMAT_VERSION: u32 = 2;
 /// A header is a few hundred bytes; anything far larger is not one of ours.
 const MAX_HEADER: usize = 64 * 1024;
 /// The name the page gives downloads and the native trainer suggests.
@@ -29,15 +36,27 @@ pub struct Header {
     pub settings: SettingsInput,
     /// Training steps behind the weights.
     pub step: u64,
-    /// Byte length of each record that follows: the model's for the autoencoders, the
-    /// generator's and the critic's for the GANs.
+    /// Byte length of each record of weights that follows: the model's for the autoencoders,
+    /// the generator's and the critic's for the GANs.
     pub records: Vec<u64>,
+    /// Byte length of each optimiser record that follows, in the same order (none in version 1).
+    #[serde(default)]
+    pub optimizers: Vec<u64>,
+    /// Where the shuffled data order stood (none in version 1: it starts over).
+    #[serde(default)]
+    pub cursor: Option<CursorState>,
+    /// Byte length of the history at the end (JSON the page writes and reads; 0: none).
+    #[serde(default)]
+    pub history: u64,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Checkpoint {
     pub header: Header,
     pub records: Vec<Vec<u8>>,
+    pub optimizers: Vec<Vec<u8>>,
+    /// The page's chart history, JSON it alone reads; empty when there is none.
+    pub history: Vec<u8>,
 }
 
 fn refuse(message: impl Into<String>) -> LabError {
@@ -45,9 +64,34 @@ fn refuse(message: impl Into<String>) -> LabError {
 }
 
 impl Checkpoint {
-    pub fn new(settings: SettingsInput, step: u64, records: Vec<Vec<u8>>) -> Self {
-        let lengths = records.iter().map(|r| r.len() as u64).collect();
-        Checkpoint { header: Header { settings, step, records: lengths }, records }
+    pub fn new(settings: SettingsInput, state: TrainerState) -> Self {
+        let lengths = |records: &[Vec<u8>]| records.iter().map(|r| r.len() as u64).collect();
+        let header = Header {
+            settings,
+            step: state.step,
+            records: lengths(&state.weights),
+            optimizers: lengths(&state.optimizers),
+            cursor: state.cursor,
+            history: 0,
+        };
+        Checkpoint { header, records: state.weights, optimizers: state.optimizers, history: Vec::new() }
+    }
+
+    /// The same checkpoint carrying the page's chart `history`.
+    pub fn with_history(mut self, history: Vec<u8>) -> Self {
+        self.header.history = history.len() as u64;
+        self.history = history;
+        self
+    }
+
+    /// The run to take up: weights, optimisers, step and data position.
+    pub fn state(&self) -> TrainerState {
+        TrainerState {
+            weights: self.records.clone(),
+            optimizers: self.optimizers.clone(),
+            step: self.header.step,
+            cursor: self.header.cursor,
+        }
     }
 
     /// The settings the weights were trained with, checked like a request from the page (an
@@ -68,9 +112,10 @@ impl Checkpoint {
         out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
         out.extend_from_slice(&(header.len() as u32).to_le_bytes());
         out.extend_from_slice(&header);
-        for record in &self.records {
+        for record in self.records.iter().chain(&self.optimizers) {
             out.extend_from_slice(record);
         }
+        out.extend_from_slice(&self.history);
         out
     }
 
@@ -81,7 +126,7 @@ impl Checkpoint {
             return Err(refuse("this is not a Latent Lab checkpoint (.llck) file"));
         }
         let version = u32::from_le_bytes([bytes[4], bytes[5], bytes[6], bytes[7]]);
-        if version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&version) {
             return Err(refuse(format!(
                 "the checkpoint has format version {version}, but this version of Latent Lab reads version {FORMAT_VERSION}"
             )));
@@ -93,23 +138,24 @@ impl Checkpoint {
         let header: Header = serde_json::from_slice(&bytes[12..12 + header_len])
             .map_err(|e| refuse(format!("the checkpoint's header cannot be read: {e}")))?;
         let mut rest = &bytes[12 + header_len..];
-        let total: u128 = header.records.iter().map(|&n| u128::from(n)).sum();
+        let sections = header.records.iter().chain(&header.optimizers).chain([&header.history]);
+        let total: u128 = sections.map(|&n| u128::from(n)).sum();
         if total != rest.len() as u128 {
             return Err(refuse(format!(
-                "the checkpoint should hold {total} bytes of weights but holds {} (the file is truncated or damaged)",
+                "the checkpoint should hold {total} bytes of weights and history but holds {} (the file is truncated or damaged)",
                 rest.len()
             )));
         }
-        let records = header
-            .records
-            .iter()
-            .map(|&n| {
-                let (record, tail) = rest.split_at(n as usize);
-                rest = tail;
-                record.to_vec()
-            })
-            .collect();
-        Ok(Checkpoint { header, records })
+        // Every length fits: their sum is the length of what is left.
+        let mut take = |n: u64| {
+            let (section, tail) = rest.split_at(n as usize);
+            rest = tail;
+            section.to_vec()
+        };
+        let records = header.records.iter().map(|&n| take(n)).collect();
+        let optimizers = header.optimizers.iter().map(|&n| take(n)).collect();
+        let history = take(header.history);
+        Ok(Checkpoint { header, records, optimizers, history })
     }
 }
 
@@ -134,7 +180,13 @@ mod tests {
 
     fn sample() -> Checkpoint {
         let settings = SettingsInput { model: Some("ae".into()), seed: Some(3.0), ..SettingsInput::default() };
-        Checkpoint::new(settings, 42, vec![vec![1, 2, 3], vec![4, 5]])
+        let state = TrainerState {
+            weights: vec![vec![1, 2, 3], vec![4, 5]],
+            optimizers: vec![vec![6], vec![7, 8]],
+            step: 42,
+            cursor: Some(CursorState { epoch: 1, pos: 3 }),
+        };
+        Checkpoint::new(settings, state).with_history(b"{}".to_vec())
     }
 
     #[test]
@@ -147,7 +199,7 @@ mod tests {
     fn damaged_files_are_refused_with_a_reason() {
         let bytes = sample().to_bytes();
         let mut newer = bytes.clone();
-        newer[4] = 2;
+        newer[4] = 3;
         let mut bad_header = bytes.clone();
         bad_header[12] = b'[';
         let mut huge_header = bytes.clone();
@@ -155,9 +207,9 @@ mod tests {
         for (bytes, reason) in [
             (b"PK\x03\x04 a zip file".to_vec(), "not a Latent Lab checkpoint"),
             (bytes[..bytes.len() - 1].to_vec(), "truncated"),
-            ([bytes.as_slice(), &[0]].concat(), "holds 6"),
+            ([bytes.as_slice(), &[0]].concat(), "holds 11"),
             (bytes[..20].to_vec(), "truncated"),
-            (newer, "format version 2"),
+            (newer, "format version 3"),
             (bad_header, "header cannot be read"),
             (huge_header, "header is damaged"),
             (Vec::new(), "not a Latent Lab checkpoint"),

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::softplus;
 
-use super::{flops, read_f32};
+use super::{TrainerState, flops, load_optimizer, optimizer_bytes, read_f32, resume_cursor, step_seed};
 use crate::checkpoint::{load_record, record_bytes};
 use crate::data::npy::Images;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64};
@@ -222,6 +222,18 @@ fn bce_with_logits(logits: Tensor<1>, label: bool) -> Tensor<1> {
     softplus(if label { logits.neg() } else { logits }, 1.0).mean()
 }
 
+/// A fresh optimiser of the kind `rule` trains with.
+fn optimizer(rule: GanRule) -> ModuleOptimizer {
+    match rule {
+        GanRule::Wasserstein { .. } => {
+            RmsPropConfig::new().with_alpha(RMSPROP_RHO).with_momentum(0.0).with_epsilon(KERAS_EPSILON).init()
+        }
+        // The MNIST DCGAN uses Keras' default beta1 (0.9), the polynomial one 0.5.
+        GanRule::JointBce => AdamConfig::new().with_epsilon(KERAS_EPSILON).init(),
+        GanRule::AlternatingBce => AdamConfig::new().with_beta_1(0.5).with_epsilon(KERAS_EPSILON).init(),
+    }
+}
+
 pub struct GanTrainer<G: Generator, D: Critic> {
     generator: G,
     critic: D,
@@ -240,22 +252,12 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
     /// `generator` and `critic` must live on `device`, an autodiff device.
     pub fn new(generator: G, critic: D, device: Device, config: GanConfig, train_len: usize) -> Result<Self, LabError> {
         config.validate(train_len)?;
-        let optim = || match config.rule {
-            GanRule::Wasserstein { .. } => RmsPropConfig::new()
-                .with_alpha(RMSPROP_RHO)
-                .with_momentum(0.0)
-                .with_epsilon(KERAS_EPSILON)
-                .init(),
-            // The MNIST DCGAN uses Keras' default beta1 (0.9), the polynomial one 0.5.
-            GanRule::JointBce => AdamConfig::new().with_epsilon(KERAS_EPSILON).init(),
-            GanRule::AlternatingBce => AdamConfig::new().with_beta_1(0.5).with_epsilon(KERAS_EPSILON).init(),
-        };
         Ok(Self {
             generator,
             critic,
             device,
-            optim_g: optim(),
-            optim_d: optim(),
+            optim_g: optimizer(config.rule),
+            optim_d: optimizer(config.rule),
             cursor: EpochCursor::new(train_len, config.seed),
             config,
             step: 0,
@@ -303,24 +305,42 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         &self.critic
     }
 
-    /// The generator's and the critic's weights, one burn record each.
-    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
-        Ok(vec![
-            record_bytes(&self.generator).map_err(LabError::Checkpoint)?,
-            record_bytes(&self.critic).map_err(LabError::Checkpoint)?,
-        ])
+    /// The generator's and the critic's weights and optimisers, one burn record each.
+    pub fn state(&self) -> Result<TrainerState, LabError> {
+        Ok(TrainerState {
+            weights: vec![
+                record_bytes(&self.generator).map_err(LabError::Checkpoint)?,
+                record_bytes(&self.critic).map_err(LabError::Checkpoint)?,
+            ],
+            optimizers: vec![optimizer_bytes(&self.optim_g)?, optimizer_bytes(&self.optim_d)?],
+            step: self.step,
+            cursor: Some(self.cursor.state()),
+        })
     }
 
-    /// Replaces both networks' weights with `records` (from [`Self::weights`] of the same
-    /// architecture) trained for `step` steps; the optimisers start afresh. Nothing changes
-    /// on an error.
-    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
-        let [generator, critic] = records else {
-            return Err(LabError::Checkpoint(format!("a GAN has two records of weights, not {}", records.len())));
+    /// Takes up `state` (from [`Self::state`] of the same architecture and seed; without
+    /// optimiser records the optimisers start afresh). Nothing changes on an error.
+    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
+        let [generator, critic] = &state.weights[..] else {
+            return Err(LabError::Checkpoint(format!("a GAN has two records of weights, not {}", state.weights.len())));
         };
-        let generator = load_record(self.generator.clone(), generator).map_err(|e| LabError::Checkpoint(format!("generator: {e}")))?;
-        let critic = load_record(self.critic.clone(), critic).map_err(|e| LabError::Checkpoint(format!("critic: {e}")))?;
-        (self.generator, self.critic, self.step) = (generator, critic, step);
+        fn in_part(part: &'static str) -> impl Fn(String) -> LabError {
+            move |e| LabError::Checkpoint(format!("{part}: {e}"))
+        }
+        let generator = load_record(self.generator.clone(), generator).map_err(in_part("generator"))?;
+        let critic = load_record(self.critic.clone(), critic).map_err(in_part("critic"))?;
+        let (optim_g, optim_d) = match &state.optimizers[..] {
+            [] => (optimizer(self.config.rule), optimizer(self.config.rule)),
+            [g, d] => (
+                load_optimizer(&self.optim_g, &generator, g).map_err(in_part("generator"))?,
+                load_optimizer(&self.optim_d, &critic, d).map_err(in_part("critic"))?,
+            ),
+            other => return Err(LabError::Checkpoint(format!("a GAN has two optimisers, not {}", other.len()))),
+        };
+        let cursor = resume_cursor(self.cursor.len(), self.config.seed, state.cursor)?;
+        (self.generator, self.critic, self.optim_g, self.optim_d) = (generator, critic, optim_g, optim_d);
+        (self.cursor, self.step) = (cursor, state.step);
+        self.pending.clear();
         Ok(())
     }
 
@@ -361,6 +381,7 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
     /// One generator update (and the critic updates the rule puts before it) on `data`,
     /// whose images must be in the generator's range and of its size. Nothing is read back.
     pub fn step(&mut self, data: &dyn ImageSet) {
+        self.device.seed(step_seed(self.config.seed, self.step));
         let (critic_loss, generator_loss) = match self.config.rule {
             GanRule::JointBce => {
                 let real = self.real_batch(data);
@@ -510,12 +531,12 @@ impl GanModelTrainer {
         each_gan!(self, t => t.flops_per_step())
     }
 
-    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
-        each_gan!(self, t => t.weights())
+    pub fn state(&self) -> Result<TrainerState, LabError> {
+        each_gan!(self, t => t.state())
     }
 
-    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
-        each_gan!(self, t => t.load_weights(records, step))
+    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
+        each_gan!(self, t => t.restore(state))
     }
 
     pub fn step(&mut self, data: &dyn ImageSet) {

@@ -6,11 +6,14 @@
 pub mod gan;
 pub mod judge;
 
+use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
+use burn::tensor::Bytes;
 
 use crate::checkpoint::{Checkpoint, load_record, record_bytes};
-use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit};
+use crate::data::cursor::CursorState;
+use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit, SplitMix64};
 use crate::error::LabError;
 use crate::model::{Autoencoder, AutoencoderConfig, GanKind, LatentKind, LatentModel, Losses, ModelKind, Vae, VaeConfig};
 use crate::settings::Settings;
@@ -114,6 +117,74 @@ pub fn flops(macs: f64, batch: usize) -> f64 {
     2.0 * macs * batch as f64
 }
 
+/// What a trainer holds besides its settings: enough for a reloaded run to take exactly the
+/// step the uninterrupted one would have taken next.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TrainerState {
+    /// burn records (burnpack) of the networks: the model, or the generator and the critic.
+    pub weights: Vec<Vec<u8>>,
+    /// burn records of their optimisers, in the same order; none: the optimisers start afresh.
+    pub optimizers: Vec<Vec<u8>>,
+    pub step: u64,
+    /// None: the data order starts from the seed's first epoch.
+    pub cursor: Option<CursorState>,
+}
+
+/// The seed of burn's RNG for step `step` of a run seeded `seed`. Every step reseeds, so the
+/// noise, dropout masks and VAE samples of a step depend on the run and the step alone: a
+/// resumed run draws what the uninterrupted one would have (burn's RNG state itself cannot be
+/// saved).
+pub(crate) fn step_seed(seed: u64, step: u64) -> u64 {
+    SplitMix64::new(seed ^ step.wrapping_mul(0xd1b5_4a32_d192_ed03)).next_u64()
+}
+
+pub(crate) fn optimizer_bytes(optim: &ModuleOptimizer) -> Result<Vec<u8>, LabError> {
+    Ok(optim.into_bytes().map_err(|e| LabError::Checkpoint(format!("the optimiser state cannot be saved: {e}")))?.to_vec())
+}
+
+/// The parameters of a module by id, with their shapes.
+struct ParamShapes(Vec<(u64, Vec<usize>)>);
+
+impl ModuleVisitor for ParamShapes {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0.push((param.id.val(), param.lazy_shape().as_slice().to_vec()));
+    }
+}
+
+/// `optim` with the state of `bytes`, an optimiser record of `module` (whose parameters must
+/// already carry the ids the record was saved with, as loading a weights record restores them).
+/// burn's loader trusts its input (a tensor without a parameter id panics, one of the wrong
+/// shape fails at the next step), so every state tensor is checked first to belong to a
+/// parameter of `module` and to have its shape (Adam's moments and RMSProp's averages do).
+pub(crate) fn load_optimizer<M: Module>(optim: &ModuleOptimizer, module: &M, bytes: &[u8]) -> Result<ModuleOptimizer, String> {
+    let tensors = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
+        .and_then(|r| r.into_tensors())
+        .map_err(|e| format!("its optimiser state cannot be read: {e}"))?;
+    let mut params = ParamShapes(Vec::new());
+    module.visit(&mut params);
+    for t in &tensors {
+        let id = t.param_id.ok_or_else(|| format!("the optimiser state '{}' names no parameter", t.name))?;
+        match params.0.iter().find(|(p, _)| *p == id) {
+            Some((_, shape)) if shape.as_slice() == t.shape.as_slice() => {}
+            Some((_, shape)) => {
+                return Err(format!("the optimiser state '{}' has shape {:?}, its parameter {shape:?}", t.name, t.shape.as_slice()));
+            }
+            None => return Err(format!("the optimiser state '{}' belongs to a parameter this model does not have", t.name)),
+        }
+    }
+    optim.clone().from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| format!("its optimiser state cannot be read: {e}"))
+}
+
+/// The data cursor of a resumed run, or the seed's first epoch when the state has none.
+pub(crate) fn resume_cursor(train_len: usize, seed: u64, state: Option<CursorState>) -> Result<EpochCursor, LabError> {
+    match state {
+        None => Ok(EpochCursor::new(train_len, seed)),
+        Some(s) => EpochCursor::resume(train_len, seed, s).ok_or_else(|| {
+            LabError::Checkpoint(format!("its data position (epoch {}, index {}) does not fit {train_len} training images", s.epoch, s.pos))
+        }),
+    }
+}
+
 pub struct Trainer<M: LatentModel> {
     model: M,
     /// The autodiff device the model trains on.
@@ -169,19 +240,30 @@ impl<M: LatentModel> Trainer<M> {
         &self.model
     }
 
-    /// The model's weights as one burn record.
-    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
-        Ok(vec![record_bytes(&self.model).map_err(LabError::Checkpoint)?])
+    pub fn state(&self) -> Result<TrainerState, LabError> {
+        Ok(TrainerState {
+            weights: vec![record_bytes(&self.model).map_err(LabError::Checkpoint)?],
+            optimizers: vec![optimizer_bytes(&self.optim)?],
+            step: self.step,
+            cursor: Some(self.cursor.state()),
+        })
     }
 
-    /// Replaces the weights with `records` (from [`Self::weights`] of the same architecture)
-    /// trained for `step` steps; the optimiser starts afresh. Nothing changes on an error.
-    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
-        let [record] = records else {
-            return Err(LabError::Checkpoint(format!("an autoencoder has one record of weights, not {}", records.len())));
+    /// Takes up `state` (from [`Self::state`] of the same architecture and seed; without
+    /// optimiser records the optimiser starts afresh). Nothing changes on an error.
+    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
+        let [record] = &state.weights[..] else {
+            return Err(LabError::Checkpoint(format!("an autoencoder has one record of weights, not {}", state.weights.len())));
         };
-        self.model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
-        self.step = step;
+        let model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
+        let optim = match &state.optimizers[..] {
+            [] => AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
+            [bytes] => load_optimizer(&self.optim, &model, bytes).map_err(LabError::Checkpoint)?,
+            other => return Err(LabError::Checkpoint(format!("an autoencoder has one optimiser, not {}", other.len()))),
+        };
+        let cursor = resume_cursor(self.cursor.len(), self.config.seed, state.cursor)?;
+        (self.model, self.optim, self.cursor, self.step) = (model, optim, cursor, state.step);
+        self.pending.clear();
         Ok(())
     }
 
@@ -192,6 +274,7 @@ impl<M: LatentModel> Trainer<M> {
 
     /// One optimisation step on the next batch of `data`. Nothing is read back.
     pub fn step(&mut self, data: &MnistSplit) {
+        self.device.seed(step_seed(self.config.seed, self.step));
         let batch = data.batch(&self.cursor.next_batch(self.config.batch_size), &self.device);
         let losses = self.model.losses(&batch, self.config.beta);
         let grads = GradientsParams::from_grads(losses.total.backward(), &self.model);
@@ -325,8 +408,8 @@ impl LatentTrainer {
         each_trainer!(self, t => t.set_config(config, train_len))
     }
 
-    pub fn weights(&self) -> Result<Vec<Vec<u8>>, LabError> {
-        each_trainer!(self, t => t.weights())
+    pub fn state(&self) -> Result<TrainerState, LabError> {
+        each_trainer!(self, t => t.state())
     }
 
     pub fn step_count(&self) -> u64 {
@@ -337,8 +420,8 @@ impl LatentTrainer {
         each_trainer!(self, t => t.flops_per_step())
     }
 
-    pub fn load_weights(&mut self, records: &[Vec<u8>], step: u64) -> Result<(), LabError> {
-        each_trainer!(self, t => t.load_weights(records, step))
+    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
+        each_trainer!(self, t => t.restore(state))
     }
 
     pub fn step(&mut self, data: &MnistSplit) {
@@ -388,11 +471,11 @@ impl ModelTrainer {
     /// The settings now in force and the step count go in as they are: `settings` must be the
     /// ones this trainer was made with (architecture and seed).
     pub fn checkpoint(&self, settings: &Settings) -> Result<Checkpoint, LabError> {
-        let records = match self {
-            Self::Latent(t) => t.weights()?,
-            Self::Gan(_, t) => t.weights()?,
+        let state = match self {
+            Self::Latent(t) => t.state()?,
+            Self::Gan(_, t) => t.state()?,
         };
-        Ok(Checkpoint::new(settings.input(), self.step_count(), records))
+        Ok(Checkpoint::new(settings.input(), state))
     }
 
     pub fn step_count(&self) -> u64 {
@@ -418,13 +501,15 @@ impl ModelTrainer {
         }
     }
 
-    /// Loads the weights of `checkpoint`, which must be of this trainer's model and
-    /// architecture (see [`Checkpoint::settings`]), and counts steps on from its step.
-    pub fn load_weights(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {
-        let step = checkpoint.header.step;
+    /// Takes up the run of `checkpoint` (weights, optimiser state, step and data position),
+    /// which must be of this trainer's model, architecture and seed (see
+    /// [`Checkpoint::settings`]): the next step is the one the saved run would have taken.
+    /// Nothing changes on an error.
+    pub fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {
+        let state = checkpoint.state();
         match self {
-            Self::Latent(t) => t.load_weights(&checkpoint.records, step),
-            Self::Gan(_, t) => t.load_weights(&checkpoint.records, step),
+            Self::Latent(t) => t.restore(&state),
+            Self::Gan(_, t) => t.restore(&state),
         }
     }
 }

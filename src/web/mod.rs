@@ -378,19 +378,23 @@ impl Session {
         to_js(&state.settings.output())
     }
 
-    /// The current model's weights and settings as a checkpoint file (`.llck`, the format the
-    /// native `latent-lab train` writes), as bytes.
-    pub fn checkpoint(&self) -> Result<Uint8Array, JsValue> {
+    /// The run as a checkpoint file (`.llck`, the format the native `latent-lab train` writes):
+    /// weights, optimiser state, step, data position and settings, with `history` (the page's
+    /// chart history as JSON text, kept as it is; may be empty), as bytes.
+    pub fn checkpoint(&self, history: String) -> Result<Uint8Array, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
         let checkpoint = state.trainer().and_then(|t| t.checkpoint(&state.settings)).map_err(js_error)?;
-        Ok(Uint8Array::from(&checkpoint.to_bytes()[..]))
+        Ok(Uint8Array::from(&checkpoint.with_history(history.into_bytes()).to_bytes()[..]))
     }
 
-    /// Continues from a checkpoint file (from `checkpoint()` or the native trainer): its model
-    /// and settings replace the current ones, its weights the model's, with a fresh optimiser.
+    /// Resumes the run of a checkpoint file (from `checkpoint()` or the native trainer): its
+    /// model and settings replace the current ones, its weights, optimiser state, step and data
+    /// position the model's, so that the next step is the one the saved run would have taken
+    /// (on the same backend; a version 1 file has weights only and starts fresh optimisers).
     /// The model's data must be loaded. A damaged file, or one of an unknown model, with
-    /// invalid settings or with weights that do not fit its architecture, is refused and
-    /// nothing changes. Returns `{config, step}` (the steps behind the weights).
+    /// invalid settings or with weights or optimiser state that do not fit its architecture,
+    /// is refused and nothing changes. Returns `{config, step, history}` (the steps behind the
+    /// weights; the chart history saved with it, as text, empty when none).
     #[wasm_bindgen(js_name = loadCheckpoint)]
     pub fn load_checkpoint(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
@@ -400,10 +404,14 @@ impl Session {
         let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
         let device = state.backend.device.clone().autodiff();
         let mut trainer = ModelTrainer::new(&settings, device, data).map_err(js_error)?;
-        trainer.load_weights(&checkpoint).map_err(js_error)?;
+        trainer.restore(&checkpoint).map_err(js_error)?;
         state.settings = settings;
         state.trainer = Some(trainer);
-        Ok(object(&[("config", to_js(&state.settings.output())?), ("step", (checkpoint.header.step as f64).into())]))
+        Ok(object(&[
+            ("config", to_js(&state.settings.output())?),
+            ("step", (checkpoint.header.step as f64).into()),
+            ("history", String::from_utf8_lossy(&checkpoint.history).as_ref().into()),
+        ]))
     }
 
     /// Runs `steps` optimisation steps (for a GAN, generator updates with the critic updates

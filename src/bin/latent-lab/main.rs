@@ -386,7 +386,7 @@ fn evaluate(mut options: Options) -> Result<(), String> {
     let checkpoint = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?;
     let settings = checkpoint.settings(|m| lab.train_set(m).map(|d| d.len())).map_err(|e| format!("{path}: {e}"))?;
     let mut trainer = ModelTrainer::new(&settings, lab.device.clone().autodiff(), lab.data_for(settings.model)?).map_err(|e| e.to_string())?;
-    trainer.load_weights(&checkpoint).map_err(|e| format!("{path}: {e}"))?;
+    trainer.restore(&checkpoint).map_err(|e| format!("{path}: {e}"))?;
     let report = match decode {
         Some(point) => {
             let xy: Vec<f32> = point.split(',').map(|v| v.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(|_| format!("--decode takes X,Y, not '{point}'"))?;
