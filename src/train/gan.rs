@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::softplus;
 
-use super::{TrainerState, flops, load_optimizer, optimizer_bytes, read_f32, resume_cursor, step_seed};
+use super::{TrainerState, flops, load_optimizer, loadable_optimizers, optimizer_bytes, read_f32, resume_cursor, step_seed};
 use crate::checkpoint::{load_record, record_bytes};
 use crate::data::npy::Images;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64};
@@ -329,7 +329,7 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         }
         let generator = load_record(self.generator.clone(), generator).map_err(in_part("generator"))?;
         let critic = load_record(self.critic.clone(), critic).map_err(in_part("critic"))?;
-        let (optim_g, optim_d) = match &state.optimizers[..] {
+        let (optim_g, optim_d) = match loadable_optimizers(state, &self.device) {
             [] => (optimizer(self.config.rule), optimizer(self.config.rule)),
             [g, d] => (
                 load_optimizer(&self.optim_g, &generator, g).map_err(in_part("generator"))?,

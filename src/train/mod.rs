@@ -4,6 +4,7 @@
 //! pending ones in one asynchronous read (one GPU sync instead of one per step).
 
 pub mod gan;
+pub mod guard;
 pub mod judge;
 
 use burn::module::{ModuleVisitor, Param};
@@ -142,6 +143,23 @@ pub(crate) fn optimizer_bytes(optim: &ModuleOptimizer) -> Result<Vec<u8>, LabErr
     Ok(optim.into_bytes().map_err(|e| LabError::Checkpoint(format!("the optimiser state cannot be saved: {e}")))?.to_vec())
 }
 
+/// Whether optimiser state can be loaded for training on `device`. burn 0.22's
+/// `ModuleOptimizer::load_record` builds the state on burn's default device and moves it to
+/// the parameters' device at the next step; in the browser that default is WebGPU, which a
+/// CPU session has not started (creating a tensor there panics), and in a native `gpu` build
+/// it is the machine's GPU. So the state is loaded only when training runs on that default
+/// device; elsewhere the optimiser starts afresh while weights, step, data order and random
+/// draws still resume.
+pub fn optimizer_state_loads(device: &Device) -> bool {
+    device.clone().without_autodiff() == Device::default()
+}
+
+/// The optimiser records of `state` that can be loaded on `device` (see
+/// [`optimizer_state_loads`]): all of them, or none.
+pub(crate) fn loadable_optimizers<'a>(state: &'a TrainerState, device: &Device) -> &'a [Vec<u8>] {
+    if optimizer_state_loads(device) { &state.optimizers } else { &[] }
+}
+
 /// The parameters of a module by id, with their shapes.
 struct ParamShapes(Vec<(u64, Vec<usize>)>);
 
@@ -256,7 +274,7 @@ impl<M: LatentModel> Trainer<M> {
             return Err(LabError::Checkpoint(format!("an autoencoder has one record of weights, not {}", state.weights.len())));
         };
         let model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
-        let optim = match &state.optimizers[..] {
+        let optim = match loadable_optimizers(state, &self.device) {
             [] => AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
             [bytes] => load_optimizer(&self.optim, &model, bytes).map_err(LabError::Checkpoint)?,
             other => return Err(LabError::Checkpoint(format!("an autoencoder has one optimiser, not {}", other.len()))),
@@ -503,8 +521,9 @@ impl ModelTrainer {
 
     /// Takes up the run of `checkpoint` (weights, optimiser state, step and data position),
     /// which must be of this trainer's model, architecture and seed (see
-    /// [`Checkpoint::settings`]): the next step is the one the saved run would have taken.
-    /// Nothing changes on an error.
+    /// [`Checkpoint::settings`]): the next step is the one the saved run would have taken
+    /// (where [`optimizer_state_loads`]; elsewhere the optimiser starts afresh). Nothing
+    /// changes on an error.
     pub fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {
         let state = checkpoint.state();
         match self {

@@ -23,6 +23,7 @@ use crate::model::{GanKind, ModelKind};
 use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tile};
 use crate::settings::{Settings, SettingsInput};
 use crate::checkpoint::Checkpoint;
+use crate::train::guard::DivergenceGuard;
 use crate::train::{LatentTrainer, ModelTrainer};
 use crate::train::gan::{GanModelTrainer, ImageSet, METER_NOISE_SEED, fixed_noise};
 use crate::train::judge::{RealDigits, digit_meters, real_digits};
@@ -45,6 +46,8 @@ const MAX_GRID_SIDE: u32 = 16;
 const GRID_NOISE_SEED: u64 = 0x6e01;
 /// Generated images the quality meters judge (and real ones they compare with).
 const METER_SAMPLES: usize = metrics::PAIRWISE_IMAGES;
+/// How often (at most) a snapshot of the run is taken to roll back to after a divergence.
+const SNAPSHOT_EVERY_MS: f64 = 5000.0;
 /// Polynomial images are drawn on a diverging scale that saturates here: a row of unit norm
 /// over 40 pixels has an RMS of 0.16, its peaks rarely pass 0.35.
 const POLY_DISPLAY_SCALE: f32 = 0.35;
@@ -91,6 +94,22 @@ struct State {
     poly: Option<PolyData>,
     judge: Option<JudgeData>,
     trainer: Option<ModelTrainer>,
+    /// What a divergence of the current run rolls back to; started over with each new run.
+    recovery: Recovery,
+}
+
+/// The last good states of the run, kept in memory. A snapshot is trusted only once the
+/// steps after it have read back finite losses: an update can leave NaN weights behind a
+/// finite loss, and only the next step's loss shows it.
+#[derive(Default)]
+struct Recovery {
+    guard: DivergenceGuard,
+    /// The newest trusted snapshot; none: the run's start (its seed rebuilds it).
+    good: Option<Checkpoint>,
+    /// The newest snapshot, trusted after the next good read-back.
+    candidate: Option<Checkpoint>,
+    /// When the candidate was taken (`now_ms`).
+    taken_at: f64,
 }
 
 struct LoadedData {
@@ -185,6 +204,23 @@ impl State {
         let model = self.settings.model;
         let device = self.backend.device.clone().autodiff();
         self.trainer = self.train_set(model).map(|data| ModelTrainer::new(&self.settings, device, data)).transpose()?;
+        self.recovery = Recovery::default();
+        Ok(())
+    }
+
+    /// After a read-back of finite losses: the previous snapshot is now known good, and a new
+    /// one is taken when the last is old enough.
+    fn keep_good_state(&mut self) -> Result<(), LabError> {
+        let now = now_ms();
+        let recovery = &mut self.recovery;
+        if let Some(candidate) = recovery.candidate.take() {
+            recovery.good = Some(candidate);
+        }
+        if recovery.good.is_none() || now - recovery.taken_at >= SNAPSHOT_EVERY_MS {
+            let trainer = self.trainer.as_ref().ok_or(missing_data(self.settings.model))?;
+            self.recovery.candidate = Some(trainer.checkpoint(&self.settings)?);
+            self.recovery.taken_at = now;
+        }
         Ok(())
     }
 
@@ -237,7 +273,15 @@ impl Session {
         run_constructors();
         let request: BackendRequest = backend.parse().map_err(js_error)?;
         let backend = backend::select(request).await;
-        let state = State { backend, settings: Settings::default(), data: None, poly: None, judge: None, trainer: None };
+        let state = State {
+            backend,
+            settings: Settings::default(),
+            data: None,
+            poly: None,
+            judge: None,
+            trainer: None,
+            recovery: Recovery::default(),
+        };
         Ok(Session { state: Rc::new(RefCell::new(state)) })
     }
 
@@ -393,8 +437,10 @@ impl Session {
     /// (on the same backend; a version 1 file has weights only and starts fresh optimisers).
     /// The model's data must be loaded. A damaged file, or one of an unknown model, with
     /// invalid settings or with weights or optimiser state that do not fit its architecture,
-    /// is refused and nothing changes. Returns `{config, step, history}` (the steps behind the
-    /// weights; the chart history saved with it, as text, empty when none).
+    /// is refused and nothing changes. Returns `{config, step, history, exact}` (the steps
+    /// behind the weights; the chart history saved with it, as text, empty when none; whether
+    /// the optimiser state was taken up too, which burn 0.22 can do on WebGPU but not on the
+    /// browser's CPU backend, see `train::optimizer_state_loads`).
     #[wasm_bindgen(js_name = loadCheckpoint)]
     pub fn load_checkpoint(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
@@ -407,20 +453,25 @@ impl Session {
         trainer.restore(&checkpoint).map_err(js_error)?;
         state.settings = settings;
         state.trainer = Some(trainer);
+        state.recovery = Recovery::default();
         Ok(object(&[
             ("config", to_js(&state.settings.output())?),
             ("step", (checkpoint.header.step as f64).into()),
             ("history", String::from_utf8_lossy(&checkpoint.history).as_ref().into()),
+            ("exact", (checkpoint.optimizers.is_empty() || crate::train::optimizer_state_loads(&state.backend.device)).into()),
         ]))
     }
 
     /// Runs `steps` optimisation steps (for a GAN, generator updates with the critic updates
     /// its rule puts before each), then reads their losses back in one transfer. Per-step
     /// figures are `Float32Array`s. Resolves to `{family: "latent", firstStep, losses, mses,
-    /// kls, accuracies, step, epoch, epochProgress, stepMs, readBackMs}` (`kls` and
+    /// kls, accuracies, step, epoch, epochProgress, stepMs, readBackMs, diverged}` (`kls` and
     /// `accuracies` null for models without a KL term or a classifier), or `{family: "gan",
     /// firstStep, criticLosses, generatorLosses, step, epoch, epochProgress, stepMs,
-    /// readBackMs}`; `stepMs` and `readBackMs` say how long the steps and the read-back took.
+    /// readBackMs, diverged}`; `stepMs` and `readBackMs` say how long the steps and the
+    /// read-back took. `diverged` is null, or `{step, value, message, rollbackStep}` when a
+    /// loss became NaN or infinite or exploded (see `train::guard`): the caller should stop
+    /// and offer `rollback`, which returns to the state of `rollbackStep`.
     pub fn train(&self, steps: u32) -> Promise {
         let state = self.state.clone();
         future_to_promise(async move {
@@ -437,16 +488,16 @@ impl Session {
             // the steps are the computation and the read-back a copy; on WebGPU the steps
             // record and submit work and the read-back waits for the GPU to finish it.
             let started = now_ms();
-            match trainer.as_mut().ok_or_else(|| js_error(missing.clone()))? {
+            let stepped;
+            let (first_step, series, report) = match trainer.as_mut().ok_or_else(|| js_error(missing.clone()))? {
                 ModelTrainer::Latent(trainer) => {
                     let mnist = data.as_ref().ok_or_else(|| js_error(LabError::NoData))?;
                     for _ in 0..steps {
                         trainer.step(&mnist.mnist.train);
                     }
-                    let stepped = now_ms();
+                    stepped = now_ms();
                     let r = trainer.read_back().await.map_err(js_error)?;
-                    let (step_ms, read_back_ms) = (stepped - started, now_ms() - stepped);
-                    Ok(object(&[
+                    let report = object(&[
                         ("family", "latent".into()),
                         ("firstStep", (r.first_step as f64).into()),
                         ("losses", Float32Array::from(&r.losses[..]).into()),
@@ -456,19 +507,17 @@ impl Session {
                         ("step", (r.step as f64).into()),
                         ("epoch", (r.epoch as f64).into()),
                         ("epochProgress", r.epoch_progress.into()),
-                        ("stepMs", step_ms.into()),
-                        ("readBackMs", read_back_ms.into()),
-                    ]))
+                    ]);
+                    (r.first_step, vec![r.losses], report)
                 }
                 ModelTrainer::Gan(kind, trainer) => {
                     let images = train_set(data, poly, ModelKind::Gan(*kind)).ok_or_else(|| js_error(missing))?;
                     for _ in 0..steps {
                         trainer.step(images);
                     }
-                    let stepped = now_ms();
+                    stepped = now_ms();
                     let r = trainer.read_back().await.map_err(js_error)?;
-                    let (step_ms, read_back_ms) = (stepped - started, now_ms() - stepped);
-                    Ok(object(&[
+                    let report = object(&[
                         ("family", "gan".into()),
                         ("firstStep", (r.first_step as f64).into()),
                         ("criticLosses", Float32Array::from(&r.critic_losses[..]).into()),
@@ -476,12 +525,67 @@ impl Session {
                         ("step", (r.step as f64).into()),
                         ("epoch", (r.epoch as f64).into()),
                         ("epochProgress", r.epoch_progress.into()),
-                        ("stepMs", step_ms.into()),
-                        ("readBackMs", read_back_ms.into()),
-                    ]))
+                    ]);
+                    (r.first_step, vec![r.critic_losses, r.generator_losses], report)
+                }
+            };
+            let set = |key: &str, value: JsValue| {
+                let _ = Reflect::set(&report, &key.into(), &value);
+            };
+            set("stepMs", (stepped - started).into());
+            set("readBackMs", (now_ms() - stepped).into());
+            let series: Vec<&[f32]> = series.iter().map(Vec::as_slice).collect();
+            match state.recovery.guard.check(first_step, &series) {
+                None => {
+                    state.keep_good_state().map_err(js_error)?;
+                    set("diverged", JsValue::NULL);
+                }
+                Some(d) => {
+                    let rollback_step = state.recovery.good.as_ref().map_or(0, |c| c.header.step);
+                    set(
+                        "diverged",
+                        object(&[
+                            ("step", (d.step as f64).into()),
+                            ("value", d.value.into()),
+                            ("message", d.message.into()),
+                            ("rollbackStep", (rollback_step as f64).into()),
+                        ]),
+                    );
                 }
             }
+            Ok(report)
         })
+    }
+
+    /// Rolls the run back to its last good state (see `train`'s `diverged`; the run's start
+    /// when none was kept yet) with every learning rate multiplied by `factor` (in (0, 1]):
+    /// the way out of a divergence. Resolves to `{config, step}`. Nothing changes on an error.
+    pub fn rollback(&self, factor: f64) -> Result<JsValue, JsValue> {
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        if !(factor > 0.0 && factor <= 1.0) {
+            return Err(js_error(LabError::invalid("factor", format!("the learning rates can be multiplied by more than 0 and at most 1, not {factor}"))));
+        }
+        let model = state.settings.model;
+        let values = state.settings.output().values;
+        let scaled = |lr: Option<f64>| lr.map(|lr| lr * factor);
+        let change = SettingsInput {
+            learning_rate: scaled(values.learning_rate),
+            lr_generator: scaled(values.lr_generator),
+            lr_critic: scaled(values.lr_critic),
+            ..SettingsInput::default()
+        };
+        let (settings, _) = state.settings.apply(&change, |m| state.train_set(m).map(|d| d.len())).map_err(js_error)?;
+        let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
+        let mut trainer = ModelTrainer::new(&settings, state.backend.device.clone().autodiff(), data).map_err(js_error)?;
+        if let Some(good) = &state.recovery.good {
+            trainer.restore(good).map_err(js_error)?;
+        }
+        let step = trainer.step_count();
+        state.settings = settings;
+        state.trainer = Some(trainer);
+        // The good state stays the one to return to; the guard keeps the run's scale.
+        state.recovery.candidate = None;
+        Ok(object(&[("config", to_js(&state.settings.output())?), ("step", (step as f64).into())]))
     }
 
     /// Test metrics `{loss, mse, kl, accuracy, count}` on the fixed 2,000-image subset, or on

@@ -1,5 +1,8 @@
 //! What the native test binaries share: the real MNIST files and a CPU device.
 
+// Each test binary compiles this module for itself and uses part of it.
+#![allow(dead_code)]
+
 use burn::prelude::*;
 use latent_lab::backend::{self, BackendKind};
 use latent_lab::data::{Mnist, mnist::FILES};

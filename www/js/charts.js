@@ -59,6 +59,14 @@ class Series {
     if (this.n > MAX_POINTS) this.decimate();
   }
 
+  /** Forgets the points past x = maxX (a run rolled back to that step). */
+  truncate(maxX) {
+    let n = 0;
+    while (n < this.n && this.xs[n] <= maxX) n++;
+    this.n = n;
+    if (this.hasTail && this.tailX > maxX) this.hasTail = false;
+  }
+
   decimate() {
     const last = this.n - 1;
     if (last % 2 === 1) {
@@ -102,6 +110,10 @@ export class LineChart {
     this.logY = logY;
     this.series = series.map((s) => new Series(s));
     canvas.setAttribute('aria-label', title);
+  }
+
+  truncate(maxX) {
+    for (const s of this.series) s.truncate(maxX);
   }
 
   addPoint(seriesName, x, y) {

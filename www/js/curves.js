@@ -103,6 +103,14 @@ export class TrainingCurves {
     this.updateReadouts();
   }
 
+  /** A run rolled back to `step`: what came after goes, and the averages start over. */
+  truncate(step) {
+    for (const chart of [this.lossChart, this.partsChart, this.accChart]) chart.truncate(step);
+    this.lastStep = step;
+    this.trainLoss = this.trainRecon = this.trainKl = this.trainAccuracy = null;
+    this.updateReadouts();
+  }
+
   /** Shows what the model has: the loss parts and the KL column for a VAE, accuracy for a classifier. */
   setModel({ variational, classifier }) {
     this.partsCard.hidden = !variational;

@@ -56,6 +56,15 @@ export class GanCurves {
     this.updateReadout();
   }
 
+  /** A run rolled back to `step`: what came after goes, and the averages start over. */
+  truncate(step) {
+    this.chart.truncate(step);
+    this.lastStep = step;
+    this.critic = null;
+    this.generator = null;
+    this.updateReadout();
+  }
+
   add({ firstStep, criticLosses, generatorLosses }) {
     const sign = this.wasserstein ? -1 : 1;
     for (let i = 0; i < criticLosses.length; i++) {

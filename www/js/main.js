@@ -6,6 +6,7 @@ import { TrainingCurves } from './curves.js';
 import { GanCurves, SampleTimeline, showMeters } from './gan.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
+import { RunHistory } from './history.js';
 import { LatentView } from './latent.js';
 import { modelTraits } from './models.js';
 import { ErrorBanner, StatusLine } from './status.js';
@@ -48,9 +49,11 @@ const meterElements = {
   histogram: $('meter-histogram'),
   note: $('meters-note'),
 };
+const runHistory = new RunHistory();
 const controls = new Controls({
   onConfigure: (config) => send({ type: 'configure', config }),
-  onCommand: (type) => send({ type }),
+  // A saved checkpoint carries the charts' history with the run.
+  onCommand: (type) => send(type === 'save' ? { type, history: JSON.stringify(runHistory) } : { type }),
   onEdit: (field) => banner.clear(field),
 });
 const latent = new LatentView($('latent'), {
@@ -203,8 +206,37 @@ function showRecon() {
 // The GANs' noise is N(0, 1): the plane is shown over +-3 standard deviations.
 const NOISE_EXTENT = { x0: -3, x1: 3, y0: -3, y1: 3 };
 
+// The run's set-up lives in the URL, so that a link reproduces it: the model, its seed and
+// preset, and each value that differs from the preset's. ?backend= stays as the user gave it.
+const URL_KEYS = ['model', 'seed', 'preset', 'batchSize', 'learningRate', 'beta', 'lrGenerator', 'lrCritic', 'nCritic', 'clip'];
+
+function writeUrl({ model, seed, preset, values, presetValues }) {
+  const params = new URLSearchParams(location.search);
+  for (const key of URL_KEYS) params.delete(key);
+  params.set('model', model);
+  params.set('seed', String(seed));
+  if (preset) params.set('preset', preset);
+  for (const [key, value] of Object.entries(values)) {
+    if (value !== null && value !== presetValues?.[key]) params.set(key, String(value));
+  }
+  history.replaceState(null, '', `${location.pathname}?${params}${location.hash}`);
+}
+
+/** The set-up a link asks for, as the worker's configure takes it (the worker validates it). */
+function readUrl() {
+  const params = new URLSearchParams(location.search);
+  const wanted = {};
+  for (const key of URL_KEYS) {
+    if (!params.has(key)) continue;
+    const text = params.get(key);
+    wanted[key] = key === 'model' || key === 'preset' ? text : text.trim() === '' ? NaN : Number(text);
+  }
+  return Object.keys(wanted).length ? wanted : null;
+}
+
 function showConfig(next) {
   config = next;
+  writeUrl(config);
   controls.setConfig(config);
   banner.clearFields();
   const gan = config.family === 'gan';
@@ -223,6 +255,7 @@ let polydataName = 'polynomial images';
 
 /** A new model: everything measured on the old one goes. */
 function startOver() {
+  runHistory.clear();
   curves.clear();
   ganCurves.clear();
   timeline.clear();
@@ -285,6 +318,7 @@ const handlers = {
     controls.setRunning(running);
   },
   metrics(message) {
+    runHistory.addMetrics(message);
     if (message.family === 'gan') ganCurves.add(message);
     else curves.addMetrics(message);
     latest.metrics = message;
@@ -293,6 +327,7 @@ const handlers = {
     invalidate();
   },
   eval(message) {
+    runHistory.addEval(message);
     curves.addEval(message);
     curvesDirty = true;
     invalidate();
@@ -332,6 +367,28 @@ const handlers = {
     $('notice').textContent = message;
     $('notice').hidden = false;
   },
+  // A loss went NaN or exploded; training has stopped. Offer to return to the last good state
+  // with lower learning rates.
+  diverged({ message, rollbackStep, config: at }) {
+    const rates = at.family === 'gan' ? 'learning rates' : 'learning rate';
+    $('diverged-message').textContent =
+      `Training stopped: ${message}. The run can go back to step ${integer(rollbackStep)}, its last good state.`;
+    $('rollback').textContent = `Roll back to step ${integer(rollbackStep)} with the ${rates} ÷ 10`;
+    $('diverged').hidden = false;
+  },
+  // Back at a good state: the charts drop what came after it.
+  rolledBack({ config: next, step }) {
+    $('diverged').hidden = true;
+    showConfig(next);
+    runHistory.truncate(step);
+    curves.truncate(step);
+    ganCurves.truncate(step);
+    document.body.dataset.step = String(step);
+    status.showStep(step);
+    curvesDirty = true;
+    invalidate();
+    handlers.notice({ message: `Rolled back to step ${integer(step)}; press Train to go on with the lower learning rates.` });
+  },
   // The worker's checkpoint of the current model, to download.
   checkpoint({ name, bytes }) {
     const link = document.createElement('a');
@@ -339,6 +396,10 @@ const handlers = {
     link.download = name;
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
+  },
+  // The curves of a resumed run, as its checkpoint saved them.
+  history({ text }) {
+    for (const message of RunHistory.messages(text)) handlers[message.type](message);
   },
   polydata({ name, count }) {
     polydataName = `${integer(count)} polynomial images (${name})`;
@@ -382,6 +443,11 @@ worker.addEventListener('error', (event) => {
 });
 worker.addEventListener('messageerror', () => {
   handlers.error({ message: 'A message from the training worker could not be read.', fatal: false });
+});
+
+$('rollback').addEventListener('click', () => send({ type: 'rollback', factor: 0.1 }));
+$('diverged').querySelector('.error-dismiss').addEventListener('click', () => {
+  $('diverged').hidden = true;
 });
 
 const resizes = new ResizeObserver(() => {
@@ -442,6 +508,5 @@ document.addEventListener('drop', (e) => {
 document.body.dataset.state = 'loading';
 document.body.dataset.step = '0';
 invalidate();
-// ?backend= picks the backend, ?seed= the initial weights and shuffling (validated by the worker).
-const params = new URLSearchParams(location.search);
-send({ type: 'init', backend: params.get('backend') ?? 'auto', seed: params.has('seed') ? Number(params.get('seed')) : null });
+// ?backend= picks the backend; the other parameters the run's set-up (see URL_KEYS).
+send({ type: 'init', backend: new URLSearchParams(location.search).get('backend') ?? 'auto', config: readUrl() });

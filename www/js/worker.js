@@ -38,6 +38,7 @@ let ready = false;
 let running = false;
 let looping = false;
 let stepsPerCall = 1;
+// Epochs finished when last scored; null after a resume or rollback, until the next report says.
 let lastEpoch = 0;
 let currentStep = 0; // the step that evaluations between chunks are reported at
 // The worker's current settings, as the Session last reported them.
@@ -122,7 +123,7 @@ async function fetchFiles(what, dir, files, hint) {
 
 const SETUP_HINT = 'Run the set-up command (README command 1), which puts the data in data/.';
 
-async function start(backend, seed) {
+async function start(backend, wanted) {
   await init();
   try {
     session = await Session.create(backend);
@@ -131,19 +132,33 @@ async function start(backend, seed) {
     session = await Session.create('auto');
   }
   post({ type: 'backend', backend: session.backend() });
-  if (seed !== null) {
-    try {
-      session.configure({ seed });
-    } catch (e) {
-      reportError(e); // a bad ?seed=: say so and keep the default
-    }
-  }
   const files = await fetchFiles('MNIST', DATA_DIR, FILES, SETUP_HINT);
   const data = session.loadMnist(...files);
   ready = true;
   config = session.config();
   post({ type: 'ready', backend: session.backend(), data, config, evalCount: 2000 });
   await refreshViews(true);
+  if (wanted) await configureFromLink(wanted);
+}
+
+// The set-up a link asked for: all of it, or, when a value is refused, each value that is
+// accepted (the page says what was wrong with the rest).
+async function configureFromLink(wanted) {
+  try {
+    await handlers.configure({ config: wanted });
+    return;
+  } catch {
+    // Said below, value by value.
+  }
+  const { model, preset, seed, ...values } = wanted;
+  for (const part of [{ model }, { preset }, { seed }, ...Object.entries(values).map(([k, v]) => ({ [k]: v }))]) {
+    if (Object.values(part)[0] === undefined) continue;
+    try {
+      await handlers.configure({ config: part });
+    } catch (e) {
+      reportError(e);
+    }
+  }
 }
 
 // The polynomial GANs' data is fetched the first time one of them is picked (128 MB).
@@ -193,9 +208,17 @@ async function trainChunk(maxSteps) {
     rate.since = now;
   }
   const arrays = [r.losses, r.mses, r.kls, r.accuracies, r.criticLosses, r.generatorLosses];
+  const diverged = r.diverged;
   post({ ...r, type: 'metrics', stepsPerSec: rate.value }, arrays.filter(Boolean).map((a) => a.buffer));
+  if (diverged) {
+    // Training stops here: the page says what happened and offers the way back.
+    running = false;
+    post({ type: 'diverged', ...diverged, config });
+    return;
+  }
   // Each finished epoch of an autoencoder is scored on the whole test set, the figure the
   // reference reports.
+  lastEpoch ??= r.epoch;
   if (r.family === 'latent' && r.epoch > lastEpoch) {
     lastEpoch = r.epoch;
     const ev = await session.evaluate(true);
@@ -299,7 +322,7 @@ async function loop() {
 
 // A new model (or new weights, trained for `step` steps): the page starts its views over.
 async function restarted(step = 0) {
-  lastEpoch = 0;
+  lastEpoch = step ? null : 0;
   stepsPerCall = 1;
   currentStep = step;
   for (const v of views) v.last = -Infinity;
@@ -311,9 +334,9 @@ async function restarted(step = 0) {
 }
 
 const handlers = {
-  async init({ backend, seed }) {
+  async init({ backend, config: wanted }) {
     try {
-      await start(backend ?? 'auto', seed ?? null);
+      await start(backend ?? 'auto', wanted ?? null);
     } catch (e) {
       reportError(e, true);
     }
@@ -335,8 +358,18 @@ const handlers = {
     await exclusive(() => session.reset());
     await restarted();
   },
-  async save() {
-    const bytes = await exclusive(() => session.checkpoint());
+  // After a divergence: back to the last good state with the learning rates times `factor`.
+  async rollback({ factor }) {
+    const { config: next, step } = await exclusive(() => session.rollback(factor));
+    config = next;
+    currentStep = step;
+    stepsPerCall = 1;
+    lastEpoch = null;
+    post({ type: 'rolledBack', config, step });
+    await refreshViews(true);
+  },
+  async save({ history }) {
+    const bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
     post({ type: 'checkpoint', name: `${config.model}-step${currentStep}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
   },
   async loadCheckpoint({ name, bytes }) {
@@ -349,7 +382,9 @@ const handlers = {
     }
     ready = true;
     await restarted(loaded.step); // training counts on from the checkpoint's step
-    post({ type: 'notice', message: `Loaded ${name}: ${loaded.config.model} after ${loaded.step} steps of training.` });
+    if (loaded.history) post({ type: 'history', text: loaded.history });
+    const fresh = loaded.exact ? '' : ' Its optimiser state starts afresh: burn cannot load it into the CPU backend in the browser (it can on WebGPU).';
+    post({ type: 'notice', message: `Loaded ${name}: ${loaded.config.model} after ${loaded.step} steps of training.${fresh}` });
   },
   async configure({ config: change }) {
     const result = await exclusive(() => session.configure(change));

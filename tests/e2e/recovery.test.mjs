@@ -1,0 +1,128 @@
+// Never losing a run (issue 6): a checkpoint resumes the run through the Session API,
+// the page's run set-up lives in its URL (and bad values there are refused with a message),
+// and a learning rate that makes the loss diverge pauses training and rolls back.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchLab } from '../../scripts/chromium.mjs';
+
+const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
+
+let lab;
+let browser;
+let base;
+
+before(async () => {
+  lab = await launchLab();
+  ({ base, browser } = lab);
+});
+
+after(() => lab?.close());
+
+async function openPage(query) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(base + query);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  return { page, errors };
+}
+
+// Natively (tests/resume.rs) the optimiser state resumes too and every later step matches; in
+// the browser's CPU backend burn 0.22 cannot load optimiser state (see
+// train::optimizer_state_loads), so the Session says so and only the first step must match.
+test('a checkpoint resumes the run: the next step gives the same loss', { timeout: 300_000 }, async () => {
+  const page = await browser.newPage();
+  await page.goto(base + 'bench'); // any page of the origin: the test imports the package itself
+  const result = await page.evaluate(async () => {
+    const { default: init, Session } = await import('/pkg/latent_lab.js');
+    await init();
+    const load = async (p) => new Uint8Array(await (await fetch(p)).arrayBuffer());
+    const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+    const mnist = await Promise.all(files.map((f) => load('/data/mnist/' + f)));
+    const out = {};
+    for (const [model, batchSize] of [['vae', 64], ['dcgan-mnist', 16]]) {
+      const a = await Session.create('cpu');
+      a.loadMnist(...mnist);
+      a.configure({ model, batchSize, seed: 5 });
+      await a.train(3);
+      const bytes = a.checkpoint('{"version":1,"metrics":[],"evals":[]}');
+      const next = await a.train(2);
+      const b = await Session.create('cpu');
+      b.loadMnist(...mnist);
+      const loaded = b.loadCheckpoint(bytes);
+      const resumed = await b.train(2);
+      const values = (r) => Array.from(r.losses ?? [...r.criticLosses, ...r.generatorLosses]);
+      out[model] = {
+        step: loaded.step, exact: loaded.exact, history: loaded.history, next: values(next), resumed: values(resumed), at: resumed.firstStep,
+      };
+      a.free();
+      b.free();
+    }
+    return out;
+  });
+  await page.close();
+  for (const [model, r] of Object.entries(result)) {
+    assert.equal(r.step, 3, model);
+    assert.equal(r.at, 4, `${model}: the resumed run counts on from the checkpoint`);
+    assert.equal(r.history, '{"version":1,"metrics":[],"evals":[]}', model);
+    assert.ok(r.next.every(Number.isFinite), model);
+    assert.equal(r.exact, false, `${model}: the CPU backend cannot take up optimiser state`);
+    // The first resumed step: same weights, data and random draws (a GAN's critic and
+    // generator losses are the first and third values of two steps).
+    const first = (v) => (model === 'vae' ? [v[0]] : [v[0], v[2]]);
+    assert.deepEqual(first(r.resumed), first(r.next), `${model}: the resumed run took another step`);
+  }
+});
+
+test("the run's set-up lives in the URL; bad values there are refused with a message", { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu&model=vae&seed=7&batchSize=64&learningRate=0.002');
+  await page.waitForFunction(() => document.getElementById('model').value === 'vae', null, { timeout: 60_000 });
+  await page.waitForFunction(() => document.getElementById('batch').value === '64');
+  assert.equal(await page.locator('#lr').inputValue(), '0.002');
+  // A change in the controls goes into the URL, so the link reproduces it.
+  await page.fill('#batch', '32');
+  await page.dispatchEvent('#batch', 'change');
+  await page.waitForFunction(() => new URLSearchParams(location.search).get('batchSize') === '32');
+  const url = new URL(page.url());
+  assert.deepEqual(
+    ['backend', 'model', 'seed', 'learningRate'].map((k) => url.searchParams.get(k)),
+    ['cpu', 'vae', '7', '0.002'],
+  );
+  await page.close();
+
+  // An unknown model and a negative batch size: said on the page, the rest still applies.
+  const bad = await openPage('?backend=cpu&model=nonsense&batchSize=-3&seed=9');
+  await bad.page.waitForSelector('#error:not([hidden])', { timeout: 60_000 });
+  await bad.page.waitForFunction(() => new URLSearchParams(location.search).get('seed') === '9', null, { timeout: 60_000 });
+  const message = await bad.page.locator('#error').textContent();
+  assert.match(message, /unknown model 'nonsense'|the batch size must be/);
+  assert.equal(await bad.page.locator('#model').inputValue(), 'ae');
+  assert.equal(await bad.page.locator('#batch').inputValue(), '256');
+  await bad.page.close();
+  assert.deepEqual(errors.concat(bad.errors), []);
+});
+
+test('a diverging learning rate pauses training and rolls back with a lower one', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu&model=vae&learningRate=10');
+  await page.waitForFunction(() => document.getElementById('model').value === 'vae', null, { timeout: 60_000 });
+  await page.click('#play');
+  await page.locator('#diverged').waitFor({ state: 'visible', timeout: 180_000 });
+  const message = await page.locator('#diverged-message').textContent();
+  assert.match(message, /^Training stopped: the loss (became NaN|became inf|exploded to .*) at step \d+\. The run can go back to step \d+/);
+  // Training has stopped by itself.
+  await page.waitForFunction(() => document.getElementById('play').textContent === 'Play');
+  const stoppedAt = await page.evaluate(() => Number(document.body.dataset.step));
+  await page.waitForTimeout(1000);
+  assert.equal(await page.evaluate(() => Number(document.body.dataset.step)), stoppedAt, 'training went on');
+  await page.screenshot({ path: new URL('diverged.png', ARTIFACTS).pathname });
+
+  await page.click('#rollback');
+  await page.locator('#notice').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#notice').textContent(), /^Rolled back to step \d+/);
+  assert.ok(await page.locator('#diverged').isHidden());
+  assert.equal(await page.locator('#lr').inputValue(), '1');
+  assert.equal(new URL(page.url()).searchParams.get('learningRate'), '1');
+  assert.ok(await page.evaluate(() => Number(document.body.dataset.step)) < stoppedAt, 'the step count did not go back');
+  assert.deepEqual(errors, []);
+  await page.close();
+});

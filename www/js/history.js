@@ -1,0 +1,60 @@
+// What the charts have shown of a run, kept so that a checkpoint can carry it and a resumed
+// run gets its curves back: the per-step losses and the evaluations, as the worker sent them.
+
+const METRIC_ARRAYS = ['losses', 'mses', 'kls', 'accuracies', 'criticLosses', 'generatorLosses'];
+
+export class RunHistory {
+  constructor() {
+    this.clear();
+  }
+
+  clear() {
+    this.metrics = [];
+    this.evals = [];
+  }
+
+  addMetrics(message) {
+    const entry = { family: message.family, firstStep: message.firstStep };
+    // JSON has no NaN: a diverged step is kept as null and comes back as NaN.
+    for (const key of METRIC_ARRAYS) if (message[key]) entry[key] = Array.from(message[key], (v) => (Number.isFinite(v) ? v : null));
+    this.metrics.push(entry);
+  }
+
+  addEval({ step, epoch, loss, mse, kl, accuracy, count }) {
+    this.evals.push({ step, epoch, loss, mse, kl, accuracy, count });
+  }
+
+  /** A run rolled back to `step`: what came after it goes. */
+  truncate(step) {
+    this.metrics = this.metrics.filter((m) => m.firstStep <= step);
+    this.evals = this.evals.filter((e) => e.step <= step);
+  }
+
+  toJSON() {
+    return { version: 1, metrics: this.metrics, evals: this.evals };
+  }
+
+  /**
+   * The messages of a saved history (text from a checkpoint), in order, to be replayed
+   * through the page's handlers. Text that is not a history gives none: a checkpoint written
+   * by the command line has no curves, and a damaged history must not stop the run loading.
+   */
+  static messages(text) {
+    let saved;
+    try {
+      saved = JSON.parse(text);
+    } catch {
+      return [];
+    }
+    if (saved?.version !== 1 || !Array.isArray(saved.metrics) || !Array.isArray(saved.evals)) return [];
+    const metrics = saved.metrics.map((m) => {
+      const message = { ...m, type: 'metrics' };
+      for (const key of METRIC_ARRAYS) {
+        if (Array.isArray(m[key])) message[key] = Float32Array.from(m[key], (v) => (v === null ? NaN : v));
+      }
+      return message;
+    });
+    const evals = saved.evals.map((e) => ({ ...e, type: 'eval', epoch: e.epoch ?? undefined }));
+    return [...metrics, ...evals];
+  }
+}
