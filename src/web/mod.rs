@@ -432,6 +432,13 @@ impl Session {
     /// chart history as JSON text, kept as it is; may be empty), as bytes.
     pub fn checkpoint(&self, history: String) -> Result<Uint8Array, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
+        if state.backend.kind == BackendKind::WebGpu {
+            return Err(js_error(LabError::Backend(
+                "a checkpoint cannot be saved from WebGPU: burn writes records by reading the weights synchronously, which a \
+                 browser's GPU does not allow. Train on the CPU backend (?backend=cpu) to save, or train natively with latent-lab train."
+                    .into(),
+            )));
+        }
         let checkpoint = state.trainer().and_then(|t| t.checkpoint(&state.settings)).map_err(js_error)?;
         Ok(Uint8Array::from(&checkpoint.with_history(history.into_bytes()).to_bytes()[..]))
     }

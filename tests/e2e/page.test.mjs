@@ -1,32 +1,22 @@
 // End-to-end tests of the served page in headless Chromium (playwright-core driving Debian's
 // /usr/bin/chromium). Run by scripts/test.sh with node's test runner; screenshots go to
 // test-artifacts/.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { launchLab } from '../../scripts/chromium.mjs';
+import { lab } from './lab.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
 
-let lab;
-let browser;
-let base;
-
-before(async () => {
-  lab = await launchLab();
-  ({ base, browser } = lab);
-});
-
-after(() => lab?.close());
 
 async function openPage(query = '') {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await lab.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(base + query);
+  await page.goto(lab.base + query);
   return { page, errors };
 }
 
@@ -168,12 +158,12 @@ test('bad control values are refused with a message', { timeout: 120_000 }, asyn
 });
 
 test('a corrupted MNIST file gives a clear error on the page', { timeout: 120_000 }, async () => {
-  const page = await browser.newPage();
+  const page = await lab.browser.newPage();
   const real = readFileSync(new URL('../../data/mnist/t10k-images-idx3-ubyte', import.meta.url));
   // Truncated: the header promises 10,000 images but only part of the data is there.
   await page.route('**/data/mnist/t10k-images-idx3-ubyte', (route) =>
     route.fulfill({ status: 200, contentType: 'application/octet-stream', body: real.subarray(0, 123456) }));
-  await page.goto(base + '?backend=cpu');
+  await page.goto(lab.base + '?backend=cpu');
   await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
   const text = await page.locator('#error').textContent();
   assert.match(text, /t10k-images-idx3-ubyte/);

@@ -1,28 +1,18 @@
 // Never losing a run (issue 6): a checkpoint resumes the run through the Session API,
 // the page's run set-up lives in its URL (and bad values there are refused with a message),
 // and a learning rate that makes the loss diverge pauses training and rolls back.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchLab } from '../../scripts/chromium.mjs';
+import { lab } from './lab.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
-let lab;
-let browser;
-let base;
-
-before(async () => {
-  lab = await launchLab();
-  ({ base, browser } = lab);
-});
-
-after(() => lab?.close());
 
 async function openPage(query) {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const page = await lab.browser.newPage({ viewport: { width: 1280, height: 900 } });
   const errors = [];
   page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(base + query);
+  await page.goto(lab.base + query);
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
   return { page, errors };
 }
@@ -31,8 +21,8 @@ async function openPage(query) {
 // the browser's CPU backend burn 0.22 cannot load optimiser state (see
 // train::optimizer_state_loads), so the Session says so and only the first step must match.
 test('a checkpoint resumes the run: the next step gives the same loss', { timeout: 300_000 }, async () => {
-  const page = await browser.newPage();
-  await page.goto(base + 'bench'); // any page of the origin: the test imports the package itself
+  const page = await lab.browser.newPage();
+  await page.goto(lab.base + 'bench'); // any page of the origin: the test imports the package itself
   const result = await page.evaluate(async () => {
     const { default: init, Session } = await import('/pkg/latent_lab.js');
     await init();
@@ -123,6 +113,52 @@ test('a diverging learning rate pauses training and rolls back with a lower one'
   assert.equal(await page.locator('#lr').inputValue(), '1');
   assert.equal(new URL(page.url()).searchParams.get('learningRate'), '1');
   assert.ok(await page.evaluate(() => Number(document.body.dataset.step)) < stoppedAt, 'the step count did not go back');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+/** Pretends the tab was hidden or shown again (headless Chromium's tabs are never hidden). */
+const setVisibility = (page, state) => page.evaluate((state) => {
+  Object.defineProperty(document, 'visibilityState', { value: state, configurable: true });
+  document.dispatchEvent(new Event('visibilitychange'));
+}, state);
+
+test('the run is kept in the browser, pauses while hidden if asked, and is offered again after a reload', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 20, null, { timeout: 60_000 });
+  // Hidden with "pause while hidden" ticked: training pauses and the run is kept at once.
+  await page.check('#pause-hidden');
+  await setVisibility(page, 'hidden');
+  await page.waitForFunction(() => document.getElementById('play').textContent === 'Play');
+  await page.waitForFunction(() => /^Kept in this browser at step/.test(document.getElementById('autosave-status').textContent));
+  const kept = Number(/step ([\d,]+)/.exec(await page.locator('#autosave-status').textContent())[1].replace(/,/g, ''));
+  assert.ok(kept >= 20, `kept at step ${kept}`);
+  // Shown again: it goes on by itself.
+  await setVisibility(page, 'visible');
+  await page.waitForFunction(() => document.getElementById('play').textContent === 'Pause');
+  await page.click('#play');
+  await page.waitForFunction(() => document.getElementById('play').textContent === 'Play');
+
+  // A reload offers the kept run; resuming it brings back its step and its curves.
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  await page.locator('#resume').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await page.locator('#saved-runs li[data-model="ae"]').textContent(), /^Autoencoder: step [\d,]+, saved just now/);
+  await page.click('#saved-runs li[data-model="ae"] .resume-run');
+  await page.locator('#notice').waitFor({ state: 'visible' });
+  assert.match(await page.locator('#notice').textContent(), /^Loaded the saved ae run: ae after \d+ steps of training\./);
+  const resumedAt = await page.evaluate(() => Number(document.body.dataset.step));
+  assert.ok(resumedAt >= kept, `resumed at step ${resumedAt}, kept at ${kept}`);
+  assert.match(await page.locator('#loss-readout').textContent(), /train loss \d/, 'the curves did not come back');
+  await page.screenshot({ path: new URL('resumed.png', ARTIFACTS).pathname });
+
+  // Discarded, it is no longer offered.
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  await page.locator('#resume').waitFor({ state: 'visible', timeout: 30_000 });
+  await page.click('#saved-runs li[data-model="ae"] button:not(.resume-run)');
+  await page.locator('#resume').waitFor({ state: 'hidden' });
   assert.deepEqual(errors, []);
   await page.close();
 });

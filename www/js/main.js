@@ -323,6 +323,7 @@ const handlers = {
     else curves.addMetrics(message);
     latest.metrics = message;
     document.body.dataset.step = String(message.step);
+    document.body.dataset.wasmMemory = String(message.wasmMemory);
     curvesDirty = true;
     invalidate();
   },
@@ -397,9 +398,29 @@ const handlers = {
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   },
+  // Runs kept in this browser: offered for resuming, newest first.
+  savedRuns({ runs }) {
+    const list = $('saved-runs');
+    list.replaceChildren(...runs.map(savedRunItem));
+    $('resume').hidden = runs.length === 0;
+  },
+  autosaved({ step, savedAt, error }) {
+    $('autosave-status').textContent = error ?? `Kept in this browser at step ${integer(step)} (${new Date(savedAt).toLocaleTimeString()}).`;
+  },
   // The curves of a resumed run, as its checkpoint saved them.
   history({ text }) {
-    for (const message of RunHistory.messages(text)) handlers[message.type](message);
+    for (const message of RunHistory.messages(text)) {
+      if (message.type === 'eval') {
+        runHistory.addEval(message);
+        curves.addEval(message);
+      } else {
+        runHistory.addMetrics(message);
+        if (message.family === 'gan') ganCurves.add(message);
+        else curves.addMetrics(message);
+      }
+    }
+    curvesDirty = true;
+    invalidate();
   },
   polydata({ name, count }) {
     polydataName = `${integer(count)} polynomial images (${name})`;
@@ -446,6 +467,60 @@ worker.addEventListener('messageerror', () => {
 });
 
 $('rollback').addEventListener('click', () => send({ type: 'rollback', factor: 0.1 }));
+
+const modelName = (model) => $('model').querySelector(`option[value="${model}"]`)?.textContent ?? model;
+
+function ago(ms) {
+  const minutes = Math.round((Date.now() - ms) / 60_000);
+  if (minutes < 1) return 'just now';
+  if (minutes < 120) return `${minutes} min ago`;
+  return new Date(ms).toLocaleString();
+}
+
+/** One saved run with its Resume and Discard buttons. */
+function savedRunItem({ model, step, savedAt }) {
+  const item = document.createElement('li');
+  item.dataset.model = model;
+  const text = document.createElement('span');
+  text.textContent = `${modelName(model)}: step ${integer(step)}, saved ${ago(savedAt)}`;
+  const resume = document.createElement('button');
+  resume.type = 'button';
+  resume.className = 'resume-run';
+  resume.textContent = 'Resume';
+  resume.addEventListener('click', () => {
+    $('resume').hidden = true;
+    send({ type: 'resume', model });
+  });
+  const discard = document.createElement('button');
+  discard.type = 'button';
+  discard.textContent = 'Discard';
+  discard.addEventListener('click', () => send({ type: 'discard', model }));
+  item.append(text, resume, discard);
+  return item;
+}
+
+// The run is kept in the browser every AUTOSAVE_MS while it trains, and whenever the tab is
+// hidden (the last chance before it may be closed); with "pause while hidden" it also pauses
+// then, and goes on when the tab is shown again.
+const AUTOSAVE_MS = 20_000;
+const autosave = () => send({ type: 'autosave', history: JSON.stringify(runHistory) });
+setInterval(() => {
+  if (controls.running) autosave();
+}, AUTOSAVE_MS);
+let pausedWhileHidden = false;
+document.addEventListener('visibilitychange', () => {
+  if (document.body.dataset.state !== 'ready') return;
+  if (document.visibilityState === 'hidden') {
+    autosave();
+    if ($('pause-hidden').checked && controls.running) {
+      pausedWhileHidden = true;
+      send({ type: 'pause' });
+    }
+  } else if (pausedWhileHidden) {
+    pausedWhileHidden = false;
+    send({ type: 'play' });
+  }
+});
 $('diverged').querySelector('.error-dismiss').addEventListener('click', () => {
   $('diverged').hidden = true;
 });

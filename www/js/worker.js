@@ -3,6 +3,7 @@
 // between them, so pause, step, drag and control messages are answered at once.
 // Protocol: see main.js (messages in) and the `post` calls below (messages out).
 import init, { Session } from '../../pkg/latent_lab.js';
+import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
 // The polynomial images that set-up generates (float32 .npy, 20,000 x 40 x 40).
@@ -123,8 +124,12 @@ async function fetchFiles(what, dir, files, hint) {
 
 const SETUP_HINT = 'Run the set-up command (README command 1), which puts the data in data/.';
 
+// The wasm instance's exports: its linear memory's size goes out with the metrics (the soak
+// script watches it).
+let wasm = null;
+
 async function start(backend, wanted) {
-  await init();
+  wasm = await init();
   try {
     session = await Session.create(backend);
   } catch (e) {
@@ -139,6 +144,18 @@ async function start(backend, wanted) {
   post({ type: 'ready', backend: session.backend(), data, config, evalCount: 2000 });
   await refreshViews(true);
   if (wanted) await configureFromLink(wanted);
+  await offerSavedRuns();
+}
+
+// The runs kept in this browser, for the page to offer (a browser without IndexedDB has none).
+async function offerSavedRuns() {
+  let runs = [];
+  try {
+    runs = await listRuns();
+  } catch (e) {
+    post({ type: 'autosaved', error: `Runs cannot be kept in this browser: ${e?.message ?? e}` });
+  }
+  post({ type: 'savedRuns', runs });
 }
 
 // The set-up a link asked for: all of it, or, when a value is refused, each value that is
@@ -209,7 +226,7 @@ async function trainChunk(maxSteps) {
   }
   const arrays = [r.losses, r.mses, r.kls, r.accuracies, r.criticLosses, r.generatorLosses];
   const diverged = r.diverged;
-  post({ ...r, type: 'metrics', stepsPerSec: rate.value }, arrays.filter(Boolean).map((a) => a.buffer));
+  post({ ...r, type: 'metrics', stepsPerSec: rate.value, wasmMemory: wasm.memory.buffer.byteLength }, arrays.filter(Boolean).map((a) => a.buffer));
   if (diverged) {
     // Training stops here: the page says what happened and offers the way back.
     running = false;
@@ -371,6 +388,31 @@ const handlers = {
   async save({ history }) {
     const bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
     post({ type: 'checkpoint', name: `${config.model}-step${currentStep}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
+  },
+  // Keeps the run in this browser (the page asks every so often and when the tab is hidden).
+  async autosave({ history }) {
+    if (!ready || currentStep === 0) return;
+    // burn writes records by reading the weights synchronously, which WebGPU cannot do.
+    if (session.backend().kind === 'webgpu') return;
+    const model = config.model;
+    const step = currentStep;
+    const bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
+    try {
+      await saveRun(model, step, bytes);
+      post({ type: 'autosaved', model, step, savedAt: Date.now() });
+    } catch (e) {
+      post({ type: 'autosaved', error: `The run could not be kept in this browser: ${e?.message ?? e}` });
+    }
+  },
+  async resume({ model }) {
+    const run = await loadRun(model);
+    if (!run) throw new Error(`No saved ${model} run is kept in this browser any more.`);
+    if (model.endsWith('-poly')) await ensurePolydata(); // the model needs its data to load
+    await handlers.loadCheckpoint({ name: `the saved ${model} run`, bytes: run.bytes });
+  },
+  async discard({ model }) {
+    await deleteRun(model);
+    await offerSavedRuns();
   },
   async loadCheckpoint({ name, bytes }) {
     let loaded;
