@@ -21,10 +21,20 @@ const { values: opt } = parseArgs({
 const [minutes, every, settle] = [opt.minutes, opt.every, opt.settle].map(Number);
 const MB = 2 ** 20;
 
-/** Resident memory (bytes) of Chromium's renderer processes, from /proc. */
+/** Resident memory (bytes) of the renderer processes of the browser this script started
+ * (its descendants: other Chromiums on the machine are not counted). */
 function rendererRss() {
-  const out = execFileSync('ps', ['-eo', 'rss=,args='], { encoding: 'utf8' });
-  return out.split('\n').filter((l) => l.includes('--type=renderer')).reduce((sum, l) => sum + 1024 * Number(l.trim().split(/\s+/)[0]), 0);
+  const rows = execFileSync('ps', ['-eo', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' }).split('\n').filter(Boolean)
+    .map((l) => {
+      const [pid, ppid, rss, ...args] = l.trim().split(/\s+/);
+      return { pid: Number(pid), ppid: Number(ppid), rss: 1024 * Number(rss), args: args.join(' ') };
+    });
+  const ours = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const r of rows) if (ours.has(r.ppid) && !ours.has(r.pid)) grew = ours.add(r.pid) && true;
+  }
+  return rows.filter((r) => ours.has(r.pid) && r.args.includes('--type=renderer')).reduce((sum, r) => sum + r.rss, 0);
 }
 
 const lab = await launchLab();

@@ -8,7 +8,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::softplus;
 
-use super::{TrainerState, flops, load_optimizer, loadable_optimizers, optimizer_bytes, read_f32, resume_cursor, step_seed};
+use super::{TrainerState, copy_to, flops, load_optimizer, loadable_optimizers, optimizer_bytes, read_f32, resume_cursor, step_seed};
 use crate::checkpoint::{load_record, record_bytes};
 use crate::data::npy::Images;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64};
@@ -318,6 +318,21 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         })
     }
 
+    /// [`Self::state`] without the optimisers', read asynchronously through copies on `cpu`
+    /// (see [`copy_to`]).
+    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
+        let record = |bytes: Result<Vec<u8>, String>| bytes.map_err(LabError::Checkpoint);
+        Ok(TrainerState {
+            weights: vec![
+                record(record_bytes(&copy_to(&self.generator, cpu).await?))?,
+                record(record_bytes(&copy_to(&self.critic, cpu).await?))?,
+            ],
+            optimizers: Vec::new(),
+            step: self.step,
+            cursor: Some(self.cursor.state()),
+        })
+    }
+
     /// Takes up `state` (from [`Self::state`] of the same architecture and seed; without
     /// optimiser records the optimisers start afresh). Nothing changes on an error.
     pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
@@ -537,6 +552,10 @@ impl GanModelTrainer {
 
     pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
         each_gan!(self, t => t.restore(state))
+    }
+
+    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
+        each_gan!(self, t => t.snapshot(cpu).await)
     }
 
     pub fn step(&mut self, data: &dyn ImageSet) {

@@ -160,6 +160,49 @@ pub(crate) fn loadable_optimizers<'a>(state: &'a TrainerState, device: &Device) 
     if optimizer_state_loads(device) { &state.optimizers } else { &[] }
 }
 
+/// Every float tensor of a module (parameters and BN running statistics), flattened, in the
+/// order burn's visitors and mappers walk them.
+struct Flatten(Vec<Tensor<1>>);
+
+impl ModuleVisitor for Flatten {
+    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+        self.0.push(param.val().flatten::<1>(0, D - 1));
+    }
+}
+
+/// Puts the values of `data` (in [`Flatten`]'s order) into a module's tensors, on `device`.
+struct Refill<'a> {
+    data: std::vec::IntoIter<TensorData>,
+    device: &'a Device,
+}
+
+impl burn::module::ModuleMapper for Refill<'_> {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, mapper) = param.consume();
+        // Same module, same walk: there is one value per tensor (were there none, the tensor
+        // would stay where it was rather than be made up).
+        let copy = match self.data.next() {
+            Some(data) => Tensor::<1>::from_data(data, self.device).reshape(tensor.dims()),
+            None => tensor,
+        };
+        Param::from_mapped_value(id, copy, mapper)
+    }
+}
+
+/// A copy of `module` (its weights and running statistics, under the same parameter ids) on
+/// `device`, read asynchronously. burn's `to_device` and its records read tensors
+/// synchronously, which WebGPU in a browser cannot; a CPU copy can then be recorded.
+pub async fn copy_to<M: Module>(module: &M, device: &Device) -> Result<M, LabError> {
+    let module = module.valid();
+    let mut flat = Flatten(Vec::new());
+    module.visit(&mut flat);
+    let mut data = Vec::with_capacity(flat.0.len());
+    for tensor in flat.0 {
+        data.push(tensor.into_data_async().await.map_err(|e| LabError::Readback(format!("{e:?}")))?);
+    }
+    Ok(module.map(&mut Refill { data: data.into_iter(), device }))
+}
+
 /// The parameters of a module by id, with their shapes.
 struct ParamShapes(Vec<(u64, Vec<usize>)>);
 
@@ -262,6 +305,17 @@ impl<M: LatentModel> Trainer<M> {
         Ok(TrainerState {
             weights: vec![record_bytes(&self.model).map_err(LabError::Checkpoint)?],
             optimizers: vec![optimizer_bytes(&self.optim)?],
+            step: self.step,
+            cursor: Some(self.cursor.state()),
+        })
+    }
+
+    /// [`Self::state`] without the optimiser's, read asynchronously through a copy on `cpu`:
+    /// what can be saved of a run on WebGPU in a browser (see [`copy_to`]).
+    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
+        Ok(TrainerState {
+            weights: vec![record_bytes(&copy_to(&self.model, cpu).await?).map_err(LabError::Checkpoint)?],
+            optimizers: Vec::new(),
             step: self.step,
             cursor: Some(self.cursor.state()),
         })
@@ -442,6 +496,10 @@ impl LatentTrainer {
         each_trainer!(self, t => t.restore(state))
     }
 
+    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
+        each_trainer!(self, t => t.snapshot(cpu).await)
+    }
+
     pub fn step(&mut self, data: &MnistSplit) {
         each_trainer!(self, t => t.step(data))
     }
@@ -492,6 +550,16 @@ impl ModelTrainer {
         let state = match self {
             Self::Latent(t) => t.state()?,
             Self::Gan(_, t) => t.state()?,
+        };
+        Ok(Checkpoint::new(settings.input(), state))
+    }
+
+    /// [`Self::checkpoint`] without the optimisers' state, read asynchronously through a copy
+    /// on `cpu`: what can be saved of a run on WebGPU in a browser (see [`copy_to`]).
+    pub async fn snapshot(&self, settings: &Settings, cpu: &Device) -> Result<Checkpoint, LabError> {
+        let state = match self {
+            Self::Latent(t) => t.snapshot(cpu).await?,
+            Self::Gan(_, t) => t.snapshot(cpu).await?,
         };
         Ok(Checkpoint::new(settings.input(), state))
     }

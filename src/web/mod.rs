@@ -210,23 +210,29 @@ impl State {
 
     /// After a read-back of finite losses: the previous snapshot is now known good, and a new
     /// one is taken when the last is old enough.
-    fn keep_good_state(&mut self) -> Result<(), LabError> {
-        // burn's records read the weights synchronously, which WebGPU in a browser cannot
-        // do: there a divergence rolls back to the run's start.
-        if self.backend.kind == BackendKind::WebGpu {
-            return Ok(());
-        }
+    async fn keep_good_state(&mut self) -> Result<(), LabError> {
         let now = now_ms();
         let recovery = &mut self.recovery;
         if let Some(candidate) = recovery.candidate.take() {
             recovery.good = Some(candidate);
         }
         if recovery.good.is_none() || now - recovery.taken_at >= SNAPSHOT_EVERY_MS {
-            let trainer = self.trainer.as_ref().ok_or(missing_data(self.settings.model))?;
-            self.recovery.candidate = Some(trainer.checkpoint(&self.settings)?);
+            self.recovery.candidate = Some(self.checkpoint().await?);
             self.recovery.taken_at = now;
         }
         Ok(())
+    }
+
+    /// The run as a checkpoint. On WebGPU the weights are read back asynchronously through a
+    /// CPU copy and the optimiser state is left out: burn writes records, optimiser state
+    /// included, by reading tensors synchronously, which a browser's GPU does not allow.
+    async fn checkpoint(&self) -> Result<Checkpoint, LabError> {
+        let trainer = self.trainer()?;
+        if self.backend.kind == BackendKind::WebGpu {
+            trainer.snapshot(&self.settings, &backend::cpu(BackendKind::Flex, "snapshot").device).await
+        } else {
+            trainer.checkpoint(&self.settings)
+        }
     }
 
     /// Images of the current model at 2-D points: decoded latent points for the
@@ -429,18 +435,15 @@ impl Session {
 
     /// The run as a checkpoint file (`.llck`, the format the native `latent-lab train` writes):
     /// weights, optimiser state, step, data position and settings, with `history` (the page's
-    /// chart history as JSON text, kept as it is; may be empty), as bytes.
-    pub fn checkpoint(&self, history: String) -> Result<Uint8Array, JsValue> {
-        let state = self.state.try_borrow().map_err(|_| busy())?;
-        if state.backend.kind == BackendKind::WebGpu {
-            return Err(js_error(LabError::Backend(
-                "a checkpoint cannot be saved from WebGPU: burn writes records by reading the weights synchronously, which a \
-                 browser's GPU does not allow. Train on the CPU backend (?backend=cpu) to save, or train natively with latent-lab train."
-                    .into(),
-            )));
-        }
-        let checkpoint = state.trainer().and_then(|t| t.checkpoint(&state.settings)).map_err(js_error)?;
-        Ok(Uint8Array::from(&checkpoint.with_history(history.into_bytes()).to_bytes()[..]))
+    /// chart history as JSON text, kept as it is; may be empty). Resolves to the bytes. On
+    /// WebGPU the optimiser state is left out (see `State::checkpoint`).
+    pub fn checkpoint(&self, history: String) -> Promise {
+        let state = self.state.clone();
+        future_to_promise(async move {
+            let state = state.try_borrow().map_err(|_| busy())?;
+            let checkpoint = state.checkpoint().await.map_err(js_error)?;
+            Ok(Uint8Array::from(&checkpoint.with_history(history.into_bytes()).to_bytes()[..]).into())
+        })
     }
 
     /// Resumes the run of a checkpoint file (from `checkpoint()` or the native trainer): its
@@ -449,10 +452,9 @@ impl Session {
     /// (on the same backend; a version 1 file has weights only and starts fresh optimisers).
     /// The model's data must be loaded. A damaged file, or one of an unknown model, with
     /// invalid settings or with weights or optimiser state that do not fit its architecture,
-    /// is refused and nothing changes. Returns `{config, step, history, exact}` (the steps
-    /// behind the weights; the chart history saved with it, as text, empty when none; whether
-    /// the optimiser state was taken up too, which burn 0.22 can do on WebGPU but not on the
-    /// browser's CPU backend, see `train::optimizer_state_loads`).
+    /// is refused and nothing changes. Returns `{config, step, history, optimizerNote}` (the
+    /// steps behind the weights; the chart history saved with it, as text, empty when none;
+    /// null when the optimiser state was taken up too, else why it starts afresh).
     #[wasm_bindgen(js_name = loadCheckpoint)]
     pub fn load_checkpoint(&self, bytes: &[u8]) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
@@ -470,7 +472,7 @@ impl Session {
             ("config", to_js(&state.settings.output())?),
             ("step", (checkpoint.header.step as f64).into()),
             ("history", String::from_utf8_lossy(&checkpoint.history).as_ref().into()),
-            ("exact", (checkpoint.optimizers.is_empty() || crate::train::optimizer_state_loads(&state.backend.device)).into()),
+            ("optimizerNote", optimizer_note(&checkpoint, &state.backend).map_or(JsValue::NULL, JsValue::from)),
         ]))
     }
 
@@ -549,7 +551,7 @@ impl Session {
             let series: Vec<&[f32]> = series.iter().map(Vec::as_slice).collect();
             match state.recovery.guard.check(first_step, &series) {
                 None => {
-                    state.keep_good_state().map_err(js_error)?;
+                    state.keep_good_state().await.map_err(js_error)?;
                     set("diverged", JsValue::NULL);
                 }
                 Some(d) => {
@@ -598,6 +600,28 @@ impl Session {
         // The good state stays the one to return to; the guard keeps the run's scale.
         state.recovery.candidate = None;
         Ok(object(&[("config", to_js(&state.settings.output())?), ("step", (step as f64).into())]))
+    }
+
+    /// Moves the run to the CPU backend (burn-flex) after the GPU failed (its device was lost,
+    /// or it returned an error): the model is rebuilt there from the last good state kept in
+    /// memory (weights, step and data position, with a fresh optimiser) or, without one, from
+    /// the run's start. `reason` is shown as why the CPU is used. Returns `{step, backend}`.
+    #[wasm_bindgen(js_name = fallBackToCpu)]
+    pub fn fall_back_to_cpu(&self, reason: String) -> Result<JsValue, JsValue> {
+        let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
+        let cpu = backend::cpu(BackendKind::Flex, reason);
+        let model = state.settings.model;
+        let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
+        let mut trainer = ModelTrainer::new(&state.settings, cpu.device.clone().autodiff(), data).map_err(js_error)?;
+        if let Some(good) = &state.recovery.good {
+            trainer.restore(good).map_err(js_error)?;
+        }
+        let step = trainer.step_count();
+        let backend = object(&[("kind", cpu.kind.name().into()), ("label", cpu.label.as_str().into()), ("reason", cpu.reason.as_str().into())]);
+        state.backend = cpu;
+        state.trainer = Some(trainer);
+        state.recovery.candidate = None;
+        Ok(object(&[("step", (step as f64).into()), ("backend", backend)]))
     }
 
     /// Test metrics `{loss, mse, kl, accuracy, count}` on the fixed 2,000-image subset, or on
@@ -779,6 +803,17 @@ impl Session {
                 ("count", METER_SAMPLES.into()),
             ]))
         })
+    }
+}
+
+/// Why a loaded checkpoint's run goes on with a fresh optimiser, if it does.
+fn optimizer_note(checkpoint: &Checkpoint, backend: &Backend) -> Option<&'static str> {
+    if checkpoint.optimizers.is_empty() {
+        Some("It holds no optimiser state (saved on WebGPU, or by an older version): the optimiser starts afresh.")
+    } else if !crate::train::optimizer_state_loads(&backend.device) {
+        Some("Its optimiser state starts afresh: burn cannot load it into the CPU backend in the browser (it can on WebGPU).")
+    } else {
+        None
     }
 }
 

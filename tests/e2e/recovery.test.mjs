@@ -35,7 +35,7 @@ test('a checkpoint resumes the run: the next step gives the same loss', { timeou
       a.loadMnist(...mnist);
       a.configure({ model, batchSize, seed: 5 });
       await a.train(3);
-      const bytes = a.checkpoint('{"version":1,"metrics":[],"evals":[]}');
+      const bytes = await a.checkpoint('{"version":1,"metrics":[],"evals":[]}');
       const next = await a.train(2);
       const b = await Session.create('cpu');
       b.loadMnist(...mnist);
@@ -43,7 +43,7 @@ test('a checkpoint resumes the run: the next step gives the same loss', { timeou
       const resumed = await b.train(2);
       const values = (r) => Array.from(r.losses ?? [...r.criticLosses, ...r.generatorLosses]);
       out[model] = {
-        step: loaded.step, exact: loaded.exact, history: loaded.history, next: values(next), resumed: values(resumed), at: resumed.firstStep,
+        step: loaded.step, note: loaded.optimizerNote, history: loaded.history, next: values(next), resumed: values(resumed), at: resumed.firstStep,
       };
       a.free();
       b.free();
@@ -56,7 +56,7 @@ test('a checkpoint resumes the run: the next step gives the same loss', { timeou
     assert.equal(r.at, 4, `${model}: the resumed run counts on from the checkpoint`);
     assert.equal(r.history, '{"version":1,"metrics":[],"evals":[]}', model);
     assert.ok(r.next.every(Number.isFinite), model);
-    assert.equal(r.exact, false, `${model}: the CPU backend cannot take up optimiser state`);
+    assert.match(r.note, /burn cannot load it into the CPU backend/, `${model}: the CPU backend cannot take up optimiser state`);
     // The first resumed step: same weights, data and random draws (a GAN's critic and
     // generator losses are the first and third values of two steps).
     const first = (v) => (model === 'vae' ? [v[0]] : [v[0], v[2]]);

@@ -2,6 +2,10 @@
 // run gets its curves back: the per-step losses and the evaluations, as the worker sent them.
 
 const METRIC_ARRAYS = ['losses', 'mses', 'kls', 'accuracies', 'criticLosses', 'generatorLosses'];
+// Steps kept at most: past this every other chunk of steps goes, as the charts thin their own
+// points, so that a run left training for hours keeps a bounded history (and checkpoint).
+const MAX_STEPS = 20_000;
+const MAX_EVALS = 2_000;
 
 export class RunHistory {
   constructor() {
@@ -11,6 +15,7 @@ export class RunHistory {
   clear() {
     this.metrics = [];
     this.evals = [];
+    this.steps = 0;
   }
 
   addMetrics(message) {
@@ -18,16 +23,24 @@ export class RunHistory {
     // JSON has no NaN: a diverged step is kept as null and comes back as NaN.
     for (const key of METRIC_ARRAYS) if (message[key]) entry[key] = Array.from(message[key], (v) => (Number.isFinite(v) ? v : null));
     this.metrics.push(entry);
+    this.steps += (message.losses ?? message.criticLosses).length;
+    if (this.steps > MAX_STEPS) {
+      this.metrics = this.metrics.filter((_, i) => i % 2 === 1);
+      this.steps = this.metrics.reduce((n, m) => n + (m.losses ?? m.criticLosses).length, 0);
+    }
   }
 
   addEval({ step, epoch, loss, mse, kl, accuracy, count }) {
     this.evals.push({ step, epoch, loss, mse, kl, accuracy, count });
+    // Thinned like the steps, keeping every end-of-epoch evaluation (the results table's rows).
+    if (this.evals.length > MAX_EVALS) this.evals = this.evals.filter((e, i) => e.epoch !== undefined || i % 2 === 1);
   }
 
   /** A run rolled back to `step`: what came after it goes. */
   truncate(step) {
     this.metrics = this.metrics.filter((m) => m.firstStep <= step);
     this.evals = this.evals.filter((e) => e.step <= step);
+    this.steps = this.metrics.reduce((n, m) => n + (m.losses ?? m.criticLosses).length, 0);
   }
 
   toJSON() {

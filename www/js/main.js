@@ -378,7 +378,7 @@ const handlers = {
     $('diverged').hidden = false;
   },
   // Back at a good state: the charts drop what came after it.
-  rolledBack({ config: next, step }) {
+  rolledBack({ config: next, step, message }) {
     $('diverged').hidden = true;
     showConfig(next);
     runHistory.truncate(step);
@@ -388,7 +388,7 @@ const handlers = {
     status.showStep(step);
     curvesDirty = true;
     invalidate();
-    handlers.notice({ message: `Rolled back to step ${integer(step)}; press Train to go on with the lower learning rates.` });
+    handlers.notice({ message });
   },
   // The worker's checkpoint of the current model, to download.
   checkpoint({ name, bytes }) {

@@ -324,7 +324,11 @@ async function loop() {
   post({ type: 'state', running: true });
   try {
     while (running) {
-      await exclusive(() => trainChunk(Infinity));
+      try {
+        await exclusive(() => trainChunk(Infinity));
+      } catch (e) {
+        if (!(await fallBack(e))) throw e;
+      }
       await refreshViews();
       await nextTask();
     }
@@ -335,6 +339,27 @@ async function loop() {
     looping = false;
     post({ type: 'state', running: false });
   }
+}
+
+// A step that failed on WebGPU (the device was lost, or the GPU returned an error): the run
+// moves to the CPU from its last good state and goes on. False when it was not on WebGPU or
+// the session cannot answer any more.
+async function fallBack(error) {
+  let kind;
+  try {
+    kind = session.backend().kind;
+  } catch {
+    return false;
+  }
+  if (kind !== 'webgpu') return false;
+  const why = error?.message ?? String(error);
+  const { step } = await exclusive(() => session.fallBackToCpu(`the GPU failed (${why})`));
+  currentStep = step;
+  stepsPerCall = 1;
+  lastEpoch = null;
+  post({ type: 'backend', backend: session.backend() });
+  post({ type: 'rolledBack', config, step, message: `The GPU failed (${why}), so training goes on on the CPU from step ${step}, its last good state.` });
+  return true;
 }
 
 // A new model (or new weights, trained for `step` steps): the page starts its views over.
@@ -382,7 +407,7 @@ const handlers = {
     currentStep = step;
     stepsPerCall = 1;
     lastEpoch = null;
-    post({ type: 'rolledBack', config, step });
+    post({ type: 'rolledBack', config, step, message: `Rolled back to step ${step}; press Play to go on with the lower learning rates.` });
     await refreshViews(true);
   },
   async save({ history }) {
@@ -392,12 +417,11 @@ const handlers = {
   // Keeps the run in this browser (the page asks every so often and when the tab is hidden).
   async autosave({ history }) {
     if (!ready || currentStep === 0) return;
-    // burn writes records by reading the weights synchronously, which WebGPU cannot do.
-    if (session.backend().kind === 'webgpu') return;
     const model = config.model;
     const step = currentStep;
-    const bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
+    let bytes;
     try {
+      bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
       await saveRun(model, step, bytes);
       post({ type: 'autosaved', model, step, savedAt: Date.now() });
     } catch (e) {
@@ -425,7 +449,7 @@ const handlers = {
     ready = true;
     await restarted(loaded.step); // training counts on from the checkpoint's step
     if (loaded.history) post({ type: 'history', text: loaded.history });
-    const fresh = loaded.exact ? '' : ' Its optimiser state starts afresh: burn cannot load it into the CPU backend in the browser (it can on WebGPU).';
+    const fresh = loaded.optimizerNote ? ` ${loaded.optimizerNote}` : '';
     post({ type: 'notice', message: `Loaded ${name}: ${loaded.config.model} after ${loaded.step} steps of training.${fresh}` });
   },
   async configure({ config: change }) {
