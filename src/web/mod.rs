@@ -208,6 +208,18 @@ impl State {
         Ok(())
     }
 
+    /// A trainer for `settings` on `device` (an inference device), taking up the run of
+    /// `from` when given; its model's data must be loaded.
+    fn trainer_for(&self, settings: &Settings, device: &Device, from: Option<&Checkpoint>) -> Result<ModelTrainer, LabError> {
+        let model = settings.model;
+        let data = self.train_set(model).ok_or_else(|| missing_data(model))?;
+        let mut trainer = ModelTrainer::new(settings, device.clone().autodiff(), data)?;
+        if let Some(checkpoint) = from {
+            trainer.restore(checkpoint)?;
+        }
+        Ok(trainer)
+    }
+
     /// After a read-back of finite losses: the previous snapshot is now known good, and a new
     /// one is taken when the last is old enough.
     async fn keep_good_state(&mut self) -> Result<(), LabError> {
@@ -299,12 +311,7 @@ impl Session {
     /// `{kind, label, reason}` of the backend the current model trains on.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
         let state = self.state.try_borrow().map_err(|_| busy())?;
-        let b = &state.backend;
-        Ok(object(&[
-            ("kind", b.kind.name().into()),
-            ("label", b.label.as_str().into()),
-            ("reason", b.reason.as_str().into()),
-        ]))
+        Ok(backend_object(&state.backend))
     }
 
     /// Parses the four MNIST IDX files (train images, train labels, test images, test
@@ -460,11 +467,7 @@ impl Session {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
         let checkpoint = Checkpoint::from_bytes(bytes).map_err(js_error)?;
         let settings = checkpoint.settings(|model| state.train_set(model).map(|d| d.len())).map_err(js_error)?;
-        let model = settings.model;
-        let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
-        let device = state.backend.device.clone().autodiff();
-        let mut trainer = ModelTrainer::new(&settings, device, data).map_err(js_error)?;
-        trainer.restore(&checkpoint).map_err(js_error)?;
+        let trainer = state.trainer_for(&settings, &state.backend.device, Some(&checkpoint)).map_err(js_error)?;
         state.settings = settings;
         state.trainer = Some(trainer);
         state.recovery = Recovery::default();
@@ -579,7 +582,6 @@ impl Session {
         if !(factor > 0.0 && factor <= 1.0) {
             return Err(js_error(LabError::invalid("factor", format!("the learning rates can be multiplied by more than 0 and at most 1, not {factor}"))));
         }
-        let model = state.settings.model;
         let values = state.settings.output().values;
         let scaled = |lr: Option<f64>| lr.map(|lr| lr * factor);
         let change = SettingsInput {
@@ -589,11 +591,7 @@ impl Session {
             ..SettingsInput::default()
         };
         let (settings, _) = state.settings.apply(&change, |m| state.train_set(m).map(|d| d.len())).map_err(js_error)?;
-        let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
-        let mut trainer = ModelTrainer::new(&settings, state.backend.device.clone().autodiff(), data).map_err(js_error)?;
-        if let Some(good) = &state.recovery.good {
-            trainer.restore(good).map_err(js_error)?;
-        }
+        let trainer = state.trainer_for(&settings, &state.backend.device, state.recovery.good.as_ref()).map_err(js_error)?;
         let step = trainer.step_count();
         state.settings = settings;
         state.trainer = Some(trainer);
@@ -610,14 +608,9 @@ impl Session {
     pub fn fall_back_to_cpu(&self, reason: String) -> Result<JsValue, JsValue> {
         let mut state = self.state.try_borrow_mut().map_err(|_| busy())?;
         let cpu = backend::cpu(BackendKind::Flex, reason);
-        let model = state.settings.model;
-        let data = state.train_set(model).ok_or_else(|| js_error(missing_data(model)))?;
-        let mut trainer = ModelTrainer::new(&state.settings, cpu.device.clone().autodiff(), data).map_err(js_error)?;
-        if let Some(good) = &state.recovery.good {
-            trainer.restore(good).map_err(js_error)?;
-        }
+        let trainer = state.trainer_for(&state.settings, &cpu.device, state.recovery.good.as_ref()).map_err(js_error)?;
         let step = trainer.step_count();
-        let backend = object(&[("kind", cpu.kind.name().into()), ("label", cpu.label.as_str().into()), ("reason", cpu.reason.as_str().into())]);
+        let backend = backend_object(&cpu);
         state.backend = cpu;
         state.trainer = Some(trainer);
         state.recovery.candidate = None;
@@ -804,6 +797,11 @@ impl Session {
             ]))
         })
     }
+}
+
+/// `{kind, label, reason}` of a backend, for the page.
+fn backend_object(b: &Backend) -> JsValue {
+    object(&[("kind", b.kind.name().into()), ("label", b.label.as_str().into()), ("reason", b.reason.as_str().into())])
 }
 
 /// Why a loaded checkpoint's run goes on with a fresh optimiser, if it does.
