@@ -1,9 +1,9 @@
 //! Training the frozen MNIST judge (once, at set-up, natively) and asking it about images.
 
-use burn::optim::{AdamConfig, GradientsParams};
+use burn::optim::GradientsParams;
 use burn::prelude::*;
 
-use super::{ADAM_EPSILON, EVAL_CHUNK, read_f32};
+use super::{EVAL_CHUNK, keras_adam, read_f32};
 use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit, random_indices};
 use crate::error::LabError;
 use crate::metrics::{self, DigitReport, Gaussian, PAIRWISE_IMAGES};
@@ -30,7 +30,7 @@ impl Default for JudgeConfig {
 pub fn train_judge(train: &MnistSplit, device: &Device, config: &JudgeConfig, mut progress: impl FnMut(u64, u64, f32)) -> Judge {
     device.seed(config.seed);
     let mut judge = Judge::new(device);
-    let mut optim = AdamConfig::new().with_epsilon(ADAM_EPSILON).init();
+    let mut optim = keras_adam();
     let mut cursor = EpochCursor::new(train.len(), config.seed);
     let mut step = 0u64;
     while cursor.epoch() < config.epochs {

@@ -22,6 +22,11 @@ use gan::{GanModelTrainer, ImageSet};
 
 /// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
 pub(crate) const ADAM_EPSILON: f32 = 1e-7;
+/// A fresh Adam with Keras' settings, as the reference trains the autoencoders (and the judge).
+pub(crate) fn keras_adam() -> ModuleOptimizer {
+    AdamConfig::new().with_epsilon(ADAM_EPSILON).init()
+}
+
 /// Images per forward pass when evaluating or embedding: large enough to amortise dispatch,
 /// small enough to keep activations modest on any device.
 pub(crate) const EVAL_CHUNK: usize = 1000;
@@ -267,7 +272,7 @@ impl<M: LatentModel> Trainer<M> {
         Ok(Self {
             model,
             device,
-            optim: AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
+            optim: keras_adam(),
             cursor: EpochCursor::new(train_len, config.seed),
             config,
             step: 0,
@@ -329,7 +334,7 @@ impl<M: LatentModel> Trainer<M> {
         };
         let model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
         let optim = match loadable_optimizers(state, &self.device) {
-            [] => AdamConfig::new().with_epsilon(ADAM_EPSILON).init(),
+            [] => keras_adam(),
             [bytes] => load_optimizer(&self.optim, &model, bytes).map_err(LabError::Checkpoint)?,
             other => return Err(LabError::Checkpoint(format!("an autoencoder has one optimiser, not {}", other.len()))),
         };

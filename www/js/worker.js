@@ -362,6 +362,11 @@ async function fallBack(error) {
   return true;
 }
 
+// The run as checkpoint bytes, carrying the page's chart history (JSON text) when it sent one.
+function checkpoint(history) {
+  return exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
+}
+
 // A new model (or new weights, trained for `step` steps): the page starts its views over.
 async function restarted(step = 0) {
   lastEpoch = step ? null : 0;
@@ -411,7 +416,7 @@ const handlers = {
     await refreshViews(true);
   },
   async save({ history }) {
-    const bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
+    const bytes = await checkpoint(history);
     post({ type: 'checkpoint', name: `${config.model}-step${currentStep}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
   },
   // Keeps the run in this browser (the page asks every so often and when the tab is hidden).
@@ -421,7 +426,7 @@ const handlers = {
     const step = currentStep;
     let bytes;
     try {
-      bytes = await exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
+      bytes = await checkpoint(history);
       await saveRun(model, step, bytes);
       post({ type: 'autosaved', model, step, savedAt: Date.now() });
     } catch (e) {
