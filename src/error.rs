@@ -105,4 +105,36 @@ impl LabError {
     pub(crate) fn invalid(field: &'static str, message: impl Into<String>) -> Self {
         LabError::InvalidConfig { field, message: message.into() }
     }
+
+    /// A failed read-back, from burn's execution error. Its text nests each cause on lines of
+    /// its own ("X\nCaused by:\n  Y") and may end with a backtrace; the page shows one line,
+    /// so the causes are joined ("X: Y") and the backtrace is dropped.
+    pub(crate) fn readback(error: impl std::fmt::Display) -> Self {
+        let text = error.to_string();
+        let mut causes: Vec<&str> = Vec::new();
+        for line in text.lines().map(str::trim) {
+            if line.starts_with("Backtrace") {
+                break;
+            }
+            if !line.is_empty() && line != "Caused by:" && causes.last() != Some(&line) {
+                causes.push(line.trim_end_matches('.'));
+            }
+        }
+        LabError::Readback(causes.join(": "))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::LabError;
+
+    #[test]
+    fn readback_errors_read_as_one_line() {
+        // What burn reported in headless Chromium after its GPU process was crashed.
+        let burn = "The device is poisoned\nCaused by:\n  The device is poisoned\nCaused by:\n  Unknown: A valid external Instance reference no longer exists.\nBacktrace:\nNo backtrace available";
+        assert_eq!(
+            LabError::readback(burn).to_string(),
+            "reading results back from the device failed: The device is poisoned: Unknown: A valid external Instance reference no longer exists"
+        );
+    }
 }

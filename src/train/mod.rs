@@ -203,7 +203,7 @@ pub async fn copy_to<M: Module>(module: &M, device: &Device) -> Result<M, LabErr
     module.visit(&mut flat);
     let mut data = Vec::with_capacity(flat.0.len());
     for tensor in flat.0 {
-        data.push(tensor.into_data_async().await.map_err(|e| LabError::Readback(format!("{e:?}")))?);
+        data.push(tensor.into_data_async().await.map_err(LabError::readback)?);
     }
     Ok(module.map(&mut Refill { data: data.into_iter(), device }))
 }
@@ -444,7 +444,7 @@ impl<M: LatentModel> Trainer<M> {
 
 /// Reads a tensor back as f32, asynchronously (the only way on WebGPU).
 pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, LabError> {
-    let data = t.into_data_async().await.map_err(|e| LabError::Readback(format!("{e:?}")))?;
+    let data = t.into_data_async().await.map_err(LabError::readback)?;
     Ok(data.iter::<f32>().collect())
 }
 

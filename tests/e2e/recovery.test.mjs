@@ -162,3 +162,31 @@ test('the run is kept in the browser, pauses while hidden if asked, and is offer
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+// A real device loss, not a simulated one: Chromium's GPU process is crashed (DevTools'
+// Browser.crashGpuProcess), which loses every WebGPU device in the browser. The run must move
+// to the CPU from its last good state and train on there, with no error and no blank page.
+test('a lost GPU device moves the run to the CPU, from its last good state', { timeout: 420_000 }, async () => {
+  const { page, errors } = await openPage('?model=ae&backend=webgpu&batchSize=64');
+  assert.match(await page.locator('#backend').textContent(), /^WebGPU/);
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 3, null, { timeout: 300_000 });
+  const lostAt = await page.evaluate(() => Number(document.body.dataset.step));
+  const cdp = await lab.browser.newBrowserCDPSession();
+  await cdp.send('Browser.crashGpuProcess');
+  await page.waitForFunction(() => /^The GPU failed/.test(document.getElementById('notice').textContent), null, { timeout: 60_000 });
+  const notice = await page.locator('#notice').textContent();
+  assert.match(notice, /the WebGPU device was lost|reading results back from the device failed/, notice);
+  const from = Number(/from step (\d+), its last good state/.exec(notice)?.[1]);
+  assert.ok(from <= lostAt + 2, `went on from step ${from}, the GPU was lost near step ${lostAt}`);
+  assert.match(await page.locator('#backend').textContent(), /^CPU/);
+  // Training goes on by itself, on the CPU, and the loss stays a number.
+  await page.waitForFunction((s) => Number(document.body.dataset.step) >= s + 50, from, { timeout: 120_000 });
+  assert.equal(await page.locator('#play').textContent(), 'Pause');
+  assert.match(await page.locator('#loss-readout').textContent(), /train loss \d/);
+  assert.ok(await page.locator('#error').isHidden(), await page.locator('#error').textContent());
+  await page.screenshot({ path: new URL('gpu-lost.png', ARTIFACTS).pathname });
+  assert.deepEqual(errors, []);
+  await cdp.detach();
+  await page.close();
+});

@@ -324,11 +324,7 @@ async function loop() {
   post({ type: 'state', running: true });
   try {
     while (running) {
-      try {
-        await exclusive(() => trainChunk(Infinity));
-      } catch (e) {
-        if (!(await fallBack(e))) throw e;
-      }
+      await train(Infinity);
       await refreshViews();
       await nextTask();
     }
@@ -341,26 +337,58 @@ async function loop() {
   }
 }
 
-// A step that failed on WebGPU (the device was lost, or the GPU returned an error): the run
-// moves to the CPU from its last good state and goes on. False when it was not on WebGPU or
-// the session cannot answer any more.
-async function fallBack(error) {
-  let kind;
+function onGpu() {
   try {
-    kind = session.backend().kind;
+    return session?.backend().kind === 'webgpu';
   } catch {
-    return false;
+    return false; // the session is busy or gone: not a question of the GPU
   }
-  if (kind !== 'webgpu') return false;
-  const why = error?.message ?? String(error);
-  const { step } = await exclusive(() => session.fallBackToCpu(`the GPU failed (${why})`));
-  currentStep = step;
+}
+
+// Trains up to `steps` steps; a chunk that fails on WebGPU (the device was lost, or the GPU
+// returned an error) moves the run to the CPU instead of stopping it.
+async function train(steps) {
+  const gpu = onGpu();
+  try {
+    await exclusive(() => trainChunk(steps));
+  } catch (e) {
+    if (!gpu) throw e;
+    await fallBack(e?.message ?? String(e));
+  }
+}
+
+// The GPU failed: the run goes on on the CPU from its last good state and the page says so.
+// Both a failed step and the device's `lost` promise (see watchGpuDevices) call this; the
+// first moves the run, the second finds it on the CPU already.
+async function fallBack(why) {
+  const moved = await exclusive(() => (onGpu() ? session.fallBackToCpu(`the GPU failed (${why})`) : null));
+  if (!moved) return;
+  currentStep = moved.step;
   stepsPerCall = 1;
   lastEpoch = null;
   post({ type: 'backend', backend: session.backend() });
-  post({ type: 'rolledBack', config, step, message: `The GPU failed (${why}), so training goes on on the CPU from step ${step}, its last good state.` });
-  return true;
+  const goOn = running ? 'training goes on on the CPU' : 'the run moved to the CPU (press Play to go on)';
+  post({ type: 'rolledBack', config, step: moved.step, message: `The GPU failed (${why}), so ${goOn} from step ${moved.step}, its last good state.` });
+  await refreshViews(true);
 }
+
+// burn asks for its WebGPU device from inside wasm and keeps it there. Wrapping
+// requestDevice lets the worker watch the device's `lost` promise, so a lost GPU moves the
+// run to the CPU at once, even while training is paused and no step would notice.
+function watchGpuDevices() {
+  const adapter = self.GPUAdapter?.prototype;
+  if (!adapter) return;
+  const requestDevice = adapter.requestDevice;
+  adapter.requestDevice = async function (...args) {
+    const device = await requestDevice.apply(this, args);
+    device.lost.then((info) => {
+      if (info.reason === 'destroyed') return; // dropped on purpose, not lost
+      fallBack(`the WebGPU device was lost: ${info.message || info.reason}`).catch((e) => reportError(e));
+    });
+    return device;
+  };
+}
+watchGpuDevices();
 
 // The run as checkpoint bytes, carrying the page's chart history (JSON text) when it sent one.
 function checkpoint(history) {
@@ -398,7 +426,7 @@ const handlers = {
   },
   async step() {
     if (running || !ready) return;
-    await exclusive(() => trainChunk(1));
+    await train(1);
     await refreshViews(true);
   },
   async reset() {
