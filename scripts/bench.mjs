@@ -46,8 +46,12 @@ if (args.length) throw new Error(`unknown arguments: ${args.join(' ')}`);
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const report = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, steps: [], native: [], page: [] };
 
-const wasm = readFileSync(new URL('../pkg/latent_lab_bg.wasm', import.meta.url));
-report.wasm = { rawBytes: wasm.length, gzipBytes: gzipSync(wasm, { level: 9 }).length };
+// The page's two builds: the worker fetches pkg-gpu/ only for WebGPU (see www/js/worker.js).
+const BUILDS = { cpu: 'pkg', webgpu: 'pkg-gpu' };
+report.wasm = Object.fromEntries(Object.entries(BUILDS).map(([backend, dir]) => {
+  const wasm = readFileSync(new URL(`../${dir}/latent_lab_bg.wasm`, import.meta.url));
+  return [backend, { build: `${dir}/`, rawBytes: wasm.length, gzipBytes: gzipSync(wasm, { level: 9 }).length }];
+}));
 
 if (native) {
   const target = process.env.CARGO_TARGET_DIR ?? 'target';
@@ -68,8 +72,8 @@ async function stepFigures(backend, testCase) {
   const own = await launchChromium();
   const page = await own.newPage();
   await page.goto(base + 'bench');
-  const run = page.evaluate(async ({ backend, model, preset, maxSteps, seconds }) => {
-    const { default: init, Session } = await import('/pkg/latent_lab.js');
+  const run = page.evaluate(async ({ backend, build, model, preset, maxSteps, seconds }) => {
+    const { default: init, Session } = await import(`/${build}/latent_lab.js`);
     await init();
     const load = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
     const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
@@ -90,7 +94,7 @@ async function stepFigures(backend, testCase) {
       steps.push({ ms: performance.now() - t0, stepMs: r.stepMs, readBackMs: r.readBackMs });
     }
     return { label: session.backend().label, preset: session.config().presetText, flops: session.flopsPerStep(), steps };
-  }, { backend, model, preset, maxSteps, seconds });
+  }, { backend, build: BUILDS[backend] ?? BUILDS.cpu, model, preset, maxSteps, seconds });
   const timeout = new Promise((resolve) => setTimeout(resolve, limit * 1000, null));
   const r = await Promise.race([run, timeout]);
   await own.close();
@@ -209,7 +213,10 @@ await lab.close();
 const f = (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(d));
 const pct = (v) => (v === undefined ? '–' : `${Math.round(100 * v)} %`);
 console.log(`\nLatent Lab benchmark, ${report.date}, ${report.machine}`);
-console.log(`wasm: ${(report.wasm.rawBytes / 2 ** 20).toFixed(1)} MB raw, ${(report.wasm.gzipBytes / 2 ** 20).toFixed(1)} MB gzip\n`);
+for (const { build, rawBytes, gzipBytes } of Object.values(report.wasm)) {
+  console.log(`wasm ${build}: ${(rawBytes / 2 ** 20).toFixed(1)} MB raw, ${(gzipBytes / 2 ** 20).toFixed(1)} MB gzip`);
+}
+console.log('');
 console.log('| case | backend | ms/step | steps/s | GFLOP/step | GFLOP/s | stepping | read-back | native ms/step |');
 console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of report.steps) {

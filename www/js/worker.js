@@ -2,7 +2,6 @@
 // synchronous compute never blocks the page. It trains in time-boxed chunks and yields
 // between them, so pause, step, drag and control messages are answered at once.
 // Protocol: see main.js (messages in) and the `post` calls below (messages out).
-import init, { Session } from '../../pkg/latent_lab.js';
 import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
@@ -33,6 +32,7 @@ const METERS_EVERY_MS = 5000;
 // polynomial images.
 const GRID_SIDE = { 'dcgan-mnist': 4, 'dcgan-poly': 6, 'wgan-poly': 6 };
 
+let Session = null; // the class of the build start() loaded
 let session = null;
 // Whether the session has a model to train (false while a model's data is being fetched).
 let ready = false;
@@ -128,7 +128,26 @@ const SETUP_HINT = 'Run the set-up command (README command 1), which puts the da
 // script watches it).
 let wasm = null;
 
+// The page's two builds of the crate: pkg/ trains on the CPU; pkg-gpu/ adds burn's WebGPU
+// backend (wgpu and cubecl), which more than doubles the download, and is fetched only when
+// it will be used: asked for (?backend=webgpu), or chosen automatically because a hardware
+// adapter is there (the rule backend::select applies: a software adapter trains far slower
+// than the CPU). Its Session falls back to the CPU by itself when the GPU fails.
+async function wantsWebGpu(backend) {
+  if (backend === 'webgpu') return true;
+  if (backend !== 'auto') return false;
+  try {
+    const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
+    return Boolean(adapter) && !(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter);
+  } catch {
+    return false;
+  }
+}
+
 async function start(backend, wanted) {
+  const build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
+  let init;
+  ({ default: init, Session } = await import(`../../${build}/latent_lab.js`));
   wasm = await init();
   try {
     session = await Session.create(backend);
