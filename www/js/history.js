@@ -1,5 +1,6 @@
 // What the charts have shown of a run, kept so that a checkpoint can carry it and a resumed
-// run gets its curves back: the per-step losses and the evaluations, as the worker sent them.
+// run gets its curves back: the per-step losses and the evaluations. The worker keeps it (it
+// sends every figure); the page replays a loaded one into its charts.
 
 const METRIC_ARRAYS = ['losses', 'mses', 'kls', 'accuracies', 'criticLosses', 'generatorLosses'];
 // Steps kept at most: past this every other chunk of steps goes, as the charts thin their own

@@ -49,11 +49,9 @@ const meterElements = {
   histogram: $('meter-histogram'),
   note: $('meters-note'),
 };
-const runHistory = new RunHistory();
 const controls = new Controls({
   onConfigure: (config) => send({ type: 'configure', config }),
-  // A saved checkpoint carries the charts' history with the run.
-  onCommand: (type) => send(type === 'save' ? { type, history: JSON.stringify(runHistory) } : { type }),
+  onCommand: (type) => send({ type }),
   onEdit: (field) => banner.clear(field),
 });
 const latent = new LatentView($('latent'), {
@@ -255,7 +253,6 @@ let polydataName = 'polynomial images';
 
 /** A new model: everything measured on the old one goes. */
 function startOver() {
-  runHistory.clear();
   curves.clear();
   ganCurves.clear();
   timeline.clear();
@@ -318,7 +315,6 @@ const handlers = {
     controls.setRunning(running);
   },
   metrics(message) {
-    runHistory.addMetrics(message);
     if (message.family === 'gan') ganCurves.add(message);
     else curves.addMetrics(message);
     latest.metrics = message;
@@ -328,7 +324,6 @@ const handlers = {
     invalidate();
   },
   eval(message) {
-    runHistory.addEval(message);
     curves.addEval(message);
     curvesDirty = true;
     invalidate();
@@ -381,7 +376,6 @@ const handlers = {
   rolledBack({ config: next, step, message }) {
     $('diverged').hidden = true;
     showConfig(next);
-    runHistory.truncate(step);
     curves.truncate(step);
     ganCurves.truncate(step);
     document.body.dataset.step = String(step);
@@ -410,14 +404,9 @@ const handlers = {
   // The curves of a resumed run, as its checkpoint saved them.
   history({ text }) {
     for (const message of RunHistory.messages(text)) {
-      if (message.type === 'eval') {
-        runHistory.addEval(message);
-        curves.addEval(message);
-      } else {
-        runHistory.addMetrics(message);
-        if (message.family === 'gan') ganCurves.add(message);
-        else curves.addMetrics(message);
-      }
+      if (message.type === 'eval') curves.addEval(message);
+      else if (message.family === 'gan') ganCurves.add(message);
+      else curves.addMetrics(message);
     }
     curvesDirty = true;
     invalidate();
@@ -503,7 +492,7 @@ function savedRunItem({ model, step, savedAt }) {
 // hidden (the last chance before it may be closed); with "pause while hidden" it also pauses
 // then, and goes on when the tab is shown again.
 const AUTOSAVE_MS = 20_000;
-const autosave = () => send({ type: 'autosave', history: JSON.stringify(runHistory) });
+const autosave = () => send({ type: 'autosave' });
 setInterval(() => {
   if (controls.running) autosave();
 }, AUTOSAVE_MS);

@@ -2,6 +2,7 @@
 // synchronous compute never blocks the page. It trains in time-boxed chunks and yields
 // between them, so pause, step, drag and control messages are answered at once.
 // Protocol: see main.js (messages in) and the `post` calls below (messages out).
+import { RunHistory } from './history.js';
 import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
@@ -56,8 +57,40 @@ function exclusive(fn) {
   return result;
 }
 
+// What the page's charts have shown of the run, kept here, where every figure passes on its
+// way to them, so that a checkpoint carries it without the page serialising thousands of
+// steps on its main thread.
+const runHistory = new RunHistory();
+
 function post(msg, transfer = []) {
+  record(msg); // before postMessage transfers the message's arrays away
   postMessage(msg, transfer);
+}
+
+// Follows the charts: they start over with a model, drop what a rollback undoes and replay a
+// loaded run's curves.
+function record(msg) {
+  switch (msg.type) {
+    case 'ready':
+    case 'reset':
+      runHistory.clear();
+      break;
+    case 'metrics':
+      runHistory.addMetrics(msg);
+      break;
+    case 'eval':
+      runHistory.addEval(msg);
+      break;
+    case 'rolledBack':
+      runHistory.truncate(msg.step);
+      break;
+    case 'history':
+      for (const m of RunHistory.messages(msg.text)) {
+        if (m.type === 'eval') runHistory.addEval(m);
+        else runHistory.addMetrics(m);
+      }
+      break;
+  }
 }
 
 function reportError(err, fatal = false) {
@@ -409,9 +442,9 @@ function watchGpuDevices() {
 }
 watchGpuDevices();
 
-// The run as checkpoint bytes, carrying the page's chart history (JSON text) when it sent one.
-function checkpoint(history) {
-  return exclusive(() => session.checkpoint(typeof history === 'string' ? history : ''));
+// The run as checkpoint bytes, with the charts' history.
+function checkpoint() {
+  return exclusive(() => session.checkpoint(JSON.stringify(runHistory)));
 }
 
 // A new model (or new weights, trained for `step` steps): the page starts its views over.
@@ -462,18 +495,18 @@ const handlers = {
     post({ type: 'rolledBack', config, step, message: `Rolled back to step ${step}; press Play to go on with the lower learning rates.` });
     await refreshViews(true);
   },
-  async save({ history }) {
-    const bytes = await checkpoint(history);
+  async save() {
+    const bytes = await checkpoint();
     post({ type: 'checkpoint', name: `${config.model}-step${currentStep}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
   },
   // Keeps the run in this browser (the page asks every so often and when the tab is hidden).
-  async autosave({ history }) {
+  async autosave() {
     if (!ready || currentStep === 0) return;
     const model = config.model;
     const step = currentStep;
     let bytes;
     try {
-      bytes = await checkpoint(history);
+      bytes = await checkpoint();
       await saveRun(model, step, bytes);
       post({ type: 'autosaved', model, step, savedAt: Date.now() });
     } catch (e) {
