@@ -241,6 +241,15 @@ impl State {
     async fn checkpoint(&self) -> Result<Checkpoint, LabError> {
         let trainer = self.trainer()?;
         if self.backend.kind == BackendKind::WebGpu {
+            // A rollback snapshot of this very step and set-up holds what a new read-back would:
+            // the weights change only by training (a new step), by a rollback (to that snapshot)
+            // or with a new trainer (which clears them). So the autosave, after a train call
+            // that often took one, need not read every weight back from the GPU again.
+            let settings = self.settings.input();
+            let mut kept = [&self.recovery.candidate, &self.recovery.good].into_iter().flatten();
+            if let Some(kept) = kept.find(|c| c.header.step == trainer.step_count() && c.header.settings == settings) {
+                return Ok(kept.clone());
+            }
             trainer.snapshot(&self.settings, &backend::cpu(BackendKind::Flex, "snapshot").device).await
         } else {
             trainer.checkpoint(&self.settings)
