@@ -97,6 +97,13 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
     Backend { device, kind, label: label.into(), reason: reason.into() }
 }
 
+/// Whether tensors on `device` live in this process's memory (the CPU backends), so that data
+/// made on the host reaches them by a copy rather than an upload. Autodiff does not matter.
+#[allow(deprecated)]
+pub fn is_host(device: &Device) -> bool {
+    *device == Device::flex() || *device == Device::ndarray()
+}
+
 /// Natively: the CPU backends, and with the `gpu` feature burn's wgpu backend on the
 /// machine's GPU (Vulkan, Metal or DX12), which only an explicit request gets.
 #[cfg(not(target_arch = "wasm32"))]

@@ -399,7 +399,9 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
     /// One generator update (and the critic updates the rule puts before it) on `data`,
     /// whose images must be in the generator's range and of its size. Nothing is read back.
     pub fn step(&mut self, data: &dyn ImageSet) {
-        self.device.seed(step_seed(self.config.seed, self.step));
+        let seed = step_seed(self.config.seed, self.step);
+        self.device.seed(seed);
+        crate::model::dropout::seed(seed);
         let (critic_loss, generator_loss) = match self.config.rule {
             GanRule::JointBce => {
                 let real = self.real_batch(data);
