@@ -22,7 +22,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
-import { launchChromium, launchLab } from './chromium.mjs';
+import { launchChromium, launchLab, startSession } from './chromium.mjs';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -62,7 +62,6 @@ if (native) {
 
 const lab = await launchLab();
 const { base, browser } = lab;
-const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
 
 /** Session.train(1) timings of one case in a bare page; null figures past `limit`. Each case
  * gets a browser of its own: closing a page does not stop the work it queued on the GPU
@@ -72,20 +71,8 @@ async function stepFigures(backend, testCase) {
   const own = await launchChromium();
   const page = await own.newPage();
   await page.goto(base + 'bench');
-  const run = page.evaluate(async ({ backend, build, model, preset, maxSteps, seconds }) => {
-    const { default: init, Session } = await import(`/${build}/latent_lab.js`);
-    await init();
-    const load = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
-    const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
-    const session = await Session.create(backend);
-    session.loadMnist(...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
-    if (model.endsWith('-poly')) session.loadPolydata('polydata.npy', await load('/data/polydata.npy'));
-    session.configure(preset ? { model, preset } : { model });
-    // Warm-up: allocations, shader compilation on WebGPU, and V8 moving the hot wasm functions
-    // from its baseline compiler to its optimising one, which takes seconds (the AE's median
-    // step was half as long again after three warm-up steps as after five seconds of them).
-    const warm = performance.now();
-    for (let i = 0; i < 50 && (i === 0 || performance.now() - warm < 5000); i++) await session.train(1);
+  const run = page.evaluate(startSession, { backend, build: BUILDS[backend] ?? BUILDS.cpu, model, preset }).then(() => page.evaluate(async ({ maxSteps, seconds }) => {
+    const session = window.session;
     const steps = [];
     const start = performance.now();
     while (steps.length < maxSteps && (steps.length === 0 || performance.now() - start < seconds * 1000)) {
@@ -94,7 +81,7 @@ async function stepFigures(backend, testCase) {
       steps.push({ ms: performance.now() - t0, stepMs: r.stepMs, readBackMs: r.readBackMs });
     }
     return { label: session.backend().label, preset: session.config().presetText, flops: session.flopsPerStep(), steps };
-  }, { backend, build: BUILDS[backend] ?? BUILDS.cpu, model, preset, maxSteps, seconds });
+  }, { maxSteps, seconds }));
   const timeout = new Promise((resolve) => setTimeout(resolve, limit * 1000, null));
   const r = await Promise.race([run, timeout]);
   await own.close();
@@ -111,6 +98,9 @@ async function stepFigures(backend, testCase) {
 
 /** The real page training `model` for `window` seconds, then a latent drag, paused. */
 async function pageFigures(backend, model) {
+  // A context of its own: the run the case before kept in IndexedDB would otherwise be offered
+  // for resuming at the top of the page, moving the noise plane down out of the viewport.
+  const context = await browser.newContext({ viewport: { width: 1280, height: 1000 } });
   const page = await context.newPage();
   const cdp = await context.newCDPSession(page);
   await cdp.send('Performance.enable');
@@ -170,6 +160,7 @@ async function pageFigures(backend, model) {
   if (hasPlane) {
     // Drag latency: from the pointer event to the first poll (every ~1 ms) that sees the
     // decoded image's pixels change. Several drags; the median.
+    await page.locator('#latent').scrollIntoViewIfNeeded();
     const box = await page.locator('#latent').boundingBox();
     const latencies = [];
     for (let i = 0; i < 8; i++) {
@@ -191,7 +182,7 @@ async function pageFigures(backend, model) {
     const ok = latencies.filter((l) => l !== null).sort((a, b) => a - b);
     figures.dragMs = ok.length ? { median: quantile(ok, 0.5), max: ok[ok.length - 1], drags: ok.length } : null;
   }
-  await page.close();
+  await context.close();
   return figures;
 }
 

@@ -26,3 +26,23 @@ export async function launchLab() {
     },
   };
 }
+
+/** Run in a bare page of the lab's origin (`page.evaluate(startSession, options)`): loads the
+ * wasm package `build`, starts a Session on `backend` with the data `model` needs, and trains
+ * it for five seconds, so that what follows is timed warm: allocations, shader compilation on
+ * WebGPU, and V8 moving the hot wasm functions from its baseline compiler to its optimising
+ * one, which takes seconds (the AE's median step was half as long again after three warm-up
+ * steps as after five seconds of them). The session is left in `window.session`. */
+export async function startSession({ backend, build, model, preset }) {
+  const { default: init, Session } = await import(`/${build}/latent_lab.js`);
+  await init();
+  const load = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
+  const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
+  const session = await Session.create(backend);
+  session.loadMnist(...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
+  if (model.endsWith('-poly')) session.loadPolydata('polydata.npy', await load('/data/polydata.npy'));
+  session.configure(preset ? { model, preset } : { model });
+  const warm = performance.now();
+  for (let i = 0; i < 50 && (i === 0 || performance.now() - warm < 5000); i++) await session.train(1);
+  window.session = session;
+}
