@@ -4,7 +4,7 @@
 //
 // The page's packages have their function names stripped (scripts/strip-names.mjs), so this
 // makes a copy with names from the last wasm cargo built for the page (scripts/setup.sh builds
-// the WebGPU one last; it holds the CPU backends too) into test-artifacts/pkg-profile/.
+// the WebGPU one last; it holds burn-flex too) into test-artifacts/pkg-profile/.
 //
 // Usage: node scripts/profile.mjs [MODEL[:PRESET]] [steps] [backend]   (after command 1)
 //   e.g. node scripts/profile.mjs wgan-poly:live 20 cpu

@@ -56,7 +56,8 @@ if [ ! -f data/mnist-judge.bpk ]; then
 fi
 
 # The page's two builds of the crate (www/js/worker.js loads one): pkg/ trains on the CPU,
-# pkg-gpu/ adds burn's WebGPU backend, which more than doubles the download. Then their
+# pkg-gpu/ adds burn's WebGPU backend, which more than doubles the download, and leaves
+# burn-ndarray out (the worker loads pkg/ for ?backend=ndarray). Then their
 # function names go (scripts/strip-names.mjs), a sixth of each file.
 build_wasm() {
   local out=$1
@@ -66,4 +67,4 @@ build_wasm() {
   node scripts/strip-names.mjs "$out/latent_lab_bg.wasm"
 }
 build_wasm pkg
-build_wasm pkg-gpu -- --features gpu
+build_wasm pkg-gpu -- --no-default-features --features gpu

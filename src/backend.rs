@@ -87,7 +87,13 @@ pub struct Backend {
 #[allow(deprecated)]
 pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
     let (device, kind, label) = match kind {
+        #[cfg(feature = "ndarray")]
         BackendKind::Ndarray => (Device::ndarray(), kind, "CPU (burn-ndarray)"),
+        #[cfg(not(feature = "ndarray"))]
+        BackendKind::Ndarray => {
+            let why = format!("{}, but this build has no burn-ndarray (the page's CPU build has)", reason.into());
+            return cpu(BackendKind::Flex, why);
+        }
         // The browser build enables wasm SIMD128 (.cargo/config.toml), which flex's kernels use.
         BackendKind::Flex | BackendKind::WebGpu if cfg!(target_arch = "wasm32") => {
             (Device::flex(), BackendKind::Flex, "CPU (burn-flex, SIMD128)")
@@ -101,7 +107,11 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
 /// made on the host reaches them by a copy rather than an upload. Autodiff does not matter.
 #[allow(deprecated)]
 pub fn is_host(device: &Device) -> bool {
-    *device == Device::flex() || *device == Device::ndarray()
+    #[cfg(feature = "ndarray")]
+    if *device == Device::ndarray() {
+        return true;
+    }
+    *device == Device::flex()
 }
 
 /// Natively: the CPU backends, and with the `gpu` feature burn's wgpu backend on the
