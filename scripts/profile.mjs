@@ -10,7 +10,7 @@
 //   e.g. node scripts/profile.mjs wgan-poly:live 20 cpu
 // Set CALLERS=name to also list the call chains that lead to functions containing `name`.
 import { execFileSync } from 'node:child_process';
-import { launchChromium, launchLab, startSession } from './chromium.mjs';
+import { launchLab, startSession } from './chromium.mjs';
 
 const [testCase = 'wgan-poly:live', steps = '20', backend = 'cpu'] = process.argv.slice(2);
 const [model, preset] = testCase.split(':');
@@ -18,8 +18,7 @@ const target = process.env.CARGO_TARGET_DIR ?? `${process.env.HOME}/.cache/laten
 execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', 'test-artifacts/pkg-profile', `${target}/wasm32-unknown-unknown/release/latent_lab.wasm`], { stdio: 'inherit' });
 
 const lab = await launchLab();
-const browser = await launchChromium();
-const page = await browser.newPage();
+const page = await lab.browser.newPage();
 await page.goto(lab.base + 'bench');
 await page.evaluate(startSession, { backend, build: 'test-artifacts/pkg-profile', model, preset });
 const cdp = await page.context().newCDPSession(page);
@@ -32,7 +31,6 @@ const ms = await page.evaluate(async (n) => {
   return (performance.now() - t0) / n;
 }, Number(steps));
 const { profile } = await cdp.send('Profiler.stop');
-await browser.close();
 await lab.close();
 
 // Self time per node, then per function name (a function appears once per call path).
