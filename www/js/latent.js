@@ -29,7 +29,9 @@ export class LatentView {
    * @param {{onMove: (x: number, y: number) => void, onExtent: (extent: object) => void,
    *   onInterpolate: (from: number, to: number) => void, coords?: HTMLElement,
    *   legend?: HTMLElement, pickHint?: HTMLElement}} options
-   *   onMove is called at most once per animation frame, only for moves the user makes.
+   *   onMove is called at once for every move the user makes (the owner coalesces them: the
+   *   decoded image is the one view whose latency a user feels, so it must not wait for the
+   *   next animation frame).
    *   onExtent is called when the axes are refitted, with the latent rectangle {x0, x1, y0, y1}
    *   the plot area now shows. onInterpolate gets the indices, into the points, of the two
    *   digits the user picked (shift- or alt-click each, or press i for a random pair).
@@ -50,8 +52,8 @@ export class LatentView {
     this.pendingExtent = null;
     this.mx = 0;
     this.my = 0;
-    // Set by any user move (before onMove, which waits for the next frame); the owner
-    // clears it when the marker may follow the data again.
+    // Set by any user move (before onMove); the owner clears it when the marker may follow
+    // the data again.
     this.movedByUser = false;
     this.drag = null;
     // Points are painted once per scatter or resize into this layer; a drag frame only
@@ -64,7 +66,6 @@ export class LatentView {
     // Indices of the digits picked for an interpolation: none, A, or A and B.
     this.picks = [];
     this.frame = 0;
-    this.notifyPending = false;
 
     if (legend) fillLegend(legend);
     this.updatePickHint();
@@ -210,7 +211,7 @@ export class LatentView {
       this.pendingExtent = null;
       this.layerValid = false;
       // The new extent may have clamped the marker; the decoded image must follow it.
-      if (this.mx !== x || this.my !== y) this.notifyPending = true;
+      if (this.mx !== x || this.my !== y) this.onMove(this.mx, this.my);
       this.schedule();
     }
   }
@@ -264,7 +265,7 @@ export class LatentView {
   userMove({ x, y }) {
     this.movedByUser = true;
     this.place(x, y);
-    this.notifyPending = true;
+    this.onMove(this.mx, this.my);
     this.schedule();
   }
 
@@ -333,10 +334,6 @@ export class LatentView {
       this.paintMarker();
     }
     if (this.coords) this.coords.textContent = `z = (${this.mx.toFixed(2)}, ${this.my.toFixed(2)})`;
-    if (this.notifyPending) {
-      this.notifyPending = false;
-      this.onMove(this.mx, this.my);
-    }
   }
 
   paintLayer(dpr) {
