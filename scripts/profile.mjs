@@ -3,8 +3,9 @@
 // printed as the functions with the largest share of self time. A measurement, not a test.
 //
 // The page's packages have their function names stripped (scripts/strip-names.mjs), so this
-// makes a copy with names from the last wasm cargo built for the page (scripts/setup.sh builds
-// the WebGPU one last; it holds burn-flex too) into test-artifacts/pkg-profile/.
+// makes a copy with names from the last wasm cargo built for the backend's package (the CPU
+// build's release profile, or release-gpu for webgpu: scripts/setup.sh) into
+// test-artifacts/pkg-profile/.
 //
 // Usage: node scripts/profile.mjs [MODEL[:PRESET]] [steps] [backend]   (after command 1)
 //   e.g. node scripts/profile.mjs wgan-poly:live 20 cpu
@@ -15,7 +16,9 @@ import { launchLab, startSession } from './chromium.mjs';
 const [testCase = 'wgan-poly:live', steps = '20', backend = 'cpu'] = process.argv.slice(2);
 const [model, preset] = testCase.split(':');
 const target = process.env.CARGO_TARGET_DIR ?? `${process.env.HOME}/.cache/latent-lab/target`;
-execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', 'test-artifacts/pkg-profile', `${target}/wasm32-unknown-unknown/release/latent_lab.wasm`], { stdio: 'inherit' });
+// The CPU build's profile is release, the WebGPU build's release-gpu (Cargo.toml).
+const cargoProfile = backend === 'webgpu' ? 'release-gpu' : 'release';
+execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', 'test-artifacts/pkg-profile', `${target}/wasm32-unknown-unknown/${cargoProfile}/latent_lab.wasm`], { stdio: 'inherit' });
 
 const lab = await launchLab();
 const page = await lab.browser.newPage();

@@ -57,14 +57,15 @@ fi
 
 # The page's two builds of the crate (www/js/worker.js loads one): pkg/ trains on the CPU,
 # pkg-gpu/ adds burn's WebGPU backend, which more than doubles the download, and leaves
-# burn-ndarray out (the worker loads pkg/ for ?backend=ndarray). Then their
-# function names go (scripts/strip-names.mjs), a sixth of each file.
+# burn-ndarray out (the worker loads pkg/ for ?backend=ndarray); it is built for size (Cargo.toml's
+# release-gpu profile). Then their function names go (scripts/strip-names.mjs), a sixth of
+# each file.
 build_wasm() {
   local out=$1
   shift
-  log "building the wasm package into $out/ (release)"
-  wasm-pack build --release --target web --no-pack --out-dir "$out" "$@"
+  log "building the wasm package into $out/ ($1 $2)"
+  wasm-pack build --target web --no-pack --out-dir "$out" "$@"
   node scripts/strip-names.mjs "$out/latent_lab_bg.wasm"
 }
-build_wasm pkg
-build_wasm pkg-gpu -- --no-default-features --features gpu
+build_wasm pkg --profile release
+build_wasm pkg-gpu --profile release-gpu -- --no-default-features --features gpu
