@@ -33,6 +33,8 @@ pub struct SettingsInput {
     /// WGAN.
     pub n_critic: Option<f64>,
     pub clip: Option<f64>,
+    /// GANs: decay of the generator's moving average that makes the samples (0: none).
+    pub ema: Option<f64>,
 }
 
 /// The editable values, as the page shows them (`None` for fields the model does not have).
@@ -46,6 +48,7 @@ pub struct Values {
     pub lr_critic: Option<f64>,
     pub n_critic: Option<usize>,
     pub clip: Option<f64>,
+    pub ema: Option<f64>,
 }
 
 /// What the page shows of the settings.
@@ -142,6 +145,7 @@ impl Settings {
                     (input.lr_critic.is_some(), "lrCritic"),
                     (input.n_critic.is_some(), "nCritic"),
                     (input.clip.is_some(), "clip"),
+                    (input.ema.is_some(), "ema"),
                 ])?;
                 let c = &mut next.latent;
                 if model != self.model {
@@ -170,6 +174,7 @@ impl Settings {
                 c.batch_size = batch.map_or(c.batch_size, |b| b as usize);
                 c.lr_generator = input.lr_generator.unwrap_or(c.lr_generator);
                 c.lr_critic = input.lr_critic.unwrap_or(c.lr_critic);
+                c.ema = input.ema.unwrap_or(c.ema);
                 match &mut c.rule {
                     GanRule::Wasserstein { n_critic, clip } => {
                         if let Some(n) = input.n_critic {
@@ -207,6 +212,7 @@ impl Settings {
                 input.batch_size = Some(c.batch_size as f64);
                 input.lr_generator = Some(c.lr_generator);
                 input.lr_critic = Some(c.lr_critic);
+                input.ema = Some(c.ema);
                 if let GanRule::Wasserstein { n_critic, clip } = c.rule {
                     input.n_critic = Some(n_critic as f64);
                     input.clip = Some(f64::from(clip));
@@ -233,6 +239,7 @@ impl Settings {
                     lr_critic: None,
                     n_critic: None,
                     clip: None,
+                    ema: None,
                 };
                 let (batch_size, learning_rate) = kind.paper_preset();
                 let paper = TrainConfig { learning_rate, batch_size, seed, beta: PAPER_BETA };
@@ -264,6 +271,7 @@ impl Settings {
                         lr_critic: Some(c.lr_critic),
                         n_critic,
                         clip,
+                        ema: Some(c.ema),
                     }
                 };
                 let (widths, preset) = kind.preset(self.gan_preset, seed);
@@ -280,11 +288,12 @@ impl Settings {
                     seed,
                     preset: self.gan_preset.name(),
                     preset_text: format!(
-                        "{} (G width {}, D width {}, batch {}, {optimiser})",
+                        "{} (G width {}, D width {}, batch {}, {optimiser}{})",
                         self.gan_preset.name(),
                         widths.generator,
                         widths.critic,
-                        preset.batch_size
+                        preset.batch_size,
+                        if preset.ema > 0.0 { format!(", samples from a {} weight average", preset.ema) } else { String::new() }
                     ),
                     values: values(&self.gan),
                     preset_values: values(&preset),

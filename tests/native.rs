@@ -162,6 +162,40 @@ fn every_gan_steps_with_finite_losses() {
     assert_eq!(err.field(), Some("data"), "{err}");
 }
 
+/// With `ema` above 0 the samples come from the moving average of the generator's weights,
+/// which goes through a saved state and back; turning it off (0) shows the generator itself,
+/// and a state saved without an average restarts it from the generator. (That the average
+/// leaves training alone is checked bit for bit in tests/resume.rs, which has burn's RNG to
+/// itself.)
+#[test]
+fn gan_samples_come_from_the_generator_average() {
+    let poly = latent_lab::data::poly::generate(256, 4);
+    let device = device(BackendKind::Flex).autodiff();
+    let (widths, config) = GanKind::WganPoly.preset(GanPreset::Live, 3);
+    let averaged = GanConfig { batch_size: 8, ema: 0.9, rule: GanRule::Wasserstein { n_critic: 1, clip: 0.1 }, ..config };
+    let plain = GanConfig { ema: 0.0, ..averaged.clone() };
+    let mut t = GanModelTrainer::new(GanKind::WganPoly, widths, device.clone(), averaged.clone(), &poly).unwrap();
+    for _ in 0..4 {
+        t.step(&poly);
+    }
+    let noise = fixed_noise(8, 2, 1);
+    let images = |t: &GanModelTrainer| pollster::block_on(t.generate(&noise)).unwrap();
+    let (from_average, with_average) = (images(&t), t.state().unwrap());
+    t.set_config(plain, poly.len()).unwrap();
+    let (from_generator, without_average) = (images(&t), t.state().unwrap());
+    let gap = from_generator.iter().zip(&from_average).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+    assert!(gap > 1e-3, "the average made the generator's images (largest difference {gap})");
+    assert_eq!((with_average.weights.len(), without_average.weights.len()), (3, 2));
+    let mut restored = GanModelTrainer::new(GanKind::WganPoly, widths, device.clone(), averaged.clone(), &poly).unwrap();
+    restored.restore(&with_average).unwrap();
+    assert_eq!(images(&restored), from_average);
+    restored.restore(&without_average).unwrap();
+    assert_eq!(images(&restored), from_generator);
+    let bad = GanConfig { ema: 1.0, ..averaged };
+    let err = GanModelTrainer::new(GanKind::WganPoly, widths, device, bad, &poly).err().unwrap();
+    assert_eq!(err.field(), Some("ema"), "{err}");
+}
+
 /// After a WGAN step every critic parameter (BN scales and shifts included) is within the
 /// clip value.
 #[test]

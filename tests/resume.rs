@@ -54,7 +54,7 @@ fn checkpoints_resume_the_run_exactly() {
         let (settings, _) = Settings::default().apply(&change, train_len).unwrap();
         let data: &dyn ImageSet = if name == "wgan-poly" { &poly } else { &mnist_train };
         let mut trainer = ModelTrainer::new(&settings, device.clone(), data).unwrap();
-        // Past an epoch's end (512 / 200, 64 / 24 with five critic batches a step), so that
+        // Past an epoch's end (512 / 200, 64 / 24 with two critic batches a step), so that
         // the data position includes a reshuffle.
         losses_of(&mut trainer, 3, &mnist_train, data);
         let bytes = trainer.checkpoint(&settings).unwrap().with_history(b"[1,2]".to_vec()).to_bytes();
@@ -100,4 +100,14 @@ fn checkpoints_resume_the_run_exactly() {
         assert!(err.contains("optimiser state"), "{name}: {err}");
         assert_eq!(victim.step_count(), 0, "{name}: half-loaded");
     }
+
+    // The generator's moving average only makes the samples: training takes the same steps
+    // with it as without it.
+    let losses_with = |ema: f64| {
+        let change = SettingsInput { model: Some("wgan-poly".into()), ema: Some(ema), seed: Some(4.0), ..SettingsInput::default() };
+        let (settings, _) = Settings::default().apply(&change, |_| Some(64)).unwrap();
+        let mut trainer = ModelTrainer::new(&settings, device.clone(), &poly).unwrap();
+        losses_of(&mut trainer, 3, &mnist_train, &poly)
+    };
+    assert_eq!(losses_with(0.0), losses_with(0.9));
 }

@@ -13,6 +13,7 @@ const NUMBER_FIELDS = {
   beta: 'beta',
   nCritic: 'n-critic',
   clip: 'clip',
+  ema: 'ema',
 };
 const FIELD_CONTROLS = { model: 'model', preset: 'preset-select', ...NUMBER_FIELDS };
 

@@ -206,7 +206,7 @@ const NOISE_EXTENT = { x0: -3, x1: 3, y0: -3, y1: 3 };
 
 // The run's set-up lives in the URL, so that a link reproduces it: the model, its seed and
 // preset, and each value that differs from the preset's. ?backend= stays as the user gave it.
-const URL_KEYS = ['model', 'seed', 'preset', 'batchSize', 'learningRate', 'beta', 'lrGenerator', 'lrCritic', 'nCritic', 'clip'];
+const URL_KEYS = ['model', 'seed', 'preset', 'batchSize', 'learningRate', 'beta', 'lrGenerator', 'lrCritic', 'nCritic', 'clip', 'ema'];
 
 function writeUrl({ model, seed, preset, values, presetValues }) {
   const params = new URLSearchParams(location.search);

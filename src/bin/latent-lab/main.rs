@@ -12,7 +12,7 @@
 //! PATH]` trains any of the seven models with the page's own code and writes a checkpoint the
 //! page loads (`.llck`) and a metrics file (JSON lines). The settings are the page's controls
 //! as flags: `--preset`, `--seed`, `--batch-size`, `--learning-rate`, `--beta`,
-//! `--lr-generator`, `--lr-critic`, `--n-critic`, `--clip`.
+//! `--lr-generator`, `--lr-critic`, `--n-critic`, `--clip`, `--ema`.
 //!
 //! `latent-lab evaluate --checkpoint PATH [--split test|train]` prints a checkpoint's figures
 //! on the test (or training) set (autoencoders) or its quality meters (GANs) as JSON;
@@ -62,7 +62,8 @@ const USAGE: &str = "usage: latent-lab polydata [--out PATH] [--count N] [--seed
        latent-lab judge [--mnist DIR] [--out PATH] [--epochs N] [--seed S]
        latent-lab train --model M [--epochs N | --steps N] [--preset paper|live] [--seed S]
                         [--batch-size N] [--learning-rate X] [--beta X] [--lr-generator X]
-                        [--lr-critic X] [--n-critic N] [--clip X] [--out PATH] [--metrics PATH]
+                        [--lr-critic X] [--n-critic N] [--clip X] [--ema X] [--out PATH]
+                        [--metrics PATH]
        latent-lab evaluate --checkpoint PATH [--split test|train] [--decode X,Y]
        latent-lab bench [--cases M[:paper|live],...] [--steps N] [--seconds S]
        latent-lab serve [--port N] [--root DIR]
@@ -250,6 +251,7 @@ fn settings_input(options: &mut Options) -> Result<SettingsInput, String> {
         lr_critic: options.number("--lr-critic")?,
         n_critic: options.number("--n-critic")?,
         clip: options.number("--clip")?,
+        ema: options.number("--ema")?,
     })
 }
 
