@@ -136,7 +136,9 @@ impl GanKind {
     ///   samples, seed 1): 5 at clip 0.1 left 0.115, 2 at clip 0.1 0.085, 0.15 0.053, 0.2
     ///   0.039 (0.025, 0.101 and 0.031 for seeds 2-4; seed 3's samples stay blocky), 0.3
     ///   0.037; without the average 0.2 gave 0.047. 1 critic update, critic 1e-3 and G 5e-4
-    ///   or 2e-3 were worse. With the reference's 5e-5 and clip 0.01 it was still at noise (0.80 after 124 steps).
+    ///   or 2e-3 were worse at clip 0.1; at 0.2, 1 critic update in the time of 1,330 steps
+    ///   with 2 (1,900 steps) left 0.053 / 0.034 / 0.074 (seeds 1-3) against 0.069 / 0.031 /
+    ///   0.058 after 1,250 with 2, and G 2e-3 / critic 1e-3 0.079. With the reference's 5e-5 and clip 0.01 it was still at noise (0.80 after 124 steps).
     /// - DCGAN on MNIST: G 32 / D 16, batch 32. After 1,815 steps (what the page trains in
     ///   three minutes) Adam 7e-4 for both gave judge confidences 0.838 and 0.819 (seeds 1,
     ///   2; 8 and 9 digits covered); 3e-4 gave 0.789, 5e-4 0.785 and 0.794, 1e-3 0.779, G 5e-4
