@@ -176,23 +176,48 @@ impl ModuleVisitor for Flatten {
     }
 }
 
-/// Puts the values of `data` (in [`Flatten`]'s order) into a module's tensors, on `device`.
-struct Refill<'a> {
-    data: std::vec::IntoIter<TensorData>,
-    device: &'a Device,
+/// The float tensors of `module`, flattened, in the order burn walks them.
+pub(crate) fn flattened<M: Module>(module: &M) -> Vec<Tensor<1>> {
+    let mut flat = Flatten(Vec::new());
+    module.visit(&mut flat);
+    flat.0
 }
 
-impl burn::module::ModuleMapper for Refill<'_> {
+/// Replaces each float tensor of a module by `f(tensor, other)` (both flattened), with
+/// `other` the next of `others`, which come in [`flattened`]'s order.
+struct ZipFlat<I, F> {
+    others: I,
+    f: F,
+}
+
+impl<I, F> burn::module::ModuleMapper for ZipFlat<I, F>
+where
+    I: Iterator<Item = Tensor<1>>,
+    F: FnMut(Tensor<1>, Tensor<1>) -> Tensor<1>,
+{
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
         let (id, tensor, mapper) = param.consume();
         // Same module, same walk: there is one value per tensor (were there none, the tensor
-        // would stay where it was rather than be made up).
-        let copy = match self.data.next() {
-            Some(data) => Tensor::<1>::from_data(data, self.device).reshape(tensor.dims()),
+        // would stay as it was rather than be made up).
+        let value = match self.others.next() {
+            Some(other) => {
+                let dims = tensor.dims();
+                (self.f)(tensor.flatten::<1>(0, D - 1), other).reshape(dims)
+            }
             None => tensor,
         };
-        Param::from_mapped_value(id, copy, mapper)
+        Param::from_mapped_value(id, value, mapper)
     }
+}
+
+/// `module` with each float tensor replaced by `f(tensor, other)`, `others` being another
+/// copy's tensors in [`flattened`]'s order (parameter ids unchanged).
+pub(crate) fn zip_floats<M: Module>(
+    module: M,
+    others: impl Iterator<Item = Tensor<1>>,
+    f: impl FnMut(Tensor<1>, Tensor<1>) -> Tensor<1>,
+) -> M {
+    module.map(&mut ZipFlat { others, f })
 }
 
 /// A copy of `module` (its weights and running statistics, under the same parameter ids) on
@@ -200,13 +225,13 @@ impl burn::module::ModuleMapper for Refill<'_> {
 /// synchronously, which WebGPU in a browser cannot; a CPU copy can then be recorded.
 pub async fn copy_to<M: Module>(module: &M, device: &Device) -> Result<M, LabError> {
     let module = module.valid();
-    let mut flat = Flatten(Vec::new());
-    module.visit(&mut flat);
-    let mut data = Vec::with_capacity(flat.0.len());
-    for tensor in flat.0 {
+    let flat = flattened(&module);
+    let mut data = Vec::with_capacity(flat.len());
+    for tensor in flat {
         data.push(tensor.into_data_async().await.map_err(LabError::readback)?);
     }
-    Ok(module.map(&mut Refill { data: data.into_iter(), device }))
+    let copies = data.into_iter().map(|d| Tensor::<1>::from_data(d, device));
+    Ok(zip_floats(module, copies, |_, copy| copy))
 }
 
 /// The parameters of a module by id, with their shapes.
