@@ -241,6 +241,19 @@ impl ModuleMapper for Clip {
     }
 }
 
+/// Makes every float tensor of a module a constant of the autodiff graph. burn's `no_grad`
+/// would do it too, but on a copy of a module whose weights are still lazy (never used) it
+/// freezes the original's as well: they share the pending initialisation. Consuming each
+/// parameter initialises it first, in the state it shares with the original.
+struct Freeze;
+
+impl ModuleMapper for Freeze {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let (id, tensor, mapper) = param.consume();
+        Param::from_mapped_value(id, tensor.set_require_grad(false), mapper)
+    }
+}
+
 /// -log(sigmoid(x)) for label 1 and -log(1 - sigmoid(x)) for label 0, as softplus so that a
 /// confident discriminator gives a finite loss (Keras clips probabilities for the same reason).
 fn bce_with_logits(logits: Tensor<1>, label: bool) -> Tensor<1> {
@@ -423,6 +436,13 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         self.critic = self.optim_d.step(self.config.lr_critic, self.critic.clone(), grads);
     }
 
+    /// The critic as a generator update sees it ("G through the frozen D"): its weights are
+    /// constants of the graph, so the backward pass computes no critic weight gradients that
+    /// nobody would read. Its batch-norm running statistics are shared with `self.critic`.
+    fn frozen_critic(&self) -> D {
+        self.critic.clone().map(&mut Freeze)
+    }
+
     fn update_generator(&mut self, loss: Tensor<1>) {
         let grads = GradientsParams::from_grads(loss.backward(), &self.generator);
         self.generator = self.optim_g.step(self.config.lr_generator, self.generator.clone(), grads);
@@ -495,7 +515,7 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
                 let fake = self.generator.forward(self.noise(batch)).detach();
                 let d_fake = bce_with_logits(self.critic.forward(fake), false);
                 self.update_critic(d_fake.clone());
-                let g_loss = bce_with_logits(self.critic.forward(self.generator.forward(self.noise(batch))), true);
+                let g_loss = bce_with_logits(self.frozen_critic().forward(self.generator.forward(self.noise(batch))), true);
                 self.update_generator(g_loss.clone());
                 // Keras reports the mean of the two discriminator losses.
                 ((d_real + d_fake).mul_scalar(0.5), g_loss)
@@ -514,7 +534,7 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
                     d_loss = self.critic_update_wasserstein(data, &generator, clip);
                 }
                 let noise = self.noise(self.config.batch_size);
-                let g_loss = self.critic.forward(self.generator.forward(noise)).mean().neg();
+                let g_loss = self.frozen_critic().forward(self.generator.forward(noise)).mean().neg();
                 self.update_generator(g_loss.clone());
                 (d_loss, g_loss)
             }
@@ -653,3 +673,35 @@ impl GanModelTrainer {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::{self, BackendKind};
+
+    /// A generator update scores its images with the critic and takes the gradient through
+    /// it to the images, but the backward pass holds no gradient for any critic weight.
+    #[test]
+    fn the_generator_update_sees_a_frozen_critic() {
+        let device = backend::cpu(BackendKind::Flex, "test").device.autodiff();
+        let (widths, config) = GanKind::WganPoly.preset(GanPreset::Live, 1);
+        let generator = PolyGeneratorConfig::new().with_channels(widths.generator).init(&device);
+        let critic = PolyCriticConfig::new().with_width(widths.critic).init(&device);
+        let trainer = GanTrainer::new(generator, critic, device.clone(), config, 100).unwrap();
+        let images = Tensor::<4>::random([4, 1, 40, 40], Distribution::Uniform(-1.0, 1.0), &device).require_grad();
+        // The same dropout masks for both passes, so that their scores can be compared.
+        let score = |critic: &PolyCritic| {
+            crate::model::dropout::seed(7);
+            let grads = critic.forward(images.clone()).sum().backward();
+            let to_images = images.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap();
+            (to_images, GradientsParams::from_grads(grads, &trainer.critic).len())
+        };
+        // Frozen first: a fresh critic's weights are still lazy, shared with every copy.
+        let (through_frozen, frozen_weights) = score(&trainer.frozen_critic());
+        let (through_critic, critic_weights) = score(&trainer.critic);
+        assert_eq!(frozen_weights, 0);
+        assert!(critic_weights > 10, "{critic_weights} critic weights got a gradient");
+        assert_eq!(through_frozen, through_critic);
+        assert!(through_frozen.iter().any(|&g| g != 0.0));
+    }
+}
