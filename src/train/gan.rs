@@ -495,10 +495,10 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
                 let batch = real.dims()[0];
                 let fake = self.generator.forward(self.noise(batch));
                 // D sees the same generated batch as G, detached so that D's loss does not
-                // reach the generator.
+                // reach the generator; G's loss does not reach D's weights.
                 let d_loss = bce_with_logits(self.critic.forward(real), true)
                     + bce_with_logits(self.critic.forward(fake.clone().detach()), false);
-                let g_loss = bce_with_logits(self.critic.forward(fake), true);
+                let g_loss = bce_with_logits(self.frozen_critic().forward(fake), true);
                 // Both gradients come from the models as they were before either update.
                 let d_grads = GradientsParams::from_grads(d_loss.backward(), &self.critic);
                 let g_grads = GradientsParams::from_grads(g_loss.backward(), &self.generator);
