@@ -673,7 +673,6 @@ impl GanModelTrainer {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;
