@@ -10,12 +10,12 @@
 
 use burn::module::{Initializer, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig, ConvTranspose2d, ConvTranspose2dConfig};
-use burn::nn::interpolate::{Interpolate2d, Interpolate2dConfig, InterpolateMode};
 use burn::nn::{BatchNorm, BatchNormConfig, Dropout, DropoutConfig, Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::tanh;
-use burn::tensor::ops::PadMode;
+use burn::tensor::module::conv_transpose2d;
+use burn::tensor::ops::{ConvTransposeOptions, PadMode};
 
 use super::dropout::dropout;
 use super::{dense, macs};
@@ -62,6 +62,20 @@ fn deconv(channels: [usize; 2], kernel: usize, stride: usize, device: &Device) -
     let limit = (6.0 / ((channels[0] + channels[1]) * kernel * kernel) as f64).sqrt();
     let weight = Tensor::random(layer.weight.shape(), Distribution::Uniform(-limit, limit), device);
     ConvTranspose2d { weight: Param::from_tensor(weight), ..layer }
+}
+
+/// Nearest 2x upsampling followed by `layer`, a 3x3 stride-1 "same" transposed convolution,
+/// computed as one stride-2 transposed convolution of the input before the upsampling. Each
+/// input pixel becomes a 2x2 block that the 3x3 kernel then sweeps, so together they spread
+/// the pixel through the 4x4 kernel K * box(2x2) (K4[m] = K[m] + K[m - 1] along each axis),
+/// and padding 1 keeps the size at exactly twice the input's. The same function of the same
+/// weights, with 16 multiply-adds per input pixel and channel pair where the upsampled image
+/// took 4 x 9 = 36, and no upsampled copy to make and to take the gradient back through.
+fn upsample_deconv(layer: &ConvTranspose2d, x: Tensor<4>) -> Tensor<4> {
+    let k = layer.weight.val();
+    let k = k.clone().pad((0, 1, 0, 0), PadMode::Constant(0.0)) + k.pad((1, 0, 0, 0), PadMode::Constant(0.0));
+    let k = k.clone().pad((0, 0, 0, 1), PadMode::Constant(0.0)) + k.pad((0, 0, 1, 0), PadMode::Constant(0.0));
+    conv_transpose2d(x, k, None, ConvTransposeOptions::new([2, 2], [1, 1], [0, 0], [1, 1], 1))
 }
 
 fn dense_no_bias(d_input: usize, d_output: usize, device: &Device) -> Linear {
@@ -232,7 +246,7 @@ pub struct PolyGeneratorConfig {
 #[derive(Module, Debug)]
 pub struct PolyGenerator {
     stem: NoiseStem,
-    up: Interpolate2d,
+    /// Both follow a nearest 2x upsampling (see [`upsample_deconv`]).
     deconv1: ConvTranspose2d,
     bn1: BatchNorm,
     deconv2: ConvTranspose2d,
@@ -245,10 +259,6 @@ impl PolyGeneratorConfig {
         let c = self.channels;
         PolyGenerator {
             stem: NoiseStem::new(self.noise, c, 10, device),
-            up: Interpolate2dConfig::new()
-                .with_scale_factor(Some([2.0, 2.0]))
-                .with_mode(InterpolateMode::Nearest)
-                .init(),
             deconv1: deconv([c, c], 3, 1, device),
             bn1: batch_norm(c, device),
             deconv2: deconv([c, c / 2], 3, 1, device),
@@ -264,15 +274,17 @@ impl Generator for PolyGenerator {
     }
 
     fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
-        let h = self.up.forward(self.stem.forward(noise)); // 10x10 -> 20x20
-        let h = act(self.bn1.forward(self.deconv1.forward(h)));
-        let h = self.up.forward(h); // 40x40
-        let h = act(self.bn2.forward(self.deconv2.forward(h)));
+        let h = upsample_deconv(&self.deconv1, self.stem.forward(noise)); // 10x10 -> 20x20
+        let h = act(self.bn1.forward(h));
+        let h = act(self.bn2.forward(upsample_deconv(&self.deconv2, h))); // 40x40
         tanh(self.deconv3.forward(h))
     }
 
     fn macs(&self) -> u64 {
-        macs(&self.stem.fc.weight, 1) + macs(&self.deconv1.weight, 400) + macs(&self.deconv2.weight, 1600) + macs(&self.deconv3.weight, 1600)
+        // The upsampling layers as computed: a 4x4 kernel (16 / 9 of the 3x3 weights) over
+        // the 10x10 and 20x20 inputs.
+        let upsampled = macs(&self.deconv1.weight, 100) + macs(&self.deconv2.weight, 400);
+        macs(&self.stem.fc.weight, 1) + upsampled * 16 / 9 + macs(&self.deconv3.weight, 1600)
     }
 }
 
@@ -335,6 +347,7 @@ impl Critic for PolyCritic {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
     use crate::backend::{self, BackendKind};
 
     fn device() -> Device {
@@ -359,6 +372,21 @@ mod tests {
         let h = d.conv2.forward(d.conv1.forward(images));
         assert_eq!(h.dims(), [2, 8, 10, 10]);
         assert_eq!(h.pad((0, 1, 0, 1), PadMode::Constant(0.0)).dims(), [2, 8, 11, 11]);
+    }
+
+    #[test]
+    fn upsample_deconv_is_the_upsampling_then_the_layer() {
+        let device = device();
+        let layer = deconv([3, 2], 3, 1, &device);
+        let x = Tensor::<4>::random([2, 3, 5, 5], Distribution::Normal(0.0, 1.0), &device);
+        let upsample = Interpolate2dConfig::new().with_scale_factor(Some([2.0, 2.0])).with_mode(InterpolateMode::Nearest);
+        let upsampled = upsample.init().forward(x.clone());
+        let expected = layer.forward(upsampled);
+        let fused = upsample_deconv(&layer, x);
+        assert_eq!(fused.dims(), [2, 2, 10, 10]);
+        let error: f32 = (fused - expected.clone()).abs().max().into_scalar();
+        let scale: f32 = expected.abs().max().into_scalar();
+        assert!(error <= 1e-5 * scale, "largest difference {error} against values up to {scale}");
     }
 
     #[test]
@@ -393,10 +421,10 @@ mod tests {
         // ~0.24 G multiply-adds per image the issue quotes.
         let c = PolyCriticConfig::new().with_width(128).init(&device);
         assert_eq!(c.macs(), 9 * (128 * 400 + 128 * 256 * 100 + 256 * 512 * 36 + 512 * 1024 * 36) + 1024 * 36);
-        // Its generator: Dense 2->12800, then 3x3 transposed convolutions 128->128 on 20x20
-        // inputs, 128->64 and 64->1 on 40x40.
+        // Its generator: Dense 2->12800, then the upsampling transposed convolutions as
+        // 4x4 kernels 128->128 on 10x10 inputs and 128->64 on 20x20, and 3x3 64->1 on 40x40.
         let g = PolyGeneratorConfig::new().init(&device);
-        assert_eq!(g.macs(), 2 * 12_800 + 9 * (128 * 128 * 400 + 128 * 64 * 1600 + 64 * 1600));
+        assert_eq!(g.macs(), 2 * 12_800 + 16 * (128 * 128 * 100 + 128 * 64 * 400) + 9 * 64 * 1600);
         // The AE: Dense 784->128->64->2 and back (biases are not multiply-adds).
         let ae = crate::model::AutoencoderConfig::new().init(&device);
         assert_eq!(crate::model::LatentModel::macs(&ae), 2 * (784 * 128 + 128 * 64 + 64 * 2));
