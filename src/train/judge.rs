@@ -20,7 +20,7 @@ pub struct JudgeConfig {
 
 impl Default for JudgeConfig {
     fn default() -> Self {
-        // Three epochs reach ~99 % test accuracy; more buys little.
+        // Three epochs reach 98.2 % test accuracy (README).
         JudgeConfig { epochs: 3, batch_size: 128, learning_rate: 1e-3, seed: 1 }
     }
 }
