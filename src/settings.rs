@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::LabError;
 use crate::model::{GanKind, LatentKind, ModelKind};
 use crate::train::TrainConfig;
-use crate::train::gan::{GanConfig, GanPreset, GanRule, GanWidths};
+use crate::train::gan::{GanConfig, GanLayers, GanPreset, GanRule};
 
 /// The reference's weight of the VAE's KL term.
 pub const PAPER_BETA: f64 = 0.01;
@@ -182,7 +182,7 @@ impl Settings {
                         }
                         *clip = input.clip.map_or(*clip, |v| v as f32);
                     }
-                    GanRule::JointBce | GanRule::AlternatingBce => {
+                    GanRule::JointBce { .. } | GanRule::AlternatingBce { .. } => {
                         foreign(model, &[(input.n_critic.is_some(), "nCritic"), (input.clip.is_some(), "clip")])?;
                     }
                 }
@@ -222,8 +222,8 @@ impl Settings {
         input
     }
 
-    /// The layer widths of the current GAN's preset.
-    pub fn gan_widths(&self, kind: GanKind) -> GanWidths {
+    /// The layers of the current GAN's preset.
+    pub fn gan_layers(&self, kind: GanKind) -> GanLayers {
         kind.preset(self.gan_preset, self.seed()).0
     }
 
@@ -274,11 +274,11 @@ impl Settings {
                         ema: Some(c.ema),
                     }
                 };
-                let (widths, preset) = kind.preset(self.gan_preset, seed);
+                let (layers, preset) = kind.preset(self.gan_preset, seed);
                 let rates = format!("G {} / D {}", short(preset.lr_generator), short(preset.lr_critic));
                 let optimiser = match preset.rule {
                     GanRule::Wasserstein { n_critic, clip } => format!("RMSProp {rates}, {n_critic} critic steps, clip {clip}"),
-                    GanRule::JointBce | GanRule::AlternatingBce => format!("Adam {rates}"),
+                    GanRule::JointBce { beta1 } | GanRule::AlternatingBce { beta1 } => format!("Adam {rates}, beta1 {beta1}"),
                 };
                 SettingsOutput {
                     model: self.model.name(),
@@ -288,10 +288,11 @@ impl Settings {
                     seed,
                     preset: self.gan_preset.name(),
                     preset_text: format!(
-                        "{} (G width {}, D width {}, batch {}, {optimiser}{})",
+                        "{} (G width {}, D width {}{}, batch {}, {optimiser}{})",
                         self.gan_preset.name(),
-                        widths.generator,
-                        widths.critic,
+                        layers.generator,
+                        layers.critic,
+                        if layers.critic_batch_norm { " with batch norm" } else { "" },
                         preset.batch_size,
                         if preset.ema > 0.0 { format!(", samples from a {} weight average", preset.ema) } else { String::new() }
                     ),
@@ -342,6 +343,12 @@ mod tests {
         assert_eq!(
             paper.output().preset_text,
             "paper (G width 128, D width 128, batch 128, RMSProp G 5e-5 / D 5e-5, 5 critic steps, clip 0.01)"
+        );
+        // The live MNIST DCGAN says where it leaves the reference's discriminator and Adam.
+        let (dcgan, _) = wgan.apply(&input(|i| i.model = Some("dcgan-mnist".into())), MNIST).unwrap();
+        assert_eq!(
+            dcgan.output().preset_text,
+            "live (G width 32, D width 16 with batch norm, batch 32, Adam G 5e-4 / D 5e-4, beta1 0.5, samples from a 0.99 weight average)"
         );
     }
 

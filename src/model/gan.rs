@@ -195,13 +195,20 @@ pub struct MnistDiscriminatorConfig {
     /// Channels of the first convolution (64 in the reference); the second has twice as many.
     #[config(default = 64)]
     pub channels: usize,
+    /// Batch norm after the second convolution in place of the reference's dropout, as the
+    /// DCGAN paper's discriminators have it (Radford et al. 2016: batch norm in every layer
+    /// but the first) and as the reference's own polynomial discriminator does.
+    #[config(default = false)]
+    pub batch_norm: bool,
 }
 
 #[derive(Module, Debug)]
 pub struct MnistDiscriminator {
     conv1: Conv2d,
     conv2: Conv2d,
-    dropout: Dropout,
+    /// The reference's regulariser, after both convolutions; `None` with batch norm.
+    dropout: Option<Dropout>,
+    bn: Option<BatchNorm>,
     out: Linear,
 }
 
@@ -211,7 +218,8 @@ impl MnistDiscriminatorConfig {
         MnistDiscriminator {
             conv1: conv([1, c], 5, 2, device),
             conv2: conv([c, 2 * c], 5, 2, device),
-            dropout: DropoutConfig::new(DROPOUT).init(),
+            dropout: (!self.batch_norm).then(|| DropoutConfig::new(DROPOUT).init()),
+            bn: self.batch_norm.then(|| batch_norm(2 * c, device)),
             out: dense(2 * c * 7 * 7, 1, device),
         }
     }
@@ -220,8 +228,16 @@ impl MnistDiscriminatorConfig {
 impl Critic for MnistDiscriminator {
     fn forward(&self, images: Tensor<4>) -> Tensor<1> {
         let [batch, ..] = images.dims();
-        let h = dropout(&self.dropout, act(self.conv1.forward(images)));
-        let h = dropout(&self.dropout, act(self.conv2.forward(h)));
+        let regularise = |h: Tensor<4>| match &self.dropout {
+            Some(layer) => dropout(layer, h),
+            None => h,
+        };
+        let h = regularise(act(self.conv1.forward(images)));
+        let h = self.conv2.forward(h);
+        let h = regularise(act(match &self.bn {
+            Some(bn) => bn.forward(h),
+            None => h,
+        }));
         self.out.forward(h.flatten::<2>(1, 3)).reshape([batch])
     }
 
@@ -360,8 +376,10 @@ mod tests {
         let g = MnistGeneratorConfig::new().with_channels(16).init(&device);
         let images = g.forward(Tensor::zeros([3, 100], &device));
         assert_eq!(images.dims(), [3, 1, 28, 28]);
-        let d = MnistDiscriminatorConfig::new().with_channels(8).init(&device);
-        assert_eq!(d.forward(images).dims(), [3]);
+        for batch_norm in [false, true] {
+            let d = MnistDiscriminatorConfig::new().with_channels(8).with_batch_norm(batch_norm).init(&device);
+            assert_eq!(d.forward(images.clone()).dims(), [3]);
+        }
 
         let g = PolyGeneratorConfig::new().with_channels(8).init(&device);
         let images = g.forward(Tensor::zeros([2, 2], &device));

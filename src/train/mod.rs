@@ -569,8 +569,8 @@ impl ModelTrainer {
         Ok(match settings.model {
             ModelKind::Latent(kind) => Self::Latent(LatentTrainer::new(kind, device, settings.latent.clone(), data.len())?),
             ModelKind::Gan(kind) => {
-                let widths = settings.gan_widths(kind);
-                Self::Gan(kind, GanModelTrainer::new(kind, widths, device, settings.gan.clone(), data)?)
+                let layers = settings.gan_layers(kind);
+                Self::Gan(kind, GanModelTrainer::new(kind, layers, device, settings.gan.clone(), data)?)
             }
         })
     }
