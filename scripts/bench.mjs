@@ -129,7 +129,7 @@ async function pageFigures(backend, model) {
   await page.selectOption('#model', model);
   await page.waitForFunction((m) => document.body.dataset.model === m && document.body.dataset.step === '0', model);
   if (model.endsWith('-poly')) {
-    await page.waitForFunction(() => /polynomial images \(/.test(document.getElementById('dataset').textContent), null, { timeout: 600_000 });
+    await page.waitForFunction(() => (document.body.dataset.loaded ?? '').split(' ').includes('poly'), null, { timeout: 600_000 });
   }
   const ready = Date.now() - t0;
   await page.click('#play');

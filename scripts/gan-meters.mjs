@@ -14,7 +14,7 @@ await page.selectOption('#model', model);
 await page.waitForFunction((m) => document.body.dataset.model === m && document.body.dataset.step === '0', model);
 // A polynomial GAN starts once its images are fetched (the first time it is picked).
 if (model.endsWith('-poly')) {
-  await page.waitForFunction(() => /polynomial images \(/.test(document.getElementById('dataset').textContent),
+  await page.waitForFunction(() => (document.body.dataset.loaded ?? '').split(' ').includes('poly'),
     null, { timeout: 600_000 });
 }
 const list = model === 'dcgan-mnist' ? '#digit-meters' : '#meters';

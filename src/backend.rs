@@ -35,10 +35,7 @@ impl FromStr for BackendRequest {
             "cpu" => Ok(Self::Cpu),
             "flex" => Ok(Self::Flex),
             "ndarray" => Ok(Self::Ndarray),
-            other => Err(LabError::invalid(
-                "backend",
-                format!("unknown backend '{other}': use auto, webgpu, cpu, flex or ndarray"),
-            )),
+            other => Err(LabError::invalid("backend", format!("unknown backend '{other}': use auto, webgpu, cpu, flex or ndarray"))),
         }
     }
 }
@@ -63,7 +60,7 @@ impl BackendKind {
 
 /// The CPU backend used when WebGPU is not: burn-flex for every model. In Chromium it trains
 /// the autoencoders as fast as burn-ndarray or faster (`node scripts/bench.mjs --model M flex
-/// ndarray`; figures in README), and burn-ndarray's convolutions are naive loops, measured
+/// ndarray`; figures in docs/benchmarks.md), and burn-ndarray's convolutions are naive loops, measured
 /// natively ~160x slower on the live WGAN's generator (8.7 s against 54 ms for a forward pass
 /// of 16 images).
 fn cpu_default(reason: impl Into<String>) -> Backend {
@@ -129,7 +126,8 @@ pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
 #[cfg(all(not(target_arch = "wasm32"), feature = "gpu"))]
 fn native_gpu() -> Result<Backend, LabError> {
     // A machine without a usable adapter fails here, with wgpu's reason, not at the first step.
-    let device = pollster::block_on(Device::wgpu_options().init_async()).map_err(|e| LabError::Backend(format!("no GPU device came up: {e:?}")))?;
+    let device =
+        pollster::block_on(Device::wgpu_options().init_async()).map_err(|e| LabError::Backend(format!("no GPU device came up: {e:?}")))?;
     Ok(Backend { device, kind: BackendKind::WebGpu, label: "GPU (burn-wgpu)".into(), reason: "requested".into() })
 }
 
@@ -154,7 +152,8 @@ pub async fn select(request: BackendRequest) -> Backend {
             ),
             Ok(adapter) => match webgpu::device().await {
                 Ok(device) => {
-                    let reason = if request == BackendRequest::WebGpu { "requested with ?backend=webgpu" } else { "hardware adapter found" };
+                    let reason =
+                        if request == BackendRequest::WebGpu { "requested with ?backend=webgpu" } else { "hardware adapter found" };
                     let soft = if adapter.fallback { " (software)" } else { "" };
                     return Backend {
                         device,
@@ -201,21 +200,16 @@ mod webgpu {
         let request: Function = get(&gpu, "requestAdapter").dyn_into().map_err(|_| "navigator.gpu.requestAdapter is missing")?;
         let options = Object::new();
         let _ = Reflect::set(&options, &"powerPreference".into(), &"high-performance".into());
-        let promise: Promise = request
-            .call1(&gpu, &options)
-            .and_then(|p| p.dyn_into().map_err(JsValue::from))
-            .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
+        let promise: Promise =
+            request.call1(&gpu, &options).and_then(|p| p.dyn_into()).map_err(|e| format!("requestAdapter failed: {e:?}"))?;
         let adapter = JsFuture::from(promise).await.map_err(|e| format!("requestAdapter failed: {e:?}"))?;
         if adapter.is_null() || adapter.is_undefined() {
             return Err("the browser has WebGPU but offered no adapter".into());
         }
         let info = get(&adapter, "info");
         let text = |k: &str| get(&info, k).as_string().unwrap_or_default();
-        let name = [text("vendor"), text("architecture"), text("description")]
-            .into_iter()
-            .filter(|s| !s.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let name =
+            [text("vendor"), text("architecture"), text("description")].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" ");
         // `isFallbackAdapter` moved from the adapter to its info; accept either.
         let fallback = get(&info, "isFallbackAdapter").as_bool().or_else(|| get(&adapter, "isFallbackAdapter").as_bool());
         Ok(Adapter { name: if name.is_empty() { "unnamed adapter".into() } else { name }, fallback: fallback.unwrap_or(false) })

@@ -1,23 +1,20 @@
-//! Checkpoints: a run as it stands, so that it can go on elsewhere or later exactly as if it
-//! had not stopped: the model's weights and its optimisers' state in burn's record format
-//! (burnpack), the settings that rebuild its architecture, the step count and data position,
-//! and the page's chart history. burn's RNG is reseeded from the run's seed at every step
-//! (see `train::step_seed`), so no RNG state needs saving. The native trainer and the page
-//! write and read the same files.
+//! The checkpoint file's framing: a run as it stands, so that it can go on elsewhere or later
+//! exactly as if it had not stopped: the model's weights and its optimisers' state in burn's
+//! record format (burnpack, see `record`), the settings that rebuild its architecture, the
+//! step count and data position, and the page's chart history. burn's RNG is reseeded from
+//! the run's seed at every step (see `train::step_seed`), so no RNG state needs saving. The
+//! native trainer and the page write and read the same files; what the fields mean is
+//! docs/checkpoint-format.md. Whether a checkpoint fits a model is the session's to check.
 //!
 //! Layout: `LLCK`, the format version (u32 LE), the header's length (u32 LE), the header
 //! (JSON, [`Header`]), then the weight records, the optimiser records and the history the
 //! header lists, back to back.
 
-use burn::module::Module;
-use burn::store::ModuleRecord;
-use burn::tensor::Bytes;
 use serde::{Deserialize, Serialize};
 
 use crate::data::cursor::CursorState;
 use crate::error::LabError;
-use crate::model::ModelKind;
-use crate::settings::{Settings, SettingsInput};
+use crate::settings::SettingsInput;
 use crate::train::TrainerState;
 
 const MAGIC: &[u8; 4] = b"LLCK";
@@ -94,16 +91,6 @@ impl Checkpoint {
         }
     }
 
-    /// The settings the weights were trained with, checked like a request from the page (an
-    /// edited file with a negative learning rate or an unknown model is refused).
-    /// `train_len(model)` is the size of that model's training set, if loaded.
-    pub fn settings(&self, train_len: impl Fn(ModelKind) -> Option<usize>) -> Result<Settings, LabError> {
-        let (settings, _) = Settings::default()
-            .apply(&self.header.settings, train_len)
-            .map_err(|e| refuse(format!("its settings are not valid: {e}")))?;
-        Ok(settings)
-    }
-
     pub fn to_bytes(&self) -> Vec<u8> {
         // Serialising a struct of strings and numbers cannot fail.
         let header = serde_json::to_vec(&self.header).unwrap_or_default();
@@ -159,27 +146,12 @@ impl Checkpoint {
     }
 }
 
-/// A module's parameters and BN running statistics as burnpack bytes. Taken from the
-/// `valid()` snapshot: a running statistic's latest update is only folded in by that sync,
-/// and a record of the module itself would miss it.
-pub fn record_bytes<M: Module>(module: &M) -> Result<Vec<u8>, String> {
-    Ok(module.valid().into_record().into_bytes().map_err(|e| e.to_string())?.to_vec())
-}
-
-/// `module` with the parameters of `bytes`. Every parameter must be filled with the right
-/// shape, and every tensor of the record must land somewhere: a record of another
-/// architecture is refused, never half-loaded.
-pub fn load_record<M: Module>(module: M, bytes: &[u8]) -> Result<M, String> {
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| e.to_string())?;
-    module.try_load_record(record).map_err(|e| e.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn sample() -> Checkpoint {
-        let settings = SettingsInput { model: Some("ae".into()), seed: Some(3.0), ..SettingsInput::default() };
+        let settings = SettingsInput { model: Some("ae".into()), seed: Some(3.0), ..SettingsInput::default() }.with("beta", 0.5);
         let state = TrainerState {
             weights: vec![vec![1, 2, 3], vec![4, 5]],
             optimizers: vec![vec![6], vec![7, 8]],

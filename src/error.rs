@@ -12,9 +12,7 @@ pub enum IdxError {
     TooShortForHeader { len: usize },
     #[error("the magic number is 0x{found:08x}, but an IDX {what} file starts with 0x{expected:08x}")]
     BadMagic { what: &'static str, found: u32, expected: u32 },
-    #[error(
-        "the header promises {expected} bytes of data but the file holds {actual} (the file is truncated or has trailing bytes)"
-    )]
+    #[error("the header promises {expected} bytes of data but the file holds {actual} (the file is truncated or has trailing bytes)")]
     SizeMismatch { expected: u128, actual: u128 },
     #[error("the images are {rows}x{cols} pixels, but MNIST digits are 28x28")]
     WrongImageSize { rows: u32, cols: u32 },
@@ -31,15 +29,8 @@ pub enum IdxError {
 pub enum DataError {
     #[error("{file}: {problem}. Re-run the set-up command to restore the MNIST files.")]
     Idx { file: String, problem: IdxError },
-    #[error(
-        "{images_file} holds {images} images but {labels_file} holds {labels} labels. Use matching image and label files."
-    )]
-    CountMismatch {
-        images_file: String,
-        images: usize,
-        labels_file: String,
-        labels: usize,
-    },
+    #[error("{images_file} holds {images} images but {labels_file} holds {labels} labels. Use matching image and label files.")]
+    CountMismatch { images_file: String, images: usize, labels_file: String, labels: usize },
 }
 
 /// A file of images for the GANs that could not be used.

@@ -1,16 +1,22 @@
 //! Latent Lab: generative models trained live in the browser with burn.
 //!
-//! The crate is one backend-agnostic core (data, models, training, rendering) with two thin
-//! faces: the wasm-bindgen [`web::Session`] that a Web Worker drives, and native tests and
-//! the `latent-lab` command line that link the same code as an rlib. Only [`backend`] creates devices.
+//! The layers, from the bottom: data formats and batching ([`data`]), devices ([`backend`]),
+//! the networks ([`model`]), burn's record format ([`record`]), training ([`train`]), the
+//! catalog of models, presets and controls ([`catalog`]), settings ([`settings`]), the
+//! checkpoint file ([`checkpoint`]), and the platform-neutral [`session`] that both front-ends
+//! drive: the wasm-bindgen facade `web` that a Web Worker calls, and the `latent-lab`
+//! command line. docs/architecture.md draws the map.
 
 pub mod backend;
+pub mod catalog;
 pub mod checkpoint;
 pub mod data;
 pub mod error;
 pub mod metrics;
 pub mod model;
+pub mod record;
 pub mod render;
+pub mod session;
 pub mod settings;
 pub mod train;
 

@@ -34,8 +34,7 @@ pub fn row_residual(images: &Images) -> Option<f64> {
         let energy = total + width as f64 * mean * mean;
         if total > FLAT_ROW * energy && total.is_finite() {
             // The fit's part of the centred row is its projection on the orthonormal basis.
-            let explained: f64 =
-                basis.chunks_exact(width).map(|q| q.iter().zip(centred()).map(|(q, v)| q * v).sum::<f64>().powi(2)).sum();
+            let explained: f64 = basis.chunks_exact(width).map(|q| q.iter().zip(centred()).map(|(q, v)| q * v).sum::<f64>().powi(2)).sum();
             sum += ((total - explained) / total).clamp(0.0, 1.0);
             rows += 1;
         }
@@ -100,10 +99,7 @@ pub struct PolyReference {
 impl PolyReference {
     pub fn of(images: &Images) -> Self {
         let sample = images.select(&random_indices(images.count(), PAIRWISE_IMAGES, 0x5eed));
-        PolyReference {
-            distance: mean_pairwise_distance(&sample, PAIRWISE_IMAGES).unwrap_or(0.0),
-            smoothness: row_residual(&sample),
-        }
+        PolyReference { distance: mean_pairwise_distance(&sample, PAIRWISE_IMAGES).unwrap_or(0.0), smoothness: row_residual(&sample) }
     }
 }
 
@@ -140,7 +136,8 @@ impl DigitReport {
         let mut confidence = 0.0;
         let rows = probabilities.len() / 10;
         for row in probabilities.chunks_exact(10) {
-            let (digit, p) = row.iter().enumerate().fold((usize::MAX, f32::NEG_INFINITY), |best, (i, &p)| if p > best.1 { (i, p) } else { best });
+            let (digit, p) =
+                row.iter().enumerate().fold((usize::MAX, f32::NEG_INFINITY), |best, (i, &p)| if p > best.1 { (i, p) } else { best });
             if digit < 10 {
                 histogram[digit] += 1;
                 confidence += f64::from(p);
@@ -398,7 +395,8 @@ mod tests {
         // Samples of one distribution are close; a shifted one is far.
         let mut rng = SplitMix64::new(6);
         let mut sample = |shift: f64| -> Vec<f32> { (0..2000 * 4).map(|_| (rng.normal() + shift) as f32).collect() };
-        let (x, y, z) = (Gaussian::fit(&sample(0.0), 4).unwrap(), Gaussian::fit(&sample(0.0), 4).unwrap(), Gaussian::fit(&sample(1.0), 4).unwrap());
+        let (x, y, z) =
+            (Gaussian::fit(&sample(0.0), 4).unwrap(), Gaussian::fit(&sample(0.0), 4).unwrap(), Gaussian::fit(&sample(1.0), 4).unwrap());
         assert!(frechet_distance(&x, &y) < 0.05);
         assert!((frechet_distance(&x, &z) - 4.0).abs() < 0.3);
         assert!(Gaussian::fit(&[1.0, 2.0], 2).is_none());

@@ -29,6 +29,11 @@ pub fn signed_to_rgba(values: &[f32], scale: f32) -> Vec<u8> {
     rgba
 }
 
+/// Values of a tanh output, in [-1, 1], as grey values in [0, 1].
+pub fn tanh_to_unit(values: &[f32]) -> Vec<f32> {
+    values.iter().map(|v| (v + 1.0) / 2.0).collect()
+}
+
 /// u8 grey pixels -> opaque RGBA bytes.
 pub fn bytes_to_rgba(pixels: &[u8]) -> Vec<u8> {
     pixels.iter().flat_map(|&g| [g, g, g, 255]).collect()
@@ -55,9 +60,10 @@ mod tests {
 
     #[test]
     fn clamps_and_scales() {
-        assert_eq!(gray_to_rgba(&[0.0, 1.0, 2.0, -1.0, f32::NAN]), vec![
-            0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255
-        ]);
+        assert_eq!(
+            gray_to_rgba(&[0.0, 1.0, 2.0, -1.0, f32::NAN]),
+            vec![0, 0, 0, 255, 255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 255, 0, 0, 0, 255]
+        );
         assert_eq!(bytes_to_rgba(&[7]), vec![7, 7, 7, 255]);
     }
 
@@ -76,11 +82,14 @@ mod tests {
         // Four 2x2 images of the constants 0..4 in a 2x2 grid.
         let images: Vec<f32> = (0..4).flat_map(|k| [k as f32; 4]).collect();
         let t = tile(&images, 2, 2);
-        assert_eq!(t, vec![
-            0.0, 0.0, 1.0, 1.0, //
-            0.0, 0.0, 1.0, 1.0, //
-            2.0, 2.0, 3.0, 3.0, //
-            2.0, 2.0, 3.0, 3.0,
-        ]);
+        assert_eq!(
+            t,
+            vec![
+                0.0, 0.0, 1.0, 1.0, //
+                0.0, 0.0, 1.0, 1.0, //
+                2.0, 2.0, 3.0, 3.0, //
+                2.0, 2.0, 3.0, 3.0,
+            ]
+        );
     }
 }

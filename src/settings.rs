@@ -1,17 +1,17 @@
-//! What a session trains and with which settings, and how a request from the page changes
-//! them. Kept apart from the wasm facade so that the rules (a new model starts from its
-//! preset, a new seed or architecture restarts training, bad values change nothing) are
-//! tested natively.
+//! What a session trains and with which settings, and how a request changes them: a new
+//! model starts from its first preset, a new seed or preset restarts training, and a bad
+//! value changes nothing. Requests come from the page, from links, from checkpoint headers
+//! and from the command line's flags, all in one form ([`SettingsInput`]) whose keys are the
+//! catalog's control fields.
+
+use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::{CONTROLS, Control, MAX_SEED, ModelInfo, Preset};
 use crate::error::LabError;
-use crate::model::{GanKind, LatentKind, ModelKind};
-use crate::train::TrainConfig;
-use crate::train::gan::{GanConfig, GanLayers, GanPreset, GanRule};
-
-/// The reference's weight of the VAE's KL term.
-pub const PAPER_BETA: f64 = 0.01;
+use crate::model::{LatentKind, ModelKind};
+use crate::train::Recipe;
 
 /// A change as the page sends it; any subset of fields. Numbers arrive as f64 so that NaN,
 /// fractions and negatives reach validation and get a clear message rather than a
@@ -20,300 +20,254 @@ pub const PAPER_BETA: f64 = 0.01;
 #[derive(Debug, Default, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct SettingsInput {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub seed: Option<f64>,
-    pub batch_size: Option<f64>,
-    /// Autoencoders.
-    pub learning_rate: Option<f64>,
-    pub beta: Option<f64>,
-    /// GANs: `paper` or `live`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preset: Option<String>,
-    pub lr_generator: Option<f64>,
-    pub lr_critic: Option<f64>,
-    /// WGAN.
-    pub n_critic: Option<f64>,
-    pub clip: Option<f64>,
-    /// GANs: decay of the generator's moving average that makes the samples (0: none).
-    pub ema: Option<f64>,
+    /// Control values by field ([`CONTROLS`]); null stands for "not given".
+    #[serde(flatten)]
+    pub values: BTreeMap<String, Option<f64>>,
 }
 
-/// The editable values, as the page shows them (`None` for fields the model does not have).
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Values {
-    pub batch_size: usize,
-    pub learning_rate: Option<f64>,
-    pub beta: Option<f64>,
-    pub lr_generator: Option<f64>,
-    pub lr_critic: Option<f64>,
-    pub n_critic: Option<usize>,
-    pub clip: Option<f64>,
-    pub ema: Option<f64>,
-}
-
-/// What the page shows of the settings.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SettingsOutput {
-    pub model: &'static str,
-    /// `latent` or `gan`.
-    pub family: &'static str,
-    /// Side of the model's images in pixels.
-    pub image_side: usize,
-    /// Whether a point of the plane can be turned into an image (see [`ModelKind::has_plane`]).
-    pub plane: bool,
-    pub seed: u64,
-    /// `paper` or `live` (the autoencoders only have the paper preset).
-    pub preset: &'static str,
-    /// A one-line description of the preset, e.g. "paper (Adam 1e-3, batch 256)".
-    pub preset_text: String,
-    pub values: Values,
-    /// The preset's own values, so that the page can tell "custom" while the user types.
-    pub preset_values: Values,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Settings {
-    pub model: ModelKind,
-    pub latent: TrainConfig,
-    pub gan_preset: GanPreset,
-    pub gan: GanConfig,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        let (batch_size, learning_rate) = LatentKind::Autoencoder.paper_preset();
-        let seed = 1;
-        let gan_preset = GanPreset::Live;
-        Settings {
-            model: ModelKind::Latent(LatentKind::Autoencoder),
-            latent: TrainConfig { learning_rate, batch_size, seed, beta: PAPER_BETA },
-            gan_preset,
-            gan: GanKind::WganPoly.preset(gan_preset, seed).1,
-        }
-    }
-}
-
-fn whole_number(field: &'static str, what: &str, v: f64) -> Result<u64, LabError> {
-    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= 2f64.powi(53) {
-        Ok(v as u64)
-    } else {
-        Err(LabError::invalid(field, format!("the {what} must be a whole number, not {v}")))
-    }
-}
-
-/// Refuses a setting the model does not have (a beta for a GAN, a clip value for a DCGAN),
-/// rather than silently ignoring it.
-fn foreign(model: ModelKind, fields: &[(bool, &'static str)]) -> Result<(), LabError> {
-    match fields.iter().find(|(given, _)| *given) {
-        Some(&(_, field)) => Err(LabError::invalid(field, format!("the model {} has no setting '{field}'", model.name()))),
-        None => Ok(()),
-    }
-}
-
-impl Settings {
-    pub fn seed(&self) -> u64 {
-        self.latent.seed
+impl SettingsInput {
+    /// The same request with `field` set to `value`.
+    pub fn with(mut self, field: &str, value: f64) -> Self {
+        self.values.insert(field.into(), Some(value));
+        self
     }
 
-    pub fn set_seed(&mut self, seed: u64) {
-        self.latent.seed = seed;
-        self.gan.seed = seed;
-    }
-
-    /// The settings after `input`, and whether training must restart (a new model, seed or
-    /// architecture). `train_len(model)` is the size of that model's training set, if loaded.
-    /// Nothing changes on an error.
-    pub fn apply(&self, input: &SettingsInput, train_len: impl Fn(ModelKind) -> Option<usize>) -> Result<(Self, bool), LabError> {
-        let model = match &input.model {
-            Some(name) => ModelKind::parse(name)?,
-            None => self.model,
-        };
-        let mut next = self.clone();
-        next.model = model;
-        if let Some(seed) = input.seed {
-            next.set_seed(whole_number("seed", "seed", seed)?);
-        }
-        let seed = next.seed();
-        let batch = input.batch_size.map(|b| whole_number("batchSize", "batch size", b)).transpose()?;
-        let len = train_len(model).unwrap_or(usize::MAX);
-        match model {
-            ModelKind::Latent(kind) => {
-                foreign(model, &[
-                    (input.preset.is_some(), "preset"),
-                    (input.lr_generator.is_some(), "lrGenerator"),
-                    (input.lr_critic.is_some(), "lrCritic"),
-                    (input.n_critic.is_some(), "nCritic"),
-                    (input.clip.is_some(), "clip"),
-                    (input.ema.is_some(), "ema"),
-                ])?;
-                let c = &mut next.latent;
-                if model != self.model {
-                    // A new model starts from its paper preset, not from settings tuned for another.
-                    (c.batch_size, c.learning_rate) = kind.paper_preset();
-                    c.beta = PAPER_BETA;
-                }
-                c.batch_size = batch.map_or(c.batch_size, |b| b as usize);
-                c.learning_rate = input.learning_rate.unwrap_or(c.learning_rate);
-                c.beta = input.beta.unwrap_or(c.beta);
-                c.validate(len)?;
-            }
-            ModelKind::Gan(kind) => {
-                foreign(model, &[(input.learning_rate.is_some(), "learningRate"), (input.beta.is_some(), "beta")])?;
-                let preset = match &input.preset {
-                    Some(name) => GanPreset::parse(name)?,
-                    // A new GAN starts live: its paper preset takes hours on a CPU.
-                    None if model != self.model => GanPreset::Live,
-                    None => self.gan_preset,
-                };
-                if model != self.model || preset != self.gan_preset {
-                    next.gan_preset = preset;
-                    next.gan = kind.preset(preset, seed).1;
-                }
-                let c = &mut next.gan;
-                c.batch_size = batch.map_or(c.batch_size, |b| b as usize);
-                c.lr_generator = input.lr_generator.unwrap_or(c.lr_generator);
-                c.lr_critic = input.lr_critic.unwrap_or(c.lr_critic);
-                c.ema = input.ema.unwrap_or(c.ema);
-                match &mut c.rule {
-                    GanRule::Wasserstein { n_critic, clip } => {
-                        if let Some(n) = input.n_critic {
-                            *n_critic = whole_number("nCritic", "number of critic updates", n)? as usize;
-                        }
-                        *clip = input.clip.map_or(*clip, |v| v as f32);
-                    }
-                    GanRule::JointBce { .. } | GanRule::AlternatingBce { .. } => {
-                        foreign(model, &[(input.n_critic.is_some(), "nCritic"), (input.clip.is_some(), "clip")])?;
-                    }
-                }
-                c.validate(len)?;
-            }
-        }
-        let restart = next.model != self.model || next.seed() != self.seed() || next.gan_preset != self.gan_preset;
-        Ok((next, restart))
-    }
-
-    /// Every field that [`Settings::apply`] needs to rebuild these settings from the default.
-    pub fn input(&self) -> SettingsInput {
-        let mut input = SettingsInput {
-            model: Some(self.model.name().into()),
-            seed: Some(self.seed() as f64),
-            ..SettingsInput::default()
-        };
-        match self.model {
-            ModelKind::Latent(_) => {
-                input.batch_size = Some(self.latent.batch_size as f64);
-                input.learning_rate = Some(self.latent.learning_rate);
-                input.beta = Some(self.latent.beta);
-            }
-            ModelKind::Gan(_) => {
-                let c = &self.gan;
-                input.preset = Some(self.gan_preset.name().into());
-                input.batch_size = Some(c.batch_size as f64);
-                input.lr_generator = Some(c.lr_generator);
-                input.lr_critic = Some(c.lr_critic);
-                input.ema = Some(c.ema);
-                if let GanRule::Wasserstein { n_critic, clip } = c.rule {
-                    input.n_critic = Some(n_critic as f64);
-                    input.clip = Some(f64::from(clip));
-                }
+    /// The settings a link's query asks for, from its `(key, value)` pairs: the model, its
+    /// preset and seed, and the controls' fields. Other keys (`backend`) are not settings. A
+    /// number that does not parse is kept as NaN, so that it is refused with its field named.
+    pub fn from_link(pairs: &[(String, String)]) -> Self {
+        let number = |v: &str| v.trim().parse::<f64>().unwrap_or(f64::NAN);
+        let mut input = SettingsInput::default();
+        for (key, value) in pairs {
+            match key.as_str() {
+                "model" => input.model = Some(value.clone()),
+                "preset" => input.preset = Some(value.clone()),
+                "seed" => input.seed = Some(number(value)),
+                field if Control::find(field).is_some() => input = input.with(field, number(value)),
+                _ => {}
             }
         }
         input
     }
 
-    /// The layers of the current GAN's preset.
-    pub fn gan_layers(&self, kind: GanKind) -> GanLayers {
-        kind.preset(self.gan_preset, self.seed()).0
-    }
-
-    pub fn output(&self) -> SettingsOutput {
-        let seed = self.seed();
-        match self.model {
-            ModelKind::Latent(kind) => {
-                let values = |c: &TrainConfig| Values {
-                    batch_size: c.batch_size,
-                    learning_rate: Some(c.learning_rate),
-                    beta: matches!(kind, LatentKind::Vae | LatentKind::VaeClassifier).then_some(c.beta),
-                    lr_generator: None,
-                    lr_critic: None,
-                    n_critic: None,
-                    clip: None,
-                    ema: None,
-                };
-                let (batch_size, learning_rate) = kind.paper_preset();
-                let paper = TrainConfig { learning_rate, batch_size, seed, beta: PAPER_BETA };
-                let beta = values(&paper).beta.map_or(String::new(), |b| format!(", beta {b}"));
-                SettingsOutput {
-                    model: self.model.name(),
-                    family: "latent",
-                    image_side: self.model.image_side(),
-                    plane: self.model.has_plane(),
-                    seed,
-                    preset: "paper",
-                    preset_text: format!("paper (Adam {}, batch {batch_size}{beta})", short(learning_rate)),
-                    values: values(&self.latent),
-                    preset_values: values(&paper),
-                }
-            }
-            ModelKind::Gan(kind) => {
-                let values = |c: &GanConfig| {
-                    let (n_critic, clip) = match c.rule {
-                        // Through its shortest decimal form, so that 0.01f32 shows as 0.01.
-                        GanRule::Wasserstein { n_critic, clip } => (Some(n_critic), clip.to_string().parse().ok()),
-                        _ => (None, None),
-                    };
-                    Values {
-                        batch_size: c.batch_size,
-                        learning_rate: None,
-                        beta: None,
-                        lr_generator: Some(c.lr_generator),
-                        lr_critic: Some(c.lr_critic),
-                        n_critic,
-                        clip,
-                        ema: Some(c.ema),
-                    }
-                };
-                let (layers, preset) = kind.preset(self.gan_preset, seed);
-                let rates = format!("G {} / D {}", short(preset.lr_generator), short(preset.lr_critic));
-                let optimiser = match preset.rule {
-                    GanRule::Wasserstein { n_critic, clip } => format!("RMSProp {rates}, {n_critic} critic steps, clip {clip}"),
-                    GanRule::JointBce { beta1 } | GanRule::AlternatingBce { beta1 } => format!("Adam {rates}, beta1 {beta1}"),
-                };
-                SettingsOutput {
-                    model: self.model.name(),
-                    family: "gan",
-                    image_side: self.model.image_side(),
-                    plane: self.model.has_plane(),
-                    seed,
-                    preset: self.gan_preset.name(),
-                    preset_text: format!(
-                        "{} (G width {}, D width {}{}, batch {}, {optimiser}{})",
-                        self.gan_preset.name(),
-                        layers.generator,
-                        layers.critic,
-                        if layers.critic_batch_norm { " with batch norm" } else { "" },
-                        preset.batch_size,
-                        if preset.ema > 0.0 { format!(", samples from a {} weight average", preset.ema) } else { String::new() }
-                    ),
-                    values: values(&self.gan),
-                    preset_values: values(&preset),
-                }
-            }
+    /// Each value of the request alone, in the order a link is best applied: the model first
+    /// (it decides what the others mean), then its preset, its seed and the controls.
+    pub fn parts(&self) -> Vec<SettingsInput> {
+        let mut parts = Vec::new();
+        let one = |f: &dyn Fn(&mut SettingsInput)| {
+            let mut part = SettingsInput::default();
+            f(&mut part);
+            part
+        };
+        if let Some(model) = &self.model {
+            parts.push(one(&|p| p.model = Some(model.clone())));
         }
+        if let Some(preset) = &self.preset {
+            parts.push(one(&|p| p.preset = Some(preset.clone())));
+        }
+        if let Some(seed) = self.seed {
+            parts.push(one(&|p| p.seed = Some(seed)));
+        }
+        for (field, value) in self.values.iter().filter(|(_, v)| v.is_some()) {
+            parts.push(one(&|p| {
+                p.values.insert(field.clone(), *value);
+            }));
+        }
+        parts
     }
 }
 
-/// 0.001 -> "1e-3", 0.0002 -> "2e-4": how learning rates are written in papers.
-fn short(v: f64) -> String {
-    let exp = v.log10().floor();
-    let mantissa = v / 10f64.powf(exp);
-    if (mantissa - mantissa.round()).abs() < 1e-9 { format!("{}e{}", mantissa.round(), exp) } else { v.to_string() }
+/// What the page shows of the settings: the model's description, its settings, and the link
+/// that reproduces them.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SettingsOutput {
+    pub model: &'static str,
+    #[serde(flatten)]
+    pub info: ModelInfo,
+    pub seed: u64,
+    pub preset: &'static str,
+    /// A one-line description of the preset, e.g. "paper (Adam 1e-3, batch 256)".
+    pub preset_text: String,
+    /// Every control's value; null where the model has no such setting.
+    pub values: BTreeMap<&'static str, Option<f64>>,
+    /// The preset's own values, so that the page can tell "custom" while the user types.
+    pub preset_values: BTreeMap<&'static str, Option<f64>>,
+    /// The link's query, key by key: the model, its seed, its preset where it has a choice,
+    /// and each value that differs from the preset's.
+    pub link: Vec<(&'static str, String)>,
+}
+
+/// The settings of a run: a model's preset and the recipe it trains with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settings {
+    pub preset: Preset,
+    pub recipe: Recipe,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self::fresh(ModelKind::Latent(LatentKind::Autoencoder), None, 1)
+    }
+}
+
+/// `v` as a whole number of 0 to [`MAX_SEED`]: larger ones do not survive a trip through a
+/// JavaScript number.
+pub fn whole_number(field: &'static str, what: &str, v: f64) -> Result<u64, LabError> {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_SEED as f64 {
+        Ok(v as u64)
+    } else {
+        Err(LabError::invalid(field, format!("the {what} must be a whole number from 0 to {MAX_SEED}, not {v}")))
+    }
+}
+
+fn values(recipe: &Recipe) -> BTreeMap<&'static str, Option<f64>> {
+    CONTROLS.iter().map(|c| (c.field, c.get(recipe))).collect()
+}
+
+impl Settings {
+    /// `model` at `preset` (its first when none), seeded by `seed`.
+    pub fn fresh(model: ModelKind, preset: Option<Preset>, seed: u64) -> Self {
+        let preset = preset.unwrap_or(model.presets()[0]);
+        Settings { preset, recipe: model.recipe(preset, seed) }
+    }
+
+    pub fn model(&self) -> ModelKind {
+        self.recipe.model()
+    }
+
+    pub fn seed(&self) -> u64 {
+        self.recipe.seed()
+    }
+
+    /// The seed after this one, as a reset takes it (wrapping within [`MAX_SEED`]).
+    pub fn next_seed(&self) -> u64 {
+        (self.seed() + 1) % (MAX_SEED + 1)
+    }
+
+    /// The settings after `input`, and whether training must restart (a new model, seed or
+    /// preset). `train_len(model)` is the size of that model's training set, if loaded.
+    /// Nothing changes on an error.
+    pub fn apply(&self, input: &SettingsInput, train_len: impl Fn(ModelKind) -> Option<usize>) -> Result<(Self, bool), LabError> {
+        let model = match &input.model {
+            Some(name) => ModelKind::parse(name)?,
+            None => self.model(),
+        };
+        let preset = match &input.preset {
+            Some(name) => Some(model.parse_preset(name)?),
+            None if model == self.model() => Some(self.preset),
+            None => None,
+        };
+        let seed = match input.seed {
+            Some(seed) => whole_number("seed", "seed", seed)?,
+            None => self.seed(),
+        };
+        let mut next = if model == self.model() && preset == Some(self.preset) {
+            let mut next = self.clone();
+            next.recipe.set_seed(seed);
+            next
+        } else {
+            // A new model or preset starts from the preset's values, not from settings tuned
+            // for another.
+            Settings::fresh(model, preset, seed)
+        };
+        for (field, value) in input.values.iter().filter_map(|(f, v)| Some((f, (*v)?))) {
+            let control = Control::find(field).ok_or_else(|| LabError::invalid("config", format!("there is no setting '{field}'")))?;
+            // A setting the model does not have (a beta for a GAN) is refused rather than
+            // silently ignored.
+            if control.get(&next.recipe).is_none() {
+                return Err(LabError::invalid(control.field, format!("the model {} has no setting '{field}'", model.name())));
+            }
+            if control.whole {
+                whole_number(control.field, &control.label.to_lowercase(), value)?;
+            }
+            control.set(&mut next.recipe, value);
+        }
+        next.recipe.validate(train_len(model).unwrap_or(usize::MAX))?;
+        let restart = next.model() != self.model() || next.seed() != self.seed() || next.preset != self.preset;
+        Ok((next, restart))
+    }
+
+    /// Every field that [`Settings::apply`] needs to rebuild these settings from the default.
+    pub fn input(&self) -> SettingsInput {
+        SettingsInput {
+            model: Some(self.model().name().into()),
+            seed: Some(self.seed() as f64),
+            preset: Some(self.preset.name().into()),
+            values: values(&self.recipe).into_iter().map(|(k, v)| (k.to_string(), v)).filter(|(_, v)| v.is_some()).collect(),
+        }
+    }
+
+    pub fn output(&self) -> SettingsOutput {
+        let model = self.model();
+        let preset_recipe = model.recipe(self.preset, self.seed());
+        let (values, preset_values) = (values(&self.recipe), values(&preset_recipe));
+        let mut link = vec![("model", model.name().to_string()), ("seed", self.seed().to_string())];
+        if model.presets().len() > 1 {
+            link.push(("preset", self.preset.name().to_string()));
+        }
+        for (field, value) in &values {
+            if let Some(v) = value.filter(|v| Some(*v) != preset_values[field]) {
+                link.push((field, v.to_string()));
+            }
+        }
+        SettingsOutput {
+            model: model.name(),
+            info: model.info(),
+            seed: self.seed(),
+            preset: self.preset.name(),
+            preset_text: preset_recipe.describe(self.preset),
+            values,
+            preset_values,
+            link,
+        }
+    }
+
+    /// The settings with every learning rate multiplied by `factor`.
+    pub fn scaled_rates(&self, factor: f64) -> Result<Self, LabError> {
+        let mut change = SettingsInput::default();
+        for field in ["learningRate", "lrGenerator", "lrCritic"] {
+            if let Some(rate) = Control::find(field).and_then(|c| c.get(&self.recipe)) {
+                change = change.with(field, rate * factor);
+            }
+        }
+        Ok(self.apply(&change, |_| None)?.0)
+    }
+}
+
+/// The result of a link's settings applied one value at a time: what was accepted, and a
+/// refusal for each value that was not.
+pub fn apply_each(
+    settings: &Settings,
+    input: &SettingsInput,
+    train_len: impl Fn(ModelKind) -> Option<usize>,
+) -> (Settings, bool, Vec<LabError>) {
+    if let Ok((next, restart)) = settings.apply(input, &train_len) {
+        return (next, restart, Vec::new());
+    }
+    let (mut next, mut refusals) = (settings.clone(), Vec::new());
+    for part in input.parts() {
+        match next.apply(&part, &train_len) {
+            Ok((accepted, _)) => next = accepted,
+            Err(e) => refusals.push(e),
+        }
+    }
+    let restart = next.model() != settings.model() || next.seed() != settings.seed() || next.preset != settings.preset;
+    (next, restart, refusals)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::catalog::PAPER_BETA;
+    use crate::model::GanKind;
+    use crate::train::GanRule;
 
     fn input(f: impl FnOnce(&mut SettingsInput)) -> SettingsInput {
         let mut i = SettingsInput::default();
@@ -321,31 +275,36 @@ mod tests {
         i
     }
 
+    fn model(name: &str) -> SettingsInput {
+        input(|i| i.model = Some(name.into()))
+    }
+
     const MNIST: fn(ModelKind) -> Option<usize> = |_| Some(60_000);
 
     #[test]
     fn a_new_model_starts_from_its_preset_and_restarts() {
         let s = Settings::default();
-        let (vae, restart) = s.apply(&input(|i| i.model = Some("vae".into())), MNIST).unwrap();
+        let (vae, restart) = s.apply(&model("vae"), MNIST).unwrap();
         assert!(restart);
-        assert_eq!((vae.latent.batch_size, vae.latent.beta), (128, PAPER_BETA));
+        let Recipe::Latent(_, c) = &vae.recipe else { panic!("not an autoencoder") };
+        assert_eq!((c.batch_size, c.beta), (128, PAPER_BETA));
         let out = vae.output();
         assert_eq!(out.preset_text, "paper (Adam 1e-3, batch 128, beta 0.01)");
         assert_eq!(out.values, out.preset_values);
 
-        let (wgan, restart) = vae.apply(&input(|i| i.model = Some("wgan-poly".into())), MNIST).unwrap();
+        let (wgan, restart) = vae.apply(&model("wgan-poly"), MNIST).unwrap();
         assert!(restart);
-        assert_eq!(wgan.gan_preset, GanPreset::Live);
-        assert_eq!(wgan.output().family, "gan");
+        assert_eq!(wgan.preset, Preset::Live);
+        assert_eq!(wgan.output().info.family, "gan");
         let (paper, restart) = wgan.apply(&input(|i| i.preset = Some("paper".into())), MNIST).unwrap();
         assert!(restart);
-        assert_eq!(paper.gan, GanKind::WganPoly.preset(GanPreset::Paper, 1).1);
+        assert_eq!(paper.recipe, ModelKind::Gan(GanKind::WganPoly).recipe(Preset::Paper, 1));
         assert_eq!(
             paper.output().preset_text,
             "paper (G width 128, D width 128, batch 128, RMSProp G 5e-5 / D 5e-5, 5 critic steps, clip 0.01)"
         );
         // The live MNIST DCGAN says where it leaves the reference's discriminator and Adam.
-        let (dcgan, _) = wgan.apply(&input(|i| i.model = Some("dcgan-mnist".into())), MNIST).unwrap();
+        let (dcgan, _) = wgan.apply(&model("dcgan-mnist"), MNIST).unwrap();
         assert_eq!(
             dcgan.output().preset_text,
             "live (G width 32, D width 16 with batch norm, batch 32, Adam G 5e-4 / D 5e-4, beta1 0.5, samples from a 0.99 weight average)"
@@ -354,14 +313,12 @@ mod tests {
 
     #[test]
     fn settings_change_without_a_restart() {
-        let (wgan, _) = Settings::default().apply(&input(|i| i.model = Some("wgan-poly".into())), MNIST).unwrap();
-        let (tuned, restart) = wgan.apply(&input(|i| {
-            i.n_critic = Some(3.0);
-            i.clip = Some(0.02);
-            i.lr_generator = Some(1e-4);
-        }), MNIST).unwrap();
+        let (wgan, _) = Settings::default().apply(&model("wgan-poly"), MNIST).unwrap();
+        let change = SettingsInput::default().with("nCritic", 3.0).with("clip", 0.02).with("lrGenerator", 1e-4);
+        let (tuned, restart) = wgan.apply(&change, MNIST).unwrap();
         assert!(!restart);
-        assert_eq!(tuned.gan.rule, GanRule::Wasserstein { n_critic: 3, clip: 0.02 });
+        let Recipe::Gan(_, _, c) = &tuned.recipe else { panic!("not a GAN") };
+        assert_eq!(c.rule, GanRule::Wasserstein { n_critic: 3, clip: 0.02 });
         let out = tuned.output();
         assert_ne!(out.values, out.preset_values);
     }
@@ -369,15 +326,20 @@ mod tests {
     #[test]
     fn bad_values_and_foreign_fields_name_their_field() {
         let s = Settings::default();
-        let (dcgan, _) = s.apply(&input(|i| i.model = Some("dcgan-poly".into())), MNIST).unwrap();
+        let (dcgan, _) = s.apply(&model("dcgan-poly"), MNIST).unwrap();
+        let with = |field: &str, v: f64| SettingsInput::default().with(field, v);
         for (base, bad, field) in [
-            (&s, input(|i| i.n_critic = Some(5.0)), "nCritic"),
-            (&s, input(|i| i.model = Some("gan".into())), "model"),
+            (&s, with("nCritic", 5.0), "nCritic"),
+            (&s, model("gan"), "model"),
             (&s, input(|i| i.seed = Some(1.5)), "seed"),
-            (&dcgan, input(|i| i.clip = Some(0.01)), "clip"),
-            (&dcgan, input(|i| i.beta = Some(0.01)), "beta"),
-            (&dcgan, input(|i| i.lr_critic = Some(-1.0)), "lrCritic"),
-            (&dcgan, input(|i| i.batch_size = Some(70_000.0)), "batchSize"),
+            (&s, input(|i| i.preset = Some("live".into())), "preset"),
+            (&s, with("learningRate", f64::NAN), "learningRate"),
+            (&s, with("colour", 1.0), "config"),
+            (&dcgan, with("clip", 0.01), "clip"),
+            (&dcgan, with("beta", 0.01), "beta"),
+            (&dcgan, with("lrCritic", -1.0), "lrCritic"),
+            (&dcgan, with("batchSize", 70_000.0), "batchSize"),
+            (&dcgan, with("batchSize", 2.5), "batchSize"),
             (&dcgan, input(|i| i.preset = Some("huge".into())), "preset"),
         ] {
             let err = base.apply(&bad, MNIST).unwrap_err();
@@ -385,30 +347,92 @@ mod tests {
         }
     }
 
+    /// A seed must come back to the page as the same number: 2^53 and above do not.
+    #[test]
+    fn seeds_stay_within_what_javascript_numbers_hold() {
+        let s = Settings::default();
+        let at = |seed: f64| s.apply(&input(|i| i.seed = Some(seed)), MNIST);
+        assert_eq!(at(2f64.powi(53)).unwrap_err().field(), Some("seed"));
+        let (largest, _) = at((MAX_SEED) as f64).unwrap();
+        assert_eq!(largest.seed(), MAX_SEED);
+        assert_eq!(largest.next_seed(), 0);
+        let json = serde_json::to_value(largest.output()).unwrap();
+        assert_eq!(json["seed"].as_f64(), Some(MAX_SEED as f64));
+    }
+
     #[test]
     fn input_rebuilds_the_settings() {
         for changes in [
-            input(|i| {
-                i.model = Some("vae-classifier".into());
-                i.beta = Some(0.5);
-                i.seed = Some(7.0);
-            }),
+            model("vae-classifier").with("beta", 0.5),
             input(|i| {
                 i.model = Some("wgan-poly".into());
                 i.preset = Some("paper".into());
-                i.clip = Some(0.03);
-                i.batch_size = Some(32.0);
-            }),
-            input(|i| i.model = Some("dcgan-mnist".into())),
+            })
+            .with("clip", 0.03)
+            .with("batchSize", 32.0),
+            model("dcgan-mnist"),
         ] {
             let (settings, _) = Settings::default().apply(&changes, MNIST).unwrap();
             let (rebuilt, _) = Settings::default().apply(&settings.input(), MNIST).unwrap();
             assert_eq!(rebuilt, settings);
+            // The header form goes through JSON and back.
+            let json = serde_json::to_string(&settings.input()).unwrap();
+            let parsed: SettingsInput = serde_json::from_str(&json).unwrap();
+            assert_eq!(Settings::default().apply(&parsed, MNIST).unwrap().0, settings);
+        }
+    }
+
+    /// A link holds what reproduces the settings and nothing a model would refuse: no preset
+    /// for the autoencoders, which have one.
+    #[test]
+    fn links_reproduce_the_settings() {
+        for changes in [model("ae"), model("vae").with("beta", 0.5), model("wgan-poly").with("nCritic", 4.0)] {
+            let (settings, _) = Settings::default().apply(&changes, MNIST).unwrap();
+            let link = settings.output().link;
+            let mut parsed = SettingsInput::default();
+            for (key, value) in &link {
+                match *key {
+                    "model" => parsed.model = Some(value.clone()),
+                    "preset" => parsed.preset = Some(value.clone()),
+                    "seed" => parsed.seed = value.parse().ok(),
+                    field => parsed = parsed.with(field, value.parse().unwrap()),
+                }
+            }
+            assert_eq!(Settings::default().apply(&parsed, MNIST).unwrap().0, settings, "{link:?}");
+            let is_gan = matches!(settings.model(), ModelKind::Gan(_));
+            assert_eq!(link.iter().any(|(k, _)| *k == "preset"), is_gan, "{link:?}");
         }
     }
 
     #[test]
-    fn learning_rates_read_like_papers() {
-        assert_eq!((short(1e-3), short(2e-4), short(5e-5)), ("1e-3".into(), "2e-4".into(), "5e-5".into()));
+    fn links_parse_to_settings() {
+        let pairs: Vec<(String, String)> = [("model", "vae"), ("backend", "cpu"), ("beta", "0.5"), ("seed", "x"), ("batchSize", "")]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let input = SettingsInput::from_link(&pairs);
+        assert_eq!((input.model.as_deref(), input.values["beta"]), (Some("vae"), Some(0.5)));
+        assert!(input.seed.unwrap().is_nan() && input.values["batchSize"].unwrap().is_nan());
+        assert_eq!(input.values.len(), 2);
+    }
+
+    /// Each refusal of a link stays, whatever is accepted after it.
+    #[test]
+    fn a_link_keeps_every_refusal() {
+        let s = Settings::default();
+        let link = input(|i| {
+            i.model = Some("nonsense".into());
+            i.seed = Some(9.0);
+        });
+        let (next, _, refusals) = apply_each(&s, &link, MNIST);
+        assert_eq!(next.seed(), 9);
+        assert_eq!(refusals.iter().map(|e| e.field()).collect::<Vec<_>>(), [Some("model")]);
+
+        let link = model("vae").with("learningRate", -1.0).with("beta", 0.5);
+        let (next, restart, refusals) = apply_each(&s, &link, MNIST);
+        assert!(restart);
+        assert_eq!(next.model().name(), "vae");
+        assert_eq!(Control::find("beta").unwrap().get(&next.recipe), Some(0.5));
+        assert_eq!(refusals.iter().map(|e| e.field()).collect::<Vec<_>>(), [Some("learningRate")]);
     }
 }

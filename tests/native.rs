@@ -4,11 +4,12 @@
 
 use burn::prelude::*;
 use latent_lab::backend::{BackendKind, BackendRequest};
+use latent_lab::catalog::Preset;
+use latent_lab::data::TrainSet;
 use latent_lab::data::mnist::FILES;
 use latent_lab::model::{AutoencoderConfig, GanKind, LatentKind, ModelKind, VaeConfig};
-use latent_lab::train::gan::{GanConfig, GanModelTrainer, GanPreset, GanRule, ImageSet, fixed_noise};
-use latent_lab::settings::{Settings, SettingsInput};
-use latent_lab::train::{LatentTrainer, ModelTrainer, TrainConfig};
+use latent_lab::train::gan::fixed_noise;
+use latent_lab::train::{Figure, GanConfig, GanRule, ModelTrainer, Recipe, TrainConfig};
 use latent_lab::{DataError, IdxError, LabError};
 
 mod common;
@@ -30,12 +31,10 @@ fn mismatched_counts_and_bad_files_name_the_file() {
     let test_images = std::fs::read(dir.join(FILES[2])).unwrap();
     let train_labels = std::fs::read(dir.join(FILES[1])).unwrap();
     let err = latent_lab::data::MnistSplit::from_idx("t10k-images", &test_images, "train-labels", &train_labels).unwrap_err();
-    assert_eq!(err, DataError::CountMismatch {
-        images_file: "t10k-images".into(),
-        images: 10_000,
-        labels_file: "train-labels".into(),
-        labels: 60_000,
-    });
+    assert_eq!(
+        err,
+        DataError::CountMismatch { images_file: "t10k-images".into(), images: 10_000, labels_file: "train-labels".into(), labels: 60_000 }
+    );
     let truncated = &test_images[..test_images.len() - 100];
     let test_labels = std::fs::read(dir.join(FILES[3])).unwrap();
     let err = latent_lab::data::MnistSplit::from_idx("t10k-images", truncated, "t10k-labels", &test_labels).unwrap_err();
@@ -78,17 +77,19 @@ fn training_lowers_the_loss() {
     for kind in [BackendKind::Flex, BackendKind::Ndarray] {
         for model_kind in [LatentKind::Autoencoder, LatentKind::AutoencoderClassifier, LatentKind::Vae, LatentKind::VaeClassifier] {
             let config = TrainConfig { learning_rate: 1e-3, batch_size: 64, seed: 3, beta: 0.01 };
-            let mut trainer = LatentTrainer::new(model_kind, device(kind).autodiff(), config, train.len()).unwrap();
+            let recipe = Recipe::Latent(model_kind, config);
+            let mut trainer = ModelTrainer::new(&recipe, device(kind).autodiff(), TrainSet::Mnist(&train)).unwrap();
             let before = pollster::block_on(trainer.evaluate(&test)).unwrap();
             for _ in 0..60 {
-                trainer.step(&train);
+                trainer.step(TrainSet::Mnist(&train)).unwrap();
             }
             let report = pollster::block_on(trainer.read_back()).unwrap();
-            assert_eq!((report.first_step, report.losses.len(), report.mses.len(), report.step), (1, 60, 60, 60));
-            assert!(report.losses.iter().all(|l| l.is_finite()));
-            assert_eq!(report.accuracies.is_some(), model_kind.has_classifier());
+            let count = |f| report.get(f).map(<[f32]>::len);
+            assert_eq!((report.first_step, count(Figure::Loss), count(Figure::Mse), report.step), (1, Some(60), Some(60), 60));
+            assert!(report.get(Figure::Loss).unwrap().iter().all(|l| l.is_finite()));
+            assert_eq!(count(Figure::Accuracy).is_some(), model_kind.has_classifier());
             let is_vae = matches!(model_kind, LatentKind::Vae | LatentKind::VaeClassifier);
-            assert_eq!(report.kls.as_ref().map(Vec::len), is_vae.then_some(60));
+            assert_eq!(count(Figure::Kl), is_vae.then_some(60));
             let after = pollster::block_on(trainer.evaluate(&test)).unwrap();
             assert_eq!(after.kl.is_some(), is_vae);
             assert!(after.loss < 0.9 * before.loss, "{kind:?} {model_kind:?}: {before:?} -> {after:?}");
@@ -97,7 +98,7 @@ fn training_lowers_the_loss() {
                 assert!(acc > before.accuracy.unwrap(), "{kind:?}: accuracy {before:?} -> {after:?}");
             }
             // Decoding and embedding give the right sizes.
-            assert_eq!(pollster::block_on(trainer.decode(&[0.5, 1.0, -1.0, 0.0])).unwrap().len(), 2 * 784);
+            assert_eq!(pollster::block_on(trainer.images_at(&[0.5, 1.0, -1.0, 0.0])).unwrap().len(), 2 * 784);
             assert_eq!(pollster::block_on(trainer.embed(&test, false)).unwrap().len(), 2 * test.len());
         }
     }
@@ -117,11 +118,20 @@ fn bad_control_values_are_refused() {
         (TrainConfig { beta: -0.5, ..ok.clone() }, "beta"),
         (TrainConfig { beta: f64::INFINITY, ..ok.clone() }, "beta"),
     ] {
-        let err = LatentTrainer::new(LatentKind::Vae, device.clone(), bad, m.train.len()).err().unwrap();
+        let err = ModelTrainer::new(&Recipe::Latent(LatentKind::Vae, bad), device.clone(), TrainSet::Mnist(&m.train)).err().unwrap();
         assert_eq!(err.field(), Some(field), "{err}");
     }
     assert!(matches!(ModelKind::parse("gan"), Err(LabError::InvalidConfig { field: "model", .. })));
     assert!(matches!("tpu".parse::<BackendRequest>(), Err(LabError::InvalidConfig { field: "backend", .. })));
+}
+
+/// The live preset of `kind` seeded `seed`, with `change` made to its settings.
+fn live(kind: GanKind, seed: u64, change: impl FnOnce(&mut GanConfig)) -> Recipe {
+    let mut recipe = ModelKind::Gan(kind).recipe(Preset::Live, seed);
+    if let Recipe::Gan(_, _, config) = &mut recipe {
+        change(config);
+    }
+    recipe
 }
 
 /// A few steps of each GAN on real data (live widths, small batches) give finite losses of
@@ -133,32 +143,32 @@ fn every_gan_steps_with_finite_losses() {
     let poly = latent_lab::data::poly::generate(512, 7);
     let device = device(BackendKind::Flex).autodiff();
     for kind in [GanKind::DcganMnist, GanKind::DcganPoly, GanKind::WganPoly] {
-        let (widths, config) = kind.preset(GanPreset::Live, 5);
-        let config = GanConfig { batch_size: 16, ..config };
-        let data: &dyn ImageSet = if kind == GanKind::DcganMnist { &mnist_train } else { &poly };
-        let mut trainer = GanModelTrainer::new(kind, widths, device.clone(), config, data).unwrap();
+        let recipe = live(kind, 5, |c| c.batch_size = 16);
+        let data = if kind == GanKind::DcganMnist { TrainSet::Mnist(&mnist_train) } else { TrainSet::Images(&poly) };
+        let mut trainer = ModelTrainer::new(&recipe, device.clone(), data).unwrap();
         for _ in 0..3 {
-            trainer.step(data);
+            trainer.step(data).unwrap();
         }
         let report = pollster::block_on(trainer.read_back()).unwrap();
         assert_eq!((report.first_step, report.step), (1, 3));
-        assert_eq!((report.critic_losses.len(), report.generator_losses.len()), (3, 3));
-        assert!(report.critic_losses.iter().chain(&report.generator_losses).all(|l| l.is_finite()), "{kind:?}: {report:?}");
-        let noise = fixed_noise(4, trainer.noise_dim(), 1);
+        let (critic, generator) = (report.get(Figure::CriticLoss).unwrap(), report.get(Figure::GeneratorLoss).unwrap());
+        assert_eq!((critic.len(), generator.len()), (3, 3));
+        assert!(critic.iter().chain(generator).all(|l| l.is_finite()), "{kind:?}: {report:?}");
+        let dim = trainer.noise_dim().unwrap();
+        let noise = fixed_noise(4, dim, 1);
         let images = pollster::block_on(trainer.generate(&noise)).unwrap();
         assert_eq!(images.len(), 4 * kind.side() * kind.side());
         assert!(images.iter().all(|v| (-1.0..=1.0).contains(v)));
         // More points than one forward pass takes come back whole and in order.
-        let many = fixed_noise(70, trainer.noise_dim(), 2);
+        let many = fixed_noise(70, dim, 2);
         let all = pollster::block_on(trainer.generate(&many)).unwrap();
         let pixels = kind.side() * kind.side();
         assert_eq!(all.len(), 70 * pixels);
-        let last = pollster::block_on(trainer.generate(&many[69 * trainer.noise_dim()..])).unwrap();
+        let last = pollster::block_on(trainer.generate(&many[69 * dim..])).unwrap();
         assert!(all[69 * pixels..].iter().zip(&last).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?}");
     }
     // A GAN refuses data of the wrong size rather than failing inside a step.
-    let (widths, config) = GanKind::WganPoly.preset(GanPreset::Live, 1);
-    let err = GanModelTrainer::new(GanKind::WganPoly, widths, device, config, &mnist_train).err().unwrap();
+    let err = ModelTrainer::new(&live(GanKind::WganPoly, 1, |_| ()), device, TrainSet::Mnist(&mnist_train)).err().unwrap();
     assert_eq!(err.field(), Some("data"), "{err}");
 }
 
@@ -171,28 +181,32 @@ fn every_gan_steps_with_finite_losses() {
 fn gan_samples_come_from_the_generator_average() {
     let poly = latent_lab::data::poly::generate(256, 4);
     let device = device(BackendKind::Flex).autodiff();
-    let (widths, config) = GanKind::WganPoly.preset(GanPreset::Live, 3);
-    let averaged = GanConfig { batch_size: 8, ema: 0.9, rule: GanRule::Wasserstein { n_critic: 1, clip: 0.1 }, ..config };
-    let plain = GanConfig { ema: 0.0, ..averaged.clone() };
-    let mut t = GanModelTrainer::new(GanKind::WganPoly, widths, device.clone(), averaged.clone(), &poly).unwrap();
+    let averaged = live(GanKind::WganPoly, 3, |c| {
+        (c.batch_size, c.ema, c.rule) = (8, 0.9, GanRule::Wasserstein { n_critic: 1, clip: 0.1 });
+    });
+    let with_ema = |ema| match averaged.clone() {
+        Recipe::Gan(kind, layers, config) => Recipe::Gan(kind, layers, GanConfig { ema, ..config }),
+        other => other,
+    };
+    let data = TrainSet::Images(&poly);
+    let mut t = ModelTrainer::new(&averaged, device.clone(), data).unwrap();
     for _ in 0..4 {
-        t.step(&poly);
+        t.step(data).unwrap();
     }
     let noise = fixed_noise(8, 2, 1);
-    let images = |t: &GanModelTrainer| pollster::block_on(t.generate(&noise)).unwrap();
+    let images = |t: &ModelTrainer| pollster::block_on(t.generate(&noise)).unwrap();
     let (from_average, with_average) = (images(&t), t.state().unwrap());
-    t.set_config(plain, poly.len()).unwrap();
+    t.set_config(&with_ema(0.0), poly.count()).unwrap();
     let (from_generator, without_average) = (images(&t), t.state().unwrap());
     let gap = from_generator.iter().zip(&from_average).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
     assert!(gap > 1e-3, "the average made the generator's images (largest difference {gap})");
     assert_eq!((with_average.weights.len(), without_average.weights.len()), (3, 2));
-    let mut restored = GanModelTrainer::new(GanKind::WganPoly, widths, device.clone(), averaged.clone(), &poly).unwrap();
+    let mut restored = ModelTrainer::new(&averaged, device.clone(), data).unwrap();
     restored.restore(&with_average).unwrap();
     assert_eq!(images(&restored), from_average);
     restored.restore(&without_average).unwrap();
     assert_eq!(images(&restored), from_generator);
-    let bad = GanConfig { ema: 1.0, ..averaged };
-    let err = GanModelTrainer::new(GanKind::WganPoly, widths, device, bad, &poly).err().unwrap();
+    let err = ModelTrainer::new(&with_ema(1.0), device, data).err().unwrap();
     assert_eq!(err.field(), Some("ema"), "{err}");
 }
 
@@ -202,11 +216,10 @@ fn gan_samples_come_from_the_generator_average() {
 fn wgan_critic_parameters_stay_clipped() {
     let poly = latent_lab::data::poly::generate(256, 3);
     let device = device(BackendKind::Flex).autodiff();
-    let (widths, config) = GanKind::WganPoly.preset(GanPreset::Live, 2);
-    let config = GanConfig { batch_size: 16, rule: GanRule::Wasserstein { n_critic: 2, clip: 0.01 }, ..config };
-    let mut trainer = GanModelTrainer::new(GanKind::WganPoly, widths, device, config, &poly).unwrap();
-    trainer.step(&poly);
-    let GanModelTrainer::Poly(t) = &trainer else { panic!("the WGAN trains polynomial images") };
+    let recipe = live(GanKind::WganPoly, 2, |c| (c.batch_size, c.rule) = (16, GanRule::Wasserstein { n_critic: 2, clip: 0.01 }));
+    let mut trainer = ModelTrainer::new(&recipe, device, TrainSet::Images(&poly)).unwrap();
+    trainer.step(TrainSet::Images(&poly)).unwrap();
+    let ModelTrainer::PolyGan(t) = &trainer else { panic!("the WGAN trains polynomial images") };
     let mut params = ParamValues::default();
     t.critic().visit(&mut params);
     // Glorot initialisation puts weights well outside 0.01, so this checks the clipping.
@@ -288,18 +301,4 @@ fn the_judge_learns_digits_in_one_short_epoch() {
     assert_eq!(reports, 0, "50 steps: no progress report yet");
     let accuracy = pollster::block_on(accuracy(&judge, &m.test.head(1000), &device)).unwrap();
     assert!(accuracy > 0.8, "{accuracy}");
-}
-
-/// Edited settings in a checkpoint are checked like the page's controls.
-#[test]
-fn edited_checkpoint_settings_are_refused() {
-    let m = mnist();
-    let mnist_train = m.train.head(512);
-    let device = device(BackendKind::Flex).autodiff();
-    let (settings, _) = Settings::default().apply(&SettingsInput::default(), |_| Some(512)).unwrap();
-    let trainer = ModelTrainer::new(&settings, device, &mnist_train).unwrap();
-    let mut edited = trainer.checkpoint(&settings).unwrap();
-    edited.header.settings.learning_rate = Some(-1.0);
-    let err = edited.settings(|_| Some(512)).unwrap_err().to_string();
-    assert!(err.contains("learning rate"), "{err}");
 }

@@ -127,6 +127,10 @@ impl EpochCursor {
         self.order.len()
     }
 
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
     pub fn state(&self) -> CursorState {
         CursorState { epoch: self.epoch, pos: self.pos as u64 }
     }
@@ -163,11 +167,13 @@ mod tests {
     fn every_index_once_per_epoch_with_a_partial_last_batch() {
         let mut c = EpochCursor::new(10, 7);
         let mut seen: Vec<usize> = Vec::new();
-        let sizes: Vec<usize> = (0..3).map(|_| {
-            let b = c.next_batch(4);
-            seen.extend(&b);
-            b.len()
-        }).collect();
+        let sizes: Vec<usize> = (0..3)
+            .map(|_| {
+                let b = c.next_batch(4);
+                seen.extend(&b);
+                b.len()
+            })
+            .collect();
         assert_eq!(sizes, vec![4, 4, 2]);
         assert_eq!(c.epoch(), 1);
         seen.sort();
@@ -218,8 +224,18 @@ mod tests {
 
     #[test]
     fn same_seed_same_order() {
-        let a: Vec<_> = (0..5).map({ let mut c = EpochCursor::new(100, 3); move |_| c.next_batch(7) }).collect();
-        let b: Vec<_> = (0..5).map({ let mut c = EpochCursor::new(100, 3); move |_| c.next_batch(7) }).collect();
+        let a: Vec<_> = (0..5)
+            .map({
+                let mut c = EpochCursor::new(100, 3);
+                move |_| c.next_batch(7)
+            })
+            .collect();
+        let b: Vec<_> = (0..5)
+            .map({
+                let mut c = EpochCursor::new(100, 3);
+                move |_| c.next_batch(7)
+            })
+            .collect();
         assert_eq!(a, b);
     }
 }

@@ -27,12 +27,7 @@ pub struct IdxImages {
 pub fn parse_images(bytes: &[u8]) -> Result<IdxImages, IdxError> {
     let bytes = maybe_gunzip(bytes)?;
     let (dims, data) = parse(&bytes, IMAGES_MAGIC, "images")?;
-    Ok(IdxImages {
-        count: dims[0] as usize,
-        rows: dims[1] as usize,
-        cols: dims[2] as usize,
-        pixels: data.to_vec(),
-    })
+    Ok(IdxImages { count: dims[0] as usize, rows: dims[1] as usize, cols: dims[2] as usize, pixels: data.to_vec() })
 }
 
 /// Parses an IDX labels file (optionally gzipped); every label must be a digit 0-9.
@@ -50,10 +45,7 @@ fn maybe_gunzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IdxError> {
         return Ok(bytes.into());
     }
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes)
-        .take(MAX_DECOMPRESSED + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| IdxError::Gzip(e.to_string()))?;
+    flate2::read::GzDecoder::new(bytes).take(MAX_DECOMPRESSED + 1).read_to_end(&mut out).map_err(|e| IdxError::Gzip(e.to_string()))?;
     if out.len() as u64 > MAX_DECOMPRESSED {
         return Err(IdxError::TooLarge { limit: MAX_DECOMPRESSED });
     }
@@ -72,10 +64,7 @@ fn parse<'a>(bytes: &'a [u8], magic: u32, what: &'static str) -> Result<(Vec<u32
     }
     // The magic's low byte is the number of dimensions.
     let ndims = (magic & 0xff) as usize;
-    let dims: Vec<u32> = (1..=ndims)
-        .map(word)
-        .collect::<Option<_>>()
-        .ok_or(IdxError::TooShortForHeader { len: bytes.len() })?;
+    let dims: Vec<u32> = (1..=ndims).map(word).collect::<Option<_>>().ok_or(IdxError::TooShortForHeader { len: bytes.len() })?;
     let header = 4 * (ndims + 1);
     // u128 so that a hostile header (three dimensions of 2^32) cannot overflow the product.
     let expected: u128 = dims.iter().map(|&d| d as u128).product();
@@ -146,14 +135,8 @@ mod tests {
 
     #[test]
     fn rejects_truncated_and_padded_data() {
-        assert_eq!(
-            parse_images(&images_file(2, 3, 4, 23)),
-            Err(IdxError::SizeMismatch { expected: 24, actual: 23 })
-        );
-        assert_eq!(
-            parse_images(&images_file(2, 3, 4, 25)),
-            Err(IdxError::SizeMismatch { expected: 24, actual: 25 })
-        );
+        assert_eq!(parse_images(&images_file(2, 3, 4, 23)), Err(IdxError::SizeMismatch { expected: 24, actual: 23 }));
+        assert_eq!(parse_images(&images_file(2, 3, 4, 25)), Err(IdxError::SizeMismatch { expected: 24, actual: 25 }));
         // A header claiming billions of pixels is refused without allocating them.
         assert_eq!(
             parse_images(&images_file(u32::MAX, u32::MAX, u32::MAX, 8)),
@@ -163,10 +146,7 @@ mod tests {
 
     #[test]
     fn rejects_labels_out_of_range() {
-        assert_eq!(
-            parse_labels(&labels_file(&[1, 10, 2])),
-            Err(IdxError::LabelOutOfRange { index: 1, label: 10 })
-        );
+        assert_eq!(parse_labels(&labels_file(&[1, 10, 2])), Err(IdxError::LabelOutOfRange { index: 1, label: 10 }));
     }
 
     #[test]

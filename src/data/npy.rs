@@ -22,9 +22,7 @@ pub enum NpyError {
     UnsupportedVersion { major: u8, minor: u8 },
     #[error("the .npy header cannot be parsed: {0}")]
     BadHeader(String),
-    #[error(
-        "dtype '{0}' is not supported: save the array as little-endian float64 ('<f8') or float32 ('<f4')"
-    )]
+    #[error("dtype '{0}' is not supported: save the array as little-endian float64 ('<f8') or float32 ('<f4')")]
     UnsupportedDtype(String),
     #[error("the array is in Fortran order: save it in C order (np.ascontiguousarray)")]
     FortranOrder,
@@ -34,9 +32,7 @@ pub enum NpyError {
     EmptyImage { height: u64, width: u64 },
     #[error("the shape {shape:?} holds more than {MAX_VALUES} values")]
     TooLarge { shape: Vec<u64> },
-    #[error(
-        "the header promises {expected} bytes of data but the file holds {actual} (the file is truncated or has trailing bytes)"
-    )]
+    #[error("the header promises {expected} bytes of data but the file holds {actual} (the file is truncated or has trailing bytes)")]
     SizeMismatch { expected: u128, actual: u128 },
     /// A NaN or infinity (also a float64 beyond the f32 range) would poison training silently.
     #[error("value {index} is NaN, infinite or beyond the float32 range")]
@@ -175,10 +171,8 @@ pub fn write(images: &Images, dtype: Dtype) -> Vec<u8> {
         Dtype::F32 => "<f4",
         Dtype::F64 => "<f8",
     };
-    let mut header = format!(
-        "{{'descr': '{descr}', 'fortran_order': False, 'shape': ({}, {}, {}), }}",
-        images.count, images.height, images.width
-    );
+    let mut header =
+        format!("{{'descr': '{descr}', 'fortran_order': False, 'shape': ({}, {}, {}), }}", images.count, images.height, images.width);
     let unpadded = MAGIC.len() + 4 + header.len() + 1;
     header.extend(std::iter::repeat_n(' ', unpadded.next_multiple_of(64) - unpadded));
     header.push('\n');
@@ -461,12 +455,8 @@ mod tests {
         assert_eq!(h("<f8", "False", "()"), NpyError::WrongShape(vec![]));
         assert_eq!(h("<f8", "False", "(1, 0, 1)"), NpyError::EmptyImage { height: 0, width: 1 });
         let huge = u64::MAX;
-        assert_eq!(h("<f8", "False", &format!("({huge}, {huge}, {huge})")), NpyError::TooLarge {
-            shape: vec![huge; 3]
-        });
-        assert_eq!(h("<f8", "False", "(1, 1, 99999999999999999999999)"), NpyError::TooLarge {
-            shape: vec![1, 1, huge]
-        });
+        assert_eq!(h("<f8", "False", &format!("({huge}, {huge}, {huge})")), NpyError::TooLarge { shape: vec![huge; 3] });
+        assert_eq!(h("<f8", "False", "(1, 1, 99999999999999999999999)"), NpyError::TooLarge { shape: vec![1, 1, huge] });
         assert_eq!(h("<f8", "False", "(1024, 1024, 257)"), NpyError::TooLarge { shape: vec![1024, 1024, 257] });
     }
 

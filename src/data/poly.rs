@@ -96,9 +96,7 @@ mod tests {
         let constant = images
             .iter()
             .filter(|image| image.chunks_exact(POLY_SIDE).all(|row| row.iter().all(|&v| v == row[0])))
-            .inspect(|image| {
-                assert!(image.iter().all(|v| (v - value).abs() < 1e-6) || image.iter().all(|v| (v + value).abs() < 1e-6))
-            })
+            .inspect(|image| assert!(image.iter().all(|v| (v - value).abs() < 1e-6) || image.iter().all(|v| (v + value).abs() < 1e-6)))
             .count();
         // Binomial(5000, 1/5): mean 1000, standard deviation 28.
         assert!((880..=1120).contains(&constant), "{constant}");
@@ -126,10 +124,8 @@ mod tests {
         assert_ne!(generate(50, 4), generate(50, 5));
         assert_eq!(generate(0, 4).count(), 0);
         // The same bits on every platform (wasm included): a fingerprint of a few images.
-        let fingerprint = generate(20, 7)
-            .pixels()
-            .iter()
-            .fold(0u64, |h, v| (h ^ u64::from(v.to_bits())).wrapping_mul(0x0000_0100_0000_01b3));
+        let fingerprint =
+            generate(20, 7).pixels().iter().fold(0u64, |h, v| (h ^ u64::from(v.to_bits())).wrapping_mul(0x0000_0100_0000_01b3));
         assert_eq!(fingerprint, 1_309_752_796_776_095_021);
     }
 }

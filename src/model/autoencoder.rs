@@ -1,4 +1,4 @@
-//! The dense autoencoder of the reference (models.md, "Autoencoder"), with its optional
+//! The dense autoencoder of the reference (docs/models.md, "Autoencoder"), with its optional
 //! latent classifier head.
 
 use burn::prelude::*;

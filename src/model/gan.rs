@@ -1,4 +1,4 @@
-//! The generators and discriminators of the reference's three GANs (models.md, "DCGAN,
+//! The generators and discriminators of the reference's three GANs (docs/models.md, "DCGAN,
 //! MNIST", "DCGAN, polynomial images", "WGAN"). The widths are parameters so that a live
 //! preset can run narrower copies of the same architecture; the paper presets use the
 //! reference's widths.
@@ -363,8 +363,8 @@ impl Critic for PolyCritic {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
     use crate::backend::{self, BackendKind};
+    use burn::nn::interpolate::{Interpolate2dConfig, InterpolateMode};
 
     fn device() -> Device {
         backend::cpu(BackendKind::Flex, "test").device
@@ -434,7 +434,7 @@ mod tests {
     #[test]
     fn multiply_adds_count_each_layer_at_its_resolution() {
         let device = device();
-        // The paper WGAN's critic by hand from models.md: 3x3 convolutions 1->128 at 20x20,
+        // The paper WGAN's critic by hand from docs/models.md: 3x3 convolutions 1->128 at 20x20,
         // 128->256 at 10x10, 256->512 and 512->1024 at 6x6, then Dense 1024*36 -> 1: the
         // ~0.24 G multiply-adds per image the issue quotes.
         let c = PolyCriticConfig::new().with_width(128).init(&device);

@@ -1,4 +1,4 @@
-//! The frozen MNIST classifier that judges the MNIST DCGAN (models.md, "How to judge the
+//! The frozen MNIST classifier that judges the MNIST DCGAN (docs/models.md, "How to judge the
 //! MNIST DCGAN"): a small convolutional net, trained once by this crate's own code
 //! (`latent-lab judge`, run at set-up) and stored with burn's record format (burnpack).
 //! Its 64 penultimate features are what the Frechet distance compares.
@@ -10,9 +10,9 @@ use burn::tensor::activation::{relu, softmax};
 
 use super::dense;
 use super::gan::conv;
-use crate::checkpoint::{load_record, record_bytes};
 use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, MnistBatch};
 use crate::error::LabError;
+use crate::record::{load_record, record_bytes};
 
 /// Width of the penultimate layer: the features of the Frechet distance.
 pub const JUDGE_FEATURES: usize = 64;

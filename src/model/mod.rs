@@ -13,7 +13,6 @@ use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
 
 use crate::data::{IMAGE_PIXELS, MnistBatch};
-use crate::error::LabError;
 
 pub use autoencoder::{Autoencoder, AutoencoderConfig};
 pub use vae::{Vae, VaeConfig};
@@ -21,10 +20,8 @@ pub use vae::{Vae, VaeConfig};
 /// A Keras `Dense` layer as the reference builds it: Glorot-uniform weights, zero bias.
 /// (burn's default is Kaiming-uniform for both, which changes the early learning curve.)
 pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
-    let linear = LinearConfig::new(d_input, d_output)
-        .with_initializer(Initializer::XavierUniform { gain: 1.0 })
-        .with_bias(false)
-        .init(device);
+    let linear =
+        LinearConfig::new(d_input, d_output).with_initializer(Initializer::XavierUniform { gain: 1.0 }).with_bias(false).init(device);
     Linear { bias: Some(Param::from_tensor(Tensor::zeros([d_output], device))), ..linear }
 }
 
@@ -60,14 +57,6 @@ impl LatentKind {
     pub fn has_classifier(self) -> bool {
         matches!(self, Self::AutoencoderClassifier | Self::VaeClassifier)
     }
-
-    /// The paper preset's batch size and learning rate (models.md).
-    pub fn paper_preset(self) -> (usize, f64) {
-        match self {
-            Self::Autoencoder | Self::AutoencoderClassifier => (256, 1e-3),
-            Self::Vae | Self::VaeClassifier => (128, 1e-3),
-        }
-    }
 }
 
 /// The GANs of the reference.
@@ -81,6 +70,16 @@ pub enum GanKind {
     WganPoly,
 }
 
+impl GanKind {
+    /// Side of the images the GAN makes and trains on.
+    pub fn side(self) -> usize {
+        match self {
+            GanKind::DcganMnist => crate::data::IMAGE_SIDE,
+            GanKind::DcganPoly | GanKind::WganPoly => crate::data::poly::POLY_SIDE,
+        }
+    }
+}
+
 /// Every model a session can train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ModelKind {
@@ -88,46 +87,8 @@ pub enum ModelKind {
     Gan(GanKind),
 }
 
-/// The models by the names the page and the API use, in the order the page lists them.
-const NAMES: [(&str, ModelKind); 7] = [
-    ("ae", ModelKind::Latent(LatentKind::Autoencoder)),
-    ("ae-classifier", ModelKind::Latent(LatentKind::AutoencoderClassifier)),
-    ("vae", ModelKind::Latent(LatentKind::Vae)),
-    ("vae-classifier", ModelKind::Latent(LatentKind::VaeClassifier)),
-    ("dcgan-mnist", ModelKind::Gan(GanKind::DcganMnist)),
-    ("dcgan-poly", ModelKind::Gan(GanKind::DcganPoly)),
-    ("wgan-poly", ModelKind::Gan(GanKind::WganPoly)),
-];
-
-impl ModelKind {
-    pub fn parse(name: &str) -> Result<Self, LabError> {
-        NAMES.iter().find(|(n, _)| *n == name).map(|&(_, kind)| kind).ok_or_else(|| {
-            let known: Vec<&str> = NAMES.iter().map(|(n, _)| *n).collect();
-            LabError::invalid("model", format!("unknown model '{name}': use one of {}", known.join(", ")))
-        })
-    }
-
-    pub fn name(self) -> &'static str {
-        NAMES.iter().find(|(_, k)| *k == self).map_or("?", |(n, _)| n)
-    }
-
-    /// Side of the images the model makes (and trains on).
-    pub fn image_side(self) -> usize {
-        match self {
-            ModelKind::Latent(_) => crate::data::IMAGE_SIDE,
-            ModelKind::Gan(kind) => kind.side(),
-        }
-    }
-
-    /// Whether the model maps a plane to images (a 2-D latent code, or a GAN's 2-D noise), so
-    /// that a point dragged across the plane can be turned into an image.
-    pub fn has_plane(self) -> bool {
-        !matches!(self, ModelKind::Gan(GanKind::DcganMnist))
-    }
-}
-
 /// The decoder of both autoencoders: Dense latent->hidden2 ReLU, hidden2->hidden1 ReLU,
-/// hidden1->784 sigmoid (models.md; only the widths differ between the AE and the VAE).
+/// hidden1->784 sigmoid (docs/models.md; only the widths differ between the AE and the VAE).
 #[derive(Module, Debug)]
 pub struct DenseDecoder {
     hidden2: Linear,

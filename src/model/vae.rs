@@ -1,4 +1,4 @@
-//! The variational autoencoder of the reference (models.md, "Variational autoencoder"), with
+//! The variational autoencoder of the reference (docs/models.md, "Variational autoencoder"), with
 //! its optional latent classifier head.
 
 use burn::prelude::*;
@@ -9,7 +9,7 @@ use super::{DenseDecoder, LatentModel, Losses, classification, dense};
 use crate::data::{IMAGE_PIXELS, MnistBatch};
 
 /// Weight of the latent classifier's cross-entropy. The reference trained its classifier
-/// output with the VAE loss (a defect, models.md), weighted 0.1: 0.1 x 784 x the mean
+/// output with the VAE loss (a defect, docs/models.md), weighted 0.1: 0.1 x 784 x the mean
 /// squared error over the 10 class probabilities, i.e. 7.84 x their summed squared error.
 /// We put cross-entropy in its place and keep that weight. The AE's bare 0.1 sits next to
 /// a per-pixel MSE; next to the VAE's reconstruction term, summed over 784 pixels, it barely
@@ -50,7 +50,7 @@ pub struct VaeOutput {
     pub log_var: Tensor<2>, // [batch, latent]
     /// A sample of the posterior: mean + exp(log_var / 2) * eps.
     pub z: Tensor<2>, // [batch, latent]
-    pub recon: Tensor<2>, // [batch, 784]
+    pub recon: Tensor<2>,   // [batch, 784]
     /// Classifier logits on z (before the softmax), if the model has a classifier.
     pub class_logits: Option<Tensor<2>>, // [batch, 10]
 }

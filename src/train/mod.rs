@@ -1,85 +1,132 @@
-//! Step-wise training: a trainer owns its model, optimiser, data cursor and step count, so
-//! a caller (the worker's loop, a test, a CLI) can run it a few steps at a time and look at
-//! it in between. Losses stay on the device until [`Trainer::read_back`], which fetches all
-//! pending ones in one asynchronous read (one GPU sync instead of one per step).
+//! Step-wise training: a trainer owns its networks, optimisers, data order and step count,
+//! so a caller (the session, a test, the command line) can run it a few steps at a time and
+//! look at it in between. Figures stay on the device until [`ModelTrainer::read_back`], which
+//! fetches all pending ones in one asynchronous read (one GPU sync instead of one per step).
+//!
+//! The two trainers, [`LatentTrainer`] and [`GanTrainer`], share their skeleton ([`Run`]:
+//! device, seed, data order, step count, pending figures) and one interface ([`Train`]);
+//! [`ModelTrainer`] is the one place that matches on the concrete networks.
 
 pub mod gan;
 pub mod guard;
 pub mod judge;
+pub mod latent;
 
 use burn::module::{ModuleVisitor, Param};
-use burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
-use burn::tensor::Bytes;
 
-use crate::checkpoint::{Checkpoint, load_record, record_bytes};
 use crate::data::cursor::CursorState;
-use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit, SplitMix64};
+use crate::data::{EpochCursor, MnistSplit, SplitMix64, TrainSet};
 use crate::error::LabError;
-use crate::model::{Autoencoder, AutoencoderConfig, GanKind, LatentKind, LatentModel, Losses, ModelKind, Vae, VaeConfig};
-use crate::settings::Settings;
-use gan::{GanModelTrainer, ImageSet};
+use crate::model::gan::{
+    MnistDiscriminator, MnistDiscriminatorConfig, MnistGenerator, MnistGeneratorConfig, PolyCritic, PolyCriticConfig, PolyGenerator,
+    PolyGeneratorConfig,
+};
+use crate::model::{Autoencoder, AutoencoderConfig, GanKind, LatentKind, Vae, VaeConfig};
 
-/// Keras' Adam epsilon (burn's default is 1e-5); the reference uses Keras defaults.
-pub(crate) const ADAM_EPSILON: f32 = 1e-7;
+pub use gan::{GanConfig, GanLayers, GanRule, GanTrainer};
+pub use latent::{LatentTrainer, TrainConfig};
+
+/// Keras' epsilon for Adam and RMSprop (burn's defaults differ); the reference uses Keras'
+/// defaults.
+pub(crate) const KERAS_EPSILON: f32 = 1e-7;
+
 /// A fresh Adam with Keras' settings, as the reference trains the autoencoders (and the judge).
 pub(crate) fn keras_adam() -> ModuleOptimizer {
-    AdamConfig::new().with_epsilon(ADAM_EPSILON).init()
+    AdamConfig::new().with_epsilon(KERAS_EPSILON).init()
 }
 
 /// Images per forward pass when evaluating or embedding: large enough to amortise dispatch,
 /// small enough to keep activations modest on any device.
 pub(crate) const EVAL_CHUNK: usize = 1000;
 
-/// Optimisation settings a user can change.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TrainConfig {
-    pub learning_rate: f64,
-    pub batch_size: usize,
-    /// Seeds the weight initialisation and the shuffling.
-    pub seed: u64,
-    /// Weight of the VAE's KL term (the reference's 0.01); other models ignore it.
-    pub beta: f64,
+/// Refuses a learning rate that is not a positive finite number.
+pub(crate) fn check_rate(field: &'static str, rate: f64) -> Result<(), LabError> {
+    if rate.is_finite() && rate > 0.0 {
+        Ok(())
+    } else {
+        Err(LabError::invalid(field, format!("the learning rate must be a positive number, not {rate}")))
+    }
 }
 
-impl TrainConfig {
-    /// Refuses values that cannot train: a learning rate that is not a positive finite
-    /// number, a batch size of zero or larger than the training set.
-    pub fn validate(&self, train_len: usize) -> Result<(), LabError> {
-        if !(self.learning_rate.is_finite() && self.learning_rate > 0.0) {
-            return Err(LabError::invalid(
-                "learningRate",
-                format!("the learning rate must be a positive number, not {}", self.learning_rate),
-            ));
-        }
-        if !(self.beta.is_finite() && self.beta >= 0.0) {
-            return Err(LabError::invalid("beta", format!("beta must be a number of 0 or more, not {}", self.beta)));
-        }
-        if self.batch_size == 0 || self.batch_size > train_len {
-            return Err(LabError::invalid(
-                "batchSize",
-                format!("the batch size must be between 1 and {train_len} (the training set), not {}", self.batch_size),
-            ));
-        }
+/// Refuses a batch of no images or of more than the training set holds.
+pub(crate) fn check_batch(batch_size: usize, train_len: usize) -> Result<(), LabError> {
+    if (1..=train_len).contains(&batch_size) {
         Ok(())
+    } else {
+        Err(LabError::invalid(
+            "batchSize",
+            format!("the batch size must be between 1 and {train_len} (the training set), not {batch_size}"),
+        ))
+    }
+}
+
+/// A per-step figure a trainer reads back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// What an autoencoder's optimiser minimises.
+    Loss,
+    /// Mean squared reconstruction error per pixel.
+    Mse,
+    /// Fraction of the batch the latent classifier gets right.
+    Accuracy,
+    /// The VAE's KL term averaged over the batch.
+    Kl,
+    /// The discriminator's (critic's) loss; for the WGAN, mean D(fake) - mean D(real) of its
+    /// last critic update, so that minus it is the critic's estimate of the Wasserstein distance.
+    CriticLoss,
+    GeneratorLoss,
+}
+
+impl Figure {
+    /// The figure's name in metrics files and reports ("loss").
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Loss => "loss",
+            Self::Mse => "mse",
+            Self::Accuracy => "accuracy",
+            Self::Kl => "kl",
+            Self::CriticLoss => "criticLoss",
+            Self::GeneratorLoss => "generatorLoss",
+        }
+    }
+
+    /// The name of its per-step series in the page's step reports ("losses").
+    pub fn series(self) -> &'static str {
+        match self {
+            Self::Loss => "losses",
+            Self::Mse => "mses",
+            Self::Accuracy => "accuracies",
+            Self::Kl => "kls",
+            Self::CriticLoss => "criticLosses",
+            Self::GeneratorLoss => "generatorLosses",
+        }
+    }
+
+    /// Whether a divergence is judged by it (a loss the optimiser follows).
+    pub fn is_loss(self) -> bool {
+        matches!(self, Self::Loss | Self::CriticLoss | Self::GeneratorLoss)
     }
 }
 
 /// Per-step figures read back since the previous read-back.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepReport {
-    /// Step number of `losses[0]` (steps count from 1).
+    /// Step number of the first value of each series (steps count from 1).
     pub first_step: u64,
-    pub losses: Vec<f32>,
-    /// Per-pixel reconstruction MSE of each step.
-    pub mses: Vec<f32>,
-    /// The KL term of each step, for the VAE.
-    pub kls: Option<Vec<f32>>,
-    pub accuracies: Option<Vec<f32>>,
+    /// One value per step for each figure the model reports.
+    pub series: Vec<(Figure, Vec<f32>)>,
     /// Steps done so far.
     pub step: u64,
     pub epoch: u64,
     pub epoch_progress: f64,
+}
+
+impl StepReport {
+    pub fn get(&self, figure: Figure) -> Option<&[f32]> {
+        self.series.iter().find(|(f, _)| *f == figure).map(|(_, v)| v.as_slice())
+    }
 }
 
 /// Test-set figures.
@@ -90,28 +137,6 @@ pub struct EvalReport {
     pub kl: Option<f32>,
     pub accuracy: Option<f32>,
     pub count: usize,
-}
-
-/// The figures of one batch as one tensor `[total, mse, accuracy?, kl?]`, so that many
-/// batches can be read back in a single transfer.
-fn columns(losses: Losses) -> Tensor<1> {
-    let mut parts = vec![losses.total, losses.mse];
-    parts.extend(losses.accuracy);
-    parts.extend(losses.kl);
-    Tensor::cat(parts, 0)
-}
-
-/// Splits `values` (rows of `[total, mse, accuracy?, kl?]`) into columns.
-fn split_columns(values: &[f32], has_accuracy: bool, has_kl: bool) -> [Vec<f32>; 4] {
-    let width = 2 + usize::from(has_accuracy) + usize::from(has_kl);
-    let column = |i: usize| values.iter().skip(i).step_by(width).copied().collect::<Vec<f32>>();
-    let kl_at = 2 + usize::from(has_accuracy);
-    [
-        column(0),
-        column(1),
-        if has_accuracy { column(2) } else { Vec::new() },
-        if has_kl { column(kl_at) } else { Vec::new() },
-    ]
 }
 
 /// Floating-point operations of `macs` multiply-adds per image (summed over the passes a
@@ -144,10 +169,6 @@ pub(crate) fn step_seed(seed: u64, step: u64) -> u64 {
     SplitMix64::new(seed ^ step.wrapping_mul(0xd1b5_4a32_d192_ed03)).next_u64()
 }
 
-pub(crate) fn optimizer_bytes(optim: &ModuleOptimizer) -> Result<Vec<u8>, LabError> {
-    Ok(optim.into_bytes().map_err(|e| LabError::Checkpoint(format!("the optimiser state cannot be saved: {e}")))?.to_vec())
-}
-
 /// Whether optimiser state can be loaded for training on `device`. burn 0.22's
 /// `ModuleOptimizer::load_record` builds the state on burn's default device and moves it to
 /// the parameters' device at the next step. With the `gpu` feature that default is wgpu: in
@@ -160,10 +181,82 @@ pub fn optimizer_state_loads(device: &Device) -> bool {
     device.clone().without_autodiff() == Device::default()
 }
 
-/// The optimiser records of `state` that can be loaded on `device` (see
-/// [`optimizer_state_loads`]): all of them, or none.
-pub(crate) fn loadable_optimizers<'a>(state: &'a TrainerState, device: &Device) -> &'a [Vec<u8>] {
-    if optimizer_state_loads(device) { &state.optimizers } else { &[] }
+/// The skeleton every trainer shares: the autodiff device it trains on, the run's seed, the
+/// shuffled data order, the step count and the figures of the steps not yet read back.
+pub(crate) struct Run {
+    pub device: Device,
+    pub seed: u64,
+    pub cursor: EpochCursor,
+    pub step: u64,
+    /// One row of the figures in `figures` per step.
+    pending: Vec<Tensor<1>>,
+    figures: Vec<Figure>,
+}
+
+impl Run {
+    pub fn new(device: Device, seed: u64, train_len: usize) -> Self {
+        Self { device, seed, cursor: EpochCursor::new(train_len, seed), step: 0, pending: Vec::new(), figures: Vec::new() }
+    }
+
+    /// Reseeds burn's RNG and the dropout masks for the next step (see [`step_seed`]).
+    pub fn seed_step(&self) {
+        let seed = step_seed(self.seed, self.step);
+        self.device.seed(seed);
+        crate::model::dropout::seed(seed);
+    }
+
+    /// Ends a step whose figures are `figures` (each a one-value tensor); nothing is read back.
+    pub fn finish_step(&mut self, figures: Vec<(Figure, Tensor<1>)>) {
+        self.figures = figures.iter().map(|(f, _)| *f).collect();
+        let row = Tensor::cat(figures.into_iter().map(|(_, t)| t.detach()).collect(), 0);
+        self.pending.push(row.inner());
+        self.step += 1;
+    }
+
+    /// Reads back the figures of the steps since the last call, in one transfer.
+    pub async fn read_back(&mut self) -> Result<StepReport, LabError> {
+        let pending = std::mem::take(&mut self.pending);
+        let first_step = self.step + 1 - pending.len() as u64;
+        let values = if pending.is_empty() { Vec::new() } else { read_f32(Tensor::cat(pending, 0)).await? };
+        let width = self.figures.len().max(1);
+        let series =
+            (self.figures.iter().enumerate()).map(|(i, &f)| (f, values.iter().skip(i).step_by(width).copied().collect())).collect();
+        Ok(StepReport { first_step, series, step: self.step, epoch: self.cursor.epoch(), epoch_progress: self.cursor.epoch_progress() })
+    }
+
+    /// The step and data position of `weights` and `optimizers`, as a state to save.
+    pub fn state(&self, weights: Vec<Vec<u8>>, optimizers: Vec<Vec<u8>>) -> TrainerState {
+        TrainerState { weights, optimizers, step: self.step, cursor: Some(self.cursor.state()) }
+    }
+
+    /// The optimiser records of `state` that can be loaded on this run's device (see
+    /// [`optimizer_state_loads`]): all of them, or none.
+    pub fn loadable_optimizers<'a>(&self, state: &'a TrainerState) -> &'a [Vec<u8>] {
+        if optimizer_state_loads(&self.device) { &state.optimizers } else { &[] }
+    }
+
+    /// The data order of `state`, checked to fit this run's training set; then
+    /// [`Self::resume`] takes it up. Split so that a trainer changes nothing on an error.
+    pub fn cursor_for(&self, state: &TrainerState) -> Result<EpochCursor, LabError> {
+        let len = self.cursor.len();
+        match state.cursor {
+            None => Ok(EpochCursor::new(len, self.seed)),
+            Some(s) => EpochCursor::resume(len, self.seed, s).ok_or_else(|| {
+                LabError::Checkpoint(format!("its data position (epoch {}, index {}) does not fit {len} training images", s.epoch, s.pos))
+            }),
+        }
+    }
+
+    pub fn resume(&mut self, cursor: EpochCursor, step: u64) {
+        (self.cursor, self.step) = (cursor, step);
+        self.pending.clear();
+    }
+}
+
+/// Reads a tensor back as f32, asynchronously (the only way on WebGPU).
+pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, LabError> {
+    let data = t.into_data_async().await.map_err(LabError::readback)?;
+    Ok(data.iter::<f32>().collect())
 }
 
 /// Every float tensor of a module (parameters and BN running statistics), flattened, in the
@@ -234,400 +327,175 @@ pub async fn copy_to<M: Module>(module: &M, device: &Device) -> Result<M, LabErr
     Ok(zip_floats(module, copies, |_, copy| copy))
 }
 
-/// The parameters of a module by id, with their shapes.
-struct ParamShapes(Vec<(u64, Vec<usize>)>);
-
-impl ModuleVisitor for ParamShapes {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        self.0.push((param.id.val(), param.lazy_shape().as_slice().to_vec()));
-    }
-}
-
-/// `optim` with the state of `bytes`, an optimiser record of `module` (whose parameters must
-/// already carry the ids the record was saved with, as loading a weights record restores them).
-/// burn's loader trusts its input (a tensor without a parameter id panics, one of the wrong
-/// shape fails at the next step), so every state tensor is checked first to belong to a
-/// parameter of `module` and to have its shape (Adam's moments and RMSProp's averages do).
-pub(crate) fn load_optimizer<M: Module>(optim: &ModuleOptimizer, module: &M, bytes: &[u8]) -> Result<ModuleOptimizer, String> {
-    let tensors = burn_pack::Reader::from_bytes(Bytes::from_bytes_vec(bytes.to_vec()))
-        .and_then(|r| r.into_tensors())
-        .map_err(|e| format!("its optimiser state cannot be read: {e}"))?;
-    let mut params = ParamShapes(Vec::new());
-    module.visit(&mut params);
-    for t in &tensors {
-        let id = t.param_id.ok_or_else(|| format!("the optimiser state '{}' names no parameter", t.name))?;
-        match params.0.iter().find(|(p, _)| *p == id) {
-            Some((_, shape)) if shape.as_slice() == t.shape.as_slice() => {}
-            Some((_, shape)) => {
-                return Err(format!("the optimiser state '{}' has shape {:?}, its parameter {shape:?}", t.name, t.shape.as_slice()));
-            }
-            None => return Err(format!("the optimiser state '{}' belongs to a parameter this model does not have", t.name)),
-        }
-    }
-    optim.clone().from_bytes(Bytes::from_bytes_vec(bytes.to_vec())).map_err(|e| format!("its optimiser state cannot be read: {e}"))
-}
-
-/// The data cursor of a resumed run, or the seed's first epoch when the state has none.
-pub(crate) fn resume_cursor(train_len: usize, seed: u64, state: Option<CursorState>) -> Result<EpochCursor, LabError> {
-    match state {
-        None => Ok(EpochCursor::new(train_len, seed)),
-        Some(s) => EpochCursor::resume(train_len, seed, s).ok_or_else(|| {
-            LabError::Checkpoint(format!("its data position (epoch {}, index {}) does not fit {train_len} training images", s.epoch, s.pos))
-        }),
-    }
-}
-
-pub struct Trainer<M: LatentModel> {
-    model: M,
-    /// The autodiff device the model trains on.
-    device: Device,
-    optim: ModuleOptimizer,
-    cursor: EpochCursor,
-    config: TrainConfig,
-    step: u64,
-    /// `columns` of the steps not yet read back.
-    pending: Vec<Tensor<1>>,
-    has_accuracy: bool,
-    has_kl: bool,
-}
-
-impl<M: LatentModel> Trainer<M> {
-    /// `model` must live on `device`, an autodiff device.
-    pub fn new(model: M, device: Device, config: TrainConfig, train_len: usize) -> Result<Self, LabError> {
-        config.validate(train_len)?;
-        Ok(Self {
-            model,
-            device,
-            optim: keras_adam(),
-            cursor: EpochCursor::new(train_len, config.seed),
-            config,
-            step: 0,
-            pending: Vec::new(),
-            has_accuracy: false,
-            has_kl: false,
-        })
-    }
-
-    pub fn config(&self) -> &TrainConfig {
-        &self.config
-    }
-
-    /// Changes learning rate and batch size between steps; the optimiser keeps its moments.
-    pub fn set_config(&mut self, config: TrainConfig, train_len: usize) -> Result<(), LabError> {
-        config.validate(train_len)?;
-        self.config = config;
-        Ok(())
-    }
-
-    pub fn step_count(&self) -> u64 {
-        self.step
-    }
-
-    /// Floating-point operations of one step (see [`flops`]): one forward and backward pass.
-    pub fn flops_per_step(&self) -> f64 {
-        flops(3.0 * self.model.macs() as f64, self.config.batch_size)
-    }
-
-    pub fn model(&self) -> &M {
-        &self.model
-    }
-
-    pub fn state(&self) -> Result<TrainerState, LabError> {
-        Ok(TrainerState {
-            weights: vec![record_bytes(&self.model).map_err(LabError::Checkpoint)?],
-            optimizers: vec![optimizer_bytes(&self.optim)?],
-            step: self.step,
-            cursor: Some(self.cursor.state()),
-        })
-    }
-
-    /// [`Self::state`] without the optimiser's, read asynchronously through a copy on `cpu`:
-    /// what can be saved of a run on WebGPU in a browser (see [`copy_to`]).
-    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
-        Ok(TrainerState {
-            weights: vec![record_bytes(&copy_to(&self.model, cpu).await?).map_err(LabError::Checkpoint)?],
-            optimizers: Vec::new(),
-            step: self.step,
-            cursor: Some(self.cursor.state()),
-        })
-    }
-
-    /// Takes up `state` (from [`Self::state`] of the same architecture and seed; without
-    /// optimiser records the optimiser starts afresh). Nothing changes on an error.
-    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
-        let [record] = &state.weights[..] else {
-            return Err(LabError::Checkpoint(format!("an autoencoder has one record of weights, not {}", state.weights.len())));
-        };
-        let model = load_record(self.model.clone(), record).map_err(LabError::Checkpoint)?;
-        let optim = match loadable_optimizers(state, &self.device) {
-            [] => keras_adam(),
-            [bytes] => load_optimizer(&self.optim, &model, bytes).map_err(LabError::Checkpoint)?,
-            other => return Err(LabError::Checkpoint(format!("an autoencoder has one optimiser, not {}", other.len()))),
-        };
-        let cursor = resume_cursor(self.cursor.len(), self.config.seed, state.cursor)?;
-        (self.model, self.optim, self.cursor, self.step) = (model, optim, cursor, state.step);
-        self.pending.clear();
-        Ok(())
-    }
-
-    /// Where the gradient-free copy of the model (`Module::valid`) computes.
-    fn inference_device(&self) -> Device {
-        self.device.clone().without_autodiff()
-    }
-
+/// What every trainer does, whatever its networks: the interface [`ModelTrainer`] dispatches.
+/// A request a trainer's model cannot answer (a latent code of a GAN) is an error.
+#[allow(async_fn_in_trait)] // used only through ModelTrainer, never as a trait object
+pub trait Train {
+    fn step_count(&self) -> u64;
+    /// Floating-point operations of one step (see [`flops`]).
+    fn flops_per_step(&self) -> f64;
     /// One optimisation step on the next batch of `data`. Nothing is read back.
-    pub fn step(&mut self, data: &MnistSplit) {
-        self.device.seed(step_seed(self.config.seed, self.step));
-        let batch = data.batch(&self.cursor.next_batch(self.config.batch_size), &self.device);
-        let losses = self.model.losses(&batch, self.config.beta);
-        let grads = GradientsParams::from_grads(losses.total.backward(), &self.model);
-        self.model = self.optim.step(self.config.learning_rate, self.model.clone(), grads);
-        self.step += 1;
-        self.has_accuracy = losses.accuracy.is_some();
-        self.has_kl = losses.kl.is_some();
-        self.pending.push(columns(losses).inner());
-    }
-
-    /// Reads back the losses of the steps since the last call, in one transfer.
-    pub async fn read_back(&mut self) -> Result<StepReport, LabError> {
-        let pending = std::mem::take(&mut self.pending);
-        let first_step = self.step + 1 - pending.len() as u64;
-        let values = if pending.is_empty() { Vec::new() } else { read_f32(Tensor::cat(pending, 0)).await? };
-        let [losses, mses, accuracies, kls] = split_columns(&values, self.has_accuracy, self.has_kl);
-        Ok(StepReport {
-            first_step,
-            losses,
-            mses,
-            kls: self.has_kl.then_some(kls),
-            accuracies: self.has_accuracy.then_some(accuracies),
-            step: self.step,
-            epoch: self.cursor.epoch(),
-            epoch_progress: self.cursor.epoch_progress(),
-        })
-    }
-
-    /// Loss, MSE, KL and accuracy on all of `data`, without gradients.
-    pub async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
-        let model = self.model.valid();
-        let device = self.inference_device();
-        let mut sums: Option<Tensor<1>> = None;
-        let (mut has_accuracy, mut has_kl) = (false, false);
-        for start in (0..data.len()).step_by(EVAL_CHUNK) {
-            let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(data.len())).collect();
-            let n = indices.len() as f64;
-            let losses = model.losses(&data.batch(&indices, &device), self.config.beta);
-            has_accuracy = losses.accuracy.is_some();
-            has_kl = losses.kl.is_some();
-            // Weighted by the chunk's size so a short last chunk counts for what it holds.
-            let chunk = columns(losses).mul_scalar(n);
-            sums = Some(match sums {
-                Some(s) => s + chunk,
-                None => chunk,
-            });
-        }
-        let sums = sums.ok_or(LabError::NoData)?;
-        let v: Vec<f32> = read_f32(sums).await?.iter().map(|s| s / data.len() as f32).collect();
-        let [loss, mse, accuracy, kl] = split_columns(&v, has_accuracy, has_kl);
-        Ok(EvalReport { loss: loss[0], mse: mse[0], kl: kl.first().copied(), accuracy: accuracy.first().copied(), count: data.len() })
-    }
-
-    /// Latent points of every image of `data`, interleaved `[x0, y0, x1, y1, ...]`: the
-    /// posterior means when `mean`, else the codes the model samples.
-    pub async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError> {
-        let model = self.model.valid();
-        let device = self.inference_device();
-        let chunks = (0..data.len())
-            .step_by(EVAL_CHUNK)
-            .map(|start| {
-                let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(data.len())).collect();
-                let images = data.batch(&indices, &device).images;
-                if mean { model.embed_mean(images) } else { model.embed(images) }
-            })
-            .collect::<Vec<_>>();
-        if chunks.is_empty() {
-            return Ok(Vec::new());
-        }
-        read_f32(Tensor::cat(chunks, 0)).await
-    }
-
-    /// The images decoded from latent points `[x0, y0, x1, y1, ...]`: 784 values in [0, 1]
-    /// each, concatenated.
-    pub async fn decode(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
-        let model = self.model.valid();
-        let z = Tensor::from_data(TensorData::new(points.to_vec(), [points.len() / 2, 2]), &self.inference_device());
-        read_f32(model.decode(z)).await
-    }
-
-    /// Reconstructions of the images at `indices` of `data`: 784 values each, concatenated.
-    pub async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
-        let model = self.model.valid();
-        let images = data.batch(indices, &self.inference_device()).images;
-        let out = read_f32(model.reconstruct(images)).await?;
-        debug_assert_eq!(out.len(), indices.len() * IMAGE_PIXELS);
-        Ok(out)
-    }
+    fn step(&mut self, data: TrainSet<'_>) -> Result<(), LabError>;
+    /// The figures of the steps since the last call, in one transfer.
+    async fn read_back(&mut self) -> Result<StepReport, LabError>;
+    /// Weights, optimiser state, step and data position.
+    fn state(&self) -> Result<TrainerState, LabError>;
+    /// [`Self::state`] without the optimisers', read asynchronously through copies on `cpu`:
+    /// what can be saved of a run on WebGPU in a browser (see [`copy_to`]).
+    async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError>;
+    /// Takes up `state` (of the same architecture and seed; without optimiser records the
+    /// optimisers start afresh). Nothing changes on an error.
+    fn restore(&mut self, state: &TrainerState) -> Result<(), LabError>;
+    /// Images at 2-D points `[x0, y0, ...]` of the model's plane: decoded latent points, or
+    /// generated from 2-D noise; `side`^2 values each, concatenated.
+    async fn images_at(&self, points: &[f32]) -> Result<Vec<f32>, LabError>;
+    /// Images generated from `noise` (`[n * noise_dim]`), for the models that generate.
+    async fn generate(&self, noise: &[f32]) -> Result<Vec<f32>, LabError>;
+    /// The dimension of the generator's noise; none for the autoencoders.
+    fn noise_dim(&self) -> Option<usize>;
+    /// Loss, MSE, KL and accuracy on all of `data`, for the autoencoders.
+    async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError>;
+    /// Latent points of `data`, `[x0, y0, ...]`: posterior means when `mean`.
+    async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError>;
+    /// Reconstructions of the images at `indices` of `data`, concatenated.
+    async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError>;
 }
 
-/// Reads a tensor back as f32, asynchronously (the only way on WebGPU).
-pub async fn read_f32<const D: usize>(t: Tensor<D>) -> Result<Vec<f32>, LabError> {
-    let data = t.into_data_async().await.map_err(LabError::readback)?;
-    Ok(data.iter::<f32>().collect())
+/// Which networks a trainer trains and how: what [`ModelTrainer::new`] builds from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Recipe {
+    Latent(LatentKind, TrainConfig),
+    Gan(GanKind, GanLayers, GanConfig),
 }
 
-/// A trainer of any of the latent models. The one `match` over model types is the macro
-/// below; everything else treats "an autoencoder-like model with a 2-D latent" alike.
-pub enum LatentTrainer {
-    Autoencoder(Trainer<Autoencoder>),
-    Vae(Trainer<Vae>),
+/// A trainer of any of the seven models: the one place that matches on the networks. A
+/// session holds one and never moves it in bulk, so its size is no cost.
+#[allow(clippy::large_enum_variant)]
+pub enum ModelTrainer {
+    Autoencoder(LatentTrainer<Autoencoder>),
+    Vae(LatentTrainer<Vae>),
+    MnistGan(GanTrainer<MnistGenerator, MnistDiscriminator>),
+    PolyGan(GanTrainer<PolyGenerator, PolyCritic>),
 }
 
-macro_rules! each_trainer {
+macro_rules! each {
     ($self:expr, $t:ident => $body:expr) => {
         match $self {
-            LatentTrainer::Autoencoder($t) => $body,
-            LatentTrainer::Vae($t) => $body,
+            ModelTrainer::Autoencoder($t) => $body,
+            ModelTrainer::Vae($t) => $body,
+            ModelTrainer::MnistGan($t) => $body,
+            ModelTrainer::PolyGan($t) => $body,
         }
     };
 }
 
-impl LatentTrainer {
-    /// A fresh model of `kind` on `device` (an autodiff device), seeded by `config.seed`.
-    pub fn new(kind: LatentKind, device: Device, config: TrainConfig, train_len: usize) -> Result<Self, LabError> {
-        device.seed(config.seed);
-        let classifier = kind.has_classifier();
-        Ok(match kind {
-            LatentKind::Autoencoder | LatentKind::AutoencoderClassifier => {
-                let model = AutoencoderConfig::new().with_classifier(classifier).init(&device);
-                Self::Autoencoder(Trainer::new(model, device, config, train_len)?)
+impl ModelTrainer {
+    /// Fresh networks and optimisers for `recipe` on `device` (an autodiff device), seeded by
+    /// the recipe's seed; `data` is what [`Self::step`] will get, checked here to fit.
+    pub fn new(recipe: &Recipe, device: Device, data: TrainSet<'_>) -> Result<Self, LabError> {
+        let train_len = data.len();
+        Ok(match recipe.clone() {
+            Recipe::Latent(kind, config) => {
+                device.seed(config.seed);
+                let classifier = kind.has_classifier();
+                match kind {
+                    LatentKind::Autoencoder | LatentKind::AutoencoderClassifier => {
+                        let model = AutoencoderConfig::new().with_classifier(classifier).init(&device);
+                        Self::Autoencoder(LatentTrainer::new(model, device, config, train_len)?)
+                    }
+                    LatentKind::Vae | LatentKind::VaeClassifier => {
+                        let model = VaeConfig::new().with_classifier(classifier).init(&device);
+                        Self::Vae(LatentTrainer::new(model, device, config, train_len)?)
+                    }
+                }
             }
-            LatentKind::Vae | LatentKind::VaeClassifier => {
-                let model = VaeConfig::new().with_classifier(classifier).init(&device);
-                Self::Vae(Trainer::new(model, device, config, train_len)?)
+            Recipe::Gan(kind, layers, config) => {
+                let side = kind.side();
+                if data.side() != [side, side] {
+                    let [h, w] = data.side();
+                    return Err(LabError::invalid("data", format!("this GAN makes {side}x{side} images but the data is {h}x{w}")));
+                }
+                device.seed(config.seed);
+                match kind {
+                    GanKind::DcganMnist => {
+                        let g = MnistGeneratorConfig::new().with_channels(layers.generator).init(&device);
+                        let d = MnistDiscriminatorConfig::new()
+                            .with_channels(layers.critic)
+                            .with_batch_norm(layers.critic_batch_norm)
+                            .init(&device);
+                        Self::MnistGan(GanTrainer::new(g, d, device, config, train_len)?)
+                    }
+                    GanKind::DcganPoly | GanKind::WganPoly => {
+                        let g = PolyGeneratorConfig::new().with_channels(layers.generator).init(&device);
+                        let d = PolyCriticConfig::new().with_width(layers.critic).init(&device);
+                        Self::PolyGan(GanTrainer::new(g, d, device, config, train_len)?)
+                    }
+                }
             }
         })
     }
 
-    pub fn set_config(&mut self, config: TrainConfig, train_len: usize) -> Result<(), LabError> {
-        each_trainer!(self, t => t.set_config(config, train_len))
-    }
-
-    pub fn state(&self) -> Result<TrainerState, LabError> {
-        each_trainer!(self, t => t.state())
+    /// Takes the numbers of `recipe` (this trainer's model) between steps; the optimisers
+    /// keep their state.
+    pub fn set_config(&mut self, recipe: &Recipe, train_len: usize) -> Result<(), LabError> {
+        match (self, recipe) {
+            (Self::Autoencoder(t), Recipe::Latent(_, c)) => t.set_config(c.clone(), train_len),
+            (Self::Vae(t), Recipe::Latent(_, c)) => t.set_config(c.clone(), train_len),
+            (Self::MnistGan(t), Recipe::Gan(_, _, c)) => t.set_config(c.clone(), train_len),
+            (Self::PolyGan(t), Recipe::Gan(_, _, c)) => t.set_config(c.clone(), train_len),
+            _ => Err(LabError::invalid("model", "these settings are of another model: start a new run")),
+        }
     }
 
     pub fn step_count(&self) -> u64 {
-        each_trainer!(self, t => t.step_count())
+        each!(self, t => t.step_count())
     }
 
     pub fn flops_per_step(&self) -> f64 {
-        each_trainer!(self, t => t.flops_per_step())
+        each!(self, t => t.flops_per_step())
     }
 
-    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
-        each_trainer!(self, t => t.restore(state))
-    }
-
-    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
-        each_trainer!(self, t => t.snapshot(cpu).await)
-    }
-
-    pub fn step(&mut self, data: &MnistSplit) {
-        each_trainer!(self, t => t.step(data))
+    pub fn step(&mut self, data: TrainSet<'_>) -> Result<(), LabError> {
+        each!(self, t => t.step(data))
     }
 
     pub async fn read_back(&mut self) -> Result<StepReport, LabError> {
-        each_trainer!(self, t => t.read_back().await)
+        each!(self, t => t.read_back().await)
+    }
+
+    pub fn state(&self) -> Result<TrainerState, LabError> {
+        each!(self, t => t.state())
+    }
+
+    pub async fn snapshot(&self, cpu: &Device) -> Result<TrainerState, LabError> {
+        each!(self, t => t.snapshot(cpu).await)
+    }
+
+    pub fn restore(&mut self, state: &TrainerState) -> Result<(), LabError> {
+        each!(self, t => t.restore(state))
+    }
+
+    pub async fn images_at(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
+        each!(self, t => t.images_at(points).await)
+    }
+
+    pub async fn generate(&self, noise: &[f32]) -> Result<Vec<f32>, LabError> {
+        each!(self, t => t.generate(noise).await)
+    }
+
+    pub fn noise_dim(&self) -> Option<usize> {
+        each!(self, t => t.noise_dim())
     }
 
     pub async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
-        each_trainer!(self, t => t.evaluate(data).await)
+        each!(self, t => t.evaluate(data).await)
     }
 
     pub async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError> {
-        each_trainer!(self, t => t.embed(data, mean).await)
-    }
-
-    pub async fn decode(&self, points: &[f32]) -> Result<Vec<f32>, LabError> {
-        each_trainer!(self, t => t.decode(points).await)
+        each!(self, t => t.embed(data, mean).await)
     }
 
     pub async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
-        each_trainer!(self, t => t.reconstruct(data, indices).await)
-    }
-}
-
-/// A trainer of any of the seven models: what the page's session and the command line drive.
-pub enum ModelTrainer {
-    Latent(LatentTrainer),
-    Gan(GanKind, GanModelTrainer),
-}
-
-impl ModelTrainer {
-    /// A fresh model and optimiser for `settings` on `device` (an autodiff device); `data` is
-    /// the model's training set (MNIST, or polynomial images for the polynomial GANs).
-    pub fn new(settings: &Settings, device: Device, data: &dyn ImageSet) -> Result<Self, LabError> {
-        Ok(match settings.model {
-            ModelKind::Latent(kind) => Self::Latent(LatentTrainer::new(kind, device, settings.latent.clone(), data.len())?),
-            ModelKind::Gan(kind) => {
-                let layers = settings.gan_layers(kind);
-                Self::Gan(kind, GanModelTrainer::new(kind, layers, device, settings.gan.clone(), data)?)
-            }
-        })
-    }
-
-    /// The settings now in force and the step count go in as they are: `settings` must be the
-    /// ones this trainer was made with (architecture and seed).
-    pub fn checkpoint(&self, settings: &Settings) -> Result<Checkpoint, LabError> {
-        let state = match self {
-            Self::Latent(t) => t.state()?,
-            Self::Gan(_, t) => t.state()?,
-        };
-        Ok(Checkpoint::new(settings.input(), state))
-    }
-
-    /// [`Self::checkpoint`] without the optimisers' state, read asynchronously through a copy
-    /// on `cpu`: what can be saved of a run on WebGPU in a browser (see [`copy_to`]).
-    pub async fn snapshot(&self, settings: &Settings, cpu: &Device) -> Result<Checkpoint, LabError> {
-        let state = match self {
-            Self::Latent(t) => t.snapshot(cpu).await?,
-            Self::Gan(_, t) => t.snapshot(cpu).await?,
-        };
-        Ok(Checkpoint::new(settings.input(), state))
-    }
-
-    pub fn step_count(&self) -> u64 {
-        match self {
-            Self::Latent(t) => t.step_count(),
-            Self::Gan(_, t) => t.step_count(),
-        }
-    }
-
-    /// Floating-point operations of one training step, what the benchmark divides by time.
-    pub fn flops_per_step(&self) -> f64 {
-        match self {
-            Self::Latent(t) => t.flops_per_step(),
-            Self::Gan(_, t) => t.flops_per_step(),
-        }
-    }
-
-    /// Takes the numbers of `settings` (of this trainer's model) between steps.
-    pub fn set_config(&mut self, settings: &Settings, train_len: usize) -> Result<(), LabError> {
-        match self {
-            Self::Latent(t) => t.set_config(settings.latent.clone(), train_len),
-            Self::Gan(_, t) => t.set_config(settings.gan.clone(), train_len),
-        }
-    }
-
-    /// Takes up the run of `checkpoint` (weights, optimiser state, step and data position),
-    /// which must be of this trainer's model, architecture and seed (see
-    /// [`Checkpoint::settings`]): the next step is the one the saved run would have taken
-    /// (where [`optimizer_state_loads`]; elsewhere the optimiser starts afresh). Nothing
-    /// changes on an error.
-    pub fn restore(&mut self, checkpoint: &Checkpoint) -> Result<(), LabError> {
-        let state = checkpoint.state();
-        match self {
-            Self::Latent(t) => t.restore(&state),
-            Self::Gan(_, t) => t.restore(&state),
-        }
+        each!(self, t => t.reconstruct(data, indices).await)
     }
 }

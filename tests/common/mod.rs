@@ -9,9 +9,7 @@ use latent_lab::data::{Mnist, mnist::FILES};
 
 pub fn mnist() -> Mnist {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
-    let read = |f: &str| {
-        std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}; run scripts/setup.sh first"))
-    };
+    let read = |f: &str| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}; run scripts/setup.sh first"));
     let files = FILES.map(read);
     Mnist::from_idx([&files[0], &files[1], &files[2], &files[3]]).expect("real MNIST parses")
 }

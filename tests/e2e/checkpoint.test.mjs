@@ -92,7 +92,7 @@ test('the page loads a checkpoint from its controls and saves one the command li
   // The page's CPU build takes up the optimiser state the command line saved, so nothing more is said.
   assert.equal(await page.locator('#notice').textContent(), 'Loaded vae.llck: vae after 40 steps of training.');
   assert.equal(await page.locator('#model').inputValue(), 'vae');
-  assert.equal(await page.locator('#batch').inputValue(), '64');
+  assert.equal(await page.locator('#batchSize').inputValue(), '64');
   assert.equal(await page.locator('#step-count').textContent(), '40');
   assert.ok(await page.locator('#error').isHidden(), 'the earlier error is still shown');
 

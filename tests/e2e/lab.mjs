@@ -8,3 +8,13 @@ export const lab = {};
 
 before(async () => Object.assign(lab, await launchLab()));
 after(() => lab.close?.());
+
+/** A new page of the lab at `query`, once it is ready, with the page errors it reports. */
+export async function openPage(query) {
+  const page = await lab.browser.newPage({ viewport: { width: 1280, height: 900 } });
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto(lab.base + query);
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  return { page, errors };
+}

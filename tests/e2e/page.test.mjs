@@ -96,7 +96,7 @@ test('the VAE trains, charts both loss parts, decodes drags, draws its manifold 
   const { page, errors } = await openPage('?backend=cpu');
   await waitReady(page);
   await page.selectOption('#model', 'vae');
-  await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('batch').value === '128');
+  await page.waitForFunction(() => document.body.dataset.state === 'ready' && document.getElementById('batchSize').value === '128');
   assert.ok(await page.locator('#beta').isVisible());
   await page.click('#step');
   await page.waitForFunction(() => /train loss/.test(document.getElementById('loss-readout').textContent) && Number(document.body.dataset.step) >= 1);
@@ -146,13 +146,13 @@ test('the classifier variant charts accuracy', { timeout: 300_000 }, async () =>
 test('bad control values are refused with a message', { timeout: 120_000 }, async () => {
   const { page } = await openPage('?backend=cpu');
   await waitReady(page);
-  await page.fill('#lr', '-1');
-  await page.dispatchEvent('#lr', 'change');
+  await page.fill('#learningRate', '-1');
+  await page.dispatchEvent('#learningRate', 'change');
   await page.waitForSelector('#error:not([hidden])');
   assert.match(await page.locator('#error').textContent(), /learning rate must be a positive number/);
-  await page.fill('#lr', '0.001');
-  await page.fill('#batch', '0');
-  await page.dispatchEvent('#batch', 'change');
+  await page.fill('#learningRate', '0.001');
+  await page.fill('#batchSize', '0');
+  await page.dispatchEvent('#batchSize', 'change');
   await page.waitForFunction(() => /batch size must be between 1 and 60000/.test(document.getElementById('error').textContent));
   await page.close();
 });
@@ -186,7 +186,7 @@ test('the WGAN trains live on polynomial images: losses, samples, noise plane, b
   await page.selectOption('#model', 'wgan-poly');
   // The polynomial images are fetched (with progress) the first time a polynomial GAN is picked.
   await page.waitForFunction(() => document.body.dataset.family === 'gan' && document.body.dataset.data === 'poly'
-    && /polynomial images \(polydata.npy\)/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
+    && /images \(polydata.npy\)/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
   // The model starts once the data is in: the CPU backend for a GAN is burn-flex.
   await page.waitForFunction(() => /burn-flex/.test(document.getElementById('backend').textContent), null, { timeout: 60_000 });
   assert.match(await page.locator('#preset').textContent(), /Preset: live/);
@@ -249,8 +249,8 @@ test('the page trains on WebGPU when asked (software adapter)', { timeout: 300_0
   const { page, errors } = await openPage('?backend=webgpu');
   await waitReady(page, 180_000);
   assert.match(await page.locator('#backend').textContent(), /WebGPU/);
-  await page.fill('#batch', '32');
-  await page.dispatchEvent('#batch', 'change');
+  await page.fill('#batchSize', '32');
+  await page.dispatchEvent('#batchSize', 'change');
   await page.click('#step');
   await page.waitForFunction(() => Number(document.body.dataset.step) >= 1, null, { timeout: 240_000 });
   await shot(page, 'webgpu');

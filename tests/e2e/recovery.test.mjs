@@ -3,19 +3,10 @@
 // and a learning rate that makes the loss diverge pauses training and rolls back.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { lab } from './lab.mjs';
+import { lab, openPage } from './lab.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 
-
-async function openPage(query) {
-  const page = await lab.browser.newPage({ viewport: { width: 1280, height: 900 } });
-  const errors = [];
-  page.on('pageerror', (e) => errors.push(e.message));
-  await page.goto(lab.base + query);
-  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
-  return { page, errors };
-}
 
 // The page's CPU build (pkg/) takes up the optimiser state too, so every later step matches,
 // as natively (tests/resume.rs). (The WebGPU build cannot: see train::optimizer_state_loads.)
@@ -64,11 +55,11 @@ test('a checkpoint resumes the run: the next step gives the same loss', { timeou
 test("the run's set-up lives in the URL; bad values there are refused with a message", { timeout: 300_000 }, async () => {
   const { page, errors } = await openPage('?backend=cpu&model=vae&seed=7&batchSize=64&learningRate=0.002');
   await page.waitForFunction(() => document.getElementById('model').value === 'vae', null, { timeout: 60_000 });
-  await page.waitForFunction(() => document.getElementById('batch').value === '64');
-  assert.equal(await page.locator('#lr').inputValue(), '0.002');
+  await page.waitForFunction(() => document.getElementById('batchSize').value === '64');
+  assert.equal(await page.locator('#learningRate').inputValue(), '0.002');
   // A change in the controls goes into the URL, so the link reproduces it.
-  await page.fill('#batch', '32');
-  await page.dispatchEvent('#batch', 'change');
+  await page.fill('#batchSize', '32');
+  await page.dispatchEvent('#batchSize', 'change');
   await page.waitForFunction(() => new URLSearchParams(location.search).get('batchSize') === '32');
   const url = new URL(page.url());
   assert.deepEqual(
@@ -84,7 +75,7 @@ test("the run's set-up lives in the URL; bad values there are refused with a mes
   const message = await bad.page.locator('#error').textContent();
   assert.match(message, /unknown model 'nonsense'|the batch size must be/);
   assert.equal(await bad.page.locator('#model').inputValue(), 'ae');
-  assert.equal(await bad.page.locator('#batch').inputValue(), '256');
+  assert.equal(await bad.page.locator('#batchSize').inputValue(), '256');
   await bad.page.close();
   assert.deepEqual(errors.concat(bad.errors), []);
 });
@@ -107,7 +98,7 @@ test('a diverging learning rate pauses training and rolls back with a lower one'
   await page.locator('#notice').waitFor({ state: 'visible' });
   assert.match(await page.locator('#notice').textContent(), /^Rolled back to step \d+/);
   assert.ok(await page.locator('#diverged').isHidden());
-  assert.equal(await page.locator('#lr').inputValue(), '1');
+  assert.equal(await page.locator('#learningRate').inputValue(), '1');
   assert.equal(new URL(page.url()).searchParams.get('learningRate'), '1');
   assert.ok(await page.evaluate(() => Number(document.body.dataset.step)) < stoppedAt, 'the step count did not go back');
   assert.deepEqual(errors, []);

@@ -15,8 +15,6 @@ const EPOCH = '#7c3aed';
 const EPOCH_SERIES = 'test (10,000, end of epoch)';
 const RECON = '#2563eb';
 const KL = '#0f8a5f';
-// The VAE's reconstruction term is the squared error summed over the pixels of a 28x28 image.
-const PIXELS = 28 * 28;
 
 const formatLoss = (v) => (Number.isFinite(v) && Math.abs(v) < 1e-3 && v !== 0 ? v.toPrecision(3) : v.toFixed(4));
 const formatPercent = (v) => `${(v * 100).toFixed(1)} %`;
@@ -112,7 +110,9 @@ export class TrainingCurves {
   }
 
   /** Shows what the model has: the loss parts and the KL column for a VAE, accuracy for a classifier. */
-  setModel({ variational, classifier }) {
+  setModel({ variational, classifier, imageSide }) {
+    // The VAE's reconstruction term is the squared error summed over an image's pixels.
+    this.pixels = imageSide * imageSide;
     this.partsCard.hidden = !variational;
     this.epochTable.classList.toggle('with-kl', variational);
     this.epochTable.classList.toggle('with-accuracy', classifier);
@@ -139,7 +139,7 @@ export class TrainingCurves {
       this.lossChart.addPoint('train (raw)', step, losses[i]);
       this.lossChart.addPoint('train (smoothed)', step, this.trainLoss);
       if (kls && i < kls.length) {
-        this.trainRecon = smooth(this.trainRecon, PIXELS * mses[i]);
+        this.trainRecon = smooth(this.trainRecon, this.pixels * mses[i]);
         this.trainKl = smooth(this.trainKl, kls[i]);
         this.partsChart.addPoint('reconstruction, train (smoothed)', step, this.trainRecon);
         this.partsChart.addPoint('KL, train (smoothed)', step, this.trainKl);
@@ -162,7 +162,7 @@ export class TrainingCurves {
       this.addEpochRow({ epoch, step, loss, mse, kl, accuracy, count });
       return;
     }
-    const parts = kl === null || kl === undefined ? null : { recon: PIXELS * mse, kl };
+    const parts = kl === null || kl === undefined ? null : { recon: this.pixels * mse, kl };
     this.test = { step, loss, accuracy, parts };
     this.setEvalScope(count);
     this.lossChart.addPoint('test', step, loss);

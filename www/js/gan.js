@@ -25,12 +25,12 @@ export class GanCurves {
     this.canvas = canvas;
     this.readout = readout;
     this.chart = null;
-    this.setModel('dcgan-mnist');
+    this.setModel({ wasserstein: false });
   }
 
   /** The WGAN's critic loss is shown as what it estimates: minus it is the Wasserstein distance. */
-  setModel(model) {
-    this.wasserstein = model === 'wgan-poly';
+  setModel({ wasserstein }) {
+    this.wasserstein = wasserstein;
     const critic = this.wasserstein ? 'Wasserstein estimate (−critic loss)' : 'discriminator loss';
     this.names = { critic, generator: 'generator loss' };
     this.chart = new LineChart(this.canvas, {

@@ -8,14 +8,14 @@ import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
 import { LatentView } from './latent.js';
-import { modelTraits } from './models.js';
+import { FROM_WORKER, TO_WORKER, checked } from './protocol.js';
 import { ErrorBanner, StatusLine } from './status.js';
 import { $, integer } from './util.js';
 
 const MODE_NAMES = { z: 'sampled z', mean: 'mean z' };
 
 const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const send = (message, transfer = []) => worker.postMessage(message, transfer);
+const send = (message, transfer = []) => worker.postMessage(checked(message, TO_WORKER), transfer);
 
 const status = new StatusLine();
 const banner = new ErrorBanner($('error'));
@@ -69,12 +69,12 @@ const player = new InterpolationPlayer({ strip: $('interp-strip'), latent, show:
 const modeSwitch = $('latent-mode');
 const manifoldToggle = $('manifold');
 
-// The model the worker runs, as its last `ready` said, and its settings as last reported.
-let traits = modelTraits('ae');
+// What the worker said of the models, and the current model's settings as last reported.
+let catalog = null;
 let config = null;
 
 function latentMode() {
-  return traits.variational ? modeSwitch.querySelector('input:checked').value : 'z';
+  return config?.variational ? modeSwitch.querySelector('input:checked').value : 'z';
 }
 
 // What the worker was last told about the latent card; it starts with sampled codes and no
@@ -171,7 +171,7 @@ function showScatter({ step, mode, points, labels }) {
   }
   // The model has moved on since the last decode; keep the decoded image in step with it.
   if (!player.playing) decodeMarker();
-  const codes = traits.variational ? `, ${MODE_NAMES[mode]},` : '';
+  const codes = config?.variational ? `, ${MODE_NAMES[mode]},` : '';
   $('latent-caption').textContent = `${integer(latent.count())} test digits${codes} at step ${integer(step)}`;
 }
 
@@ -204,32 +204,14 @@ function showRecon() {
 // The GANs' noise is N(0, 1): the plane is shown over +-3 standard deviations.
 const NOISE_EXTENT = { x0: -3, x1: 3, y0: -3, y1: 3 };
 
-// The run's set-up lives in the URL, so that a link reproduces it: the model, its seed and
-// preset, and each value that differs from the preset's. ?backend= stays as the user gave it.
-const URL_KEYS = ['model', 'seed', 'preset', 'batchSize', 'learningRate', 'beta', 'lrGenerator', 'lrCritic', 'nCritic', 'clip', 'ema'];
-
-function writeUrl({ model, seed, preset, values, presetValues }) {
+// The run's set-up lives in the URL, so that a link reproduces it: the Session writes the
+// link's keys (`config.link`) and reads them back (`init`'s `link`). ?backend= stays as the
+// user gave it.
+function writeUrl({ link }) {
   const params = new URLSearchParams(location.search);
-  for (const key of URL_KEYS) params.delete(key);
-  params.set('model', model);
-  params.set('seed', String(seed));
-  if (preset) params.set('preset', preset);
-  for (const [key, value] of Object.entries(values)) {
-    if (value !== null && value !== presetValues?.[key]) params.set(key, String(value));
-  }
+  for (const key of catalog.linkKeys) params.delete(key);
+  for (const [key, value] of link) params.set(key, value);
   history.replaceState(null, '', `${location.pathname}?${params}${location.hash}`);
-}
-
-/** The set-up a link asks for, as the worker's configure takes it (the worker validates it). */
-function readUrl() {
-  const params = new URLSearchParams(location.search);
-  const wanted = {};
-  for (const key of URL_KEYS) {
-    if (!params.has(key)) continue;
-    const text = params.get(key);
-    wanted[key] = key === 'model' || key === 'preset' ? text : text.trim() === '' ? NaN : Number(text);
-  }
-  return Object.keys(wanted).length ? wanted : null;
 }
 
 function showConfig(next) {
@@ -240,16 +222,15 @@ function showConfig(next) {
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
-  document.body.dataset.data = config.model.endsWith('-poly') ? 'poly' : 'mnist';
+  document.body.dataset.data = config.dataset;
   document.body.dataset.model = config.model;
   $('latent-title').textContent = gan ? 'Noise plane' : 'Latent space';
   $('manifold-label').textContent = gan ? 'generated manifold' : 'decoded manifold';
-  $('dataset').textContent = config.model.endsWith('-poly') ? polydataName : mnistName;
+  $('dataset').textContent = datasetNames[config.dataset] ?? config.dataset;
 }
 
-// What the models train on, as the worker last reported it.
-let mnistName = 'MNIST';
-let polydataName = 'polynomial images';
+// What each dataset holds, as the worker last reported it.
+const datasetNames = { mnist: 'MNIST', poly: 'polynomial images' };
 
 /** A new model: everything measured on the old one goes. */
 function startOver() {
@@ -277,6 +258,11 @@ function startOver() {
 }
 
 const handlers = {
+  // What models there are and what can be set: the menus and the form are built from it.
+  catalog({ catalog: described }) {
+    catalog = described;
+    controls.build(catalog);
+  },
   loading(message) {
     latest.loading = message;
     invalidate();
@@ -287,12 +273,11 @@ const handlers = {
   ready(message) {
     document.body.dataset.state = 'ready';
     latest.loading = null;
-    traits = modelTraits(message.config.model);
-    curves.setModel(traits);
-    ganCurves.setModel(message.config.model);
-    modeSwitch.hidden = !traits.variational;
+    curves.setModel(message.config);
+    ganCurves.setModel(message.config);
+    modeSwitch.hidden = !message.config.variational;
     status.ready(message);
-    if (message.data) mnistName = `MNIST: ${integer(message.data.train)} train · ${integer(message.data.test)} test`;
+    if (message.data) datasetNames.mnist = `MNIST: ${integer(message.data.train)} train · ${integer(message.data.test)} test`;
     showConfig(message.config);
     controls.setEnabled(true);
     startOver();
@@ -369,7 +354,7 @@ const handlers = {
     const rates = at.family === 'gan' ? 'learning rates' : 'learning rate';
     $('diverged-message').textContent =
       `Training stopped: ${message}. The run can go back to step ${integer(rollbackStep)}, its last good state.`;
-    $('rollback').textContent = `Roll back to step ${integer(rollbackStep)} with the ${rates} ÷ 10`;
+    $('rollback').textContent = `Roll back to step ${integer(rollbackStep)} with the ${rates} ÷ ${Math.round(1 / catalog.rollbackFactor)}`;
     $('diverged').hidden = false;
   },
   // Back at a good state: the charts drop what came after it.
@@ -411,9 +396,10 @@ const handlers = {
     curvesDirty = true;
     invalidate();
   },
-  polydata({ name, count }) {
-    polydataName = `${integer(count)} polynomial images (${name})`;
-    if (config?.model.endsWith('-poly')) $('dataset').textContent = polydataName;
+  data({ dataset, name, count }) {
+    datasetNames[dataset] = `${integer(count)} images (${name})`;
+    document.body.dataset.loaded = [...new Set([...(document.body.dataset.loaded ?? '').split(' '), dataset])].join(' ').trim();
+    if (config?.dataset === dataset) $('dataset').textContent = datasetNames[dataset];
   },
   reset() {
     startOver();
@@ -436,7 +422,7 @@ const handlers = {
 };
 
 worker.addEventListener('message', ({ data }) => {
-  const handler = handlers[data?.type];
+  const handler = handlers[checked(data, FROM_WORKER).type];
   if (handler) handler(data);
   else console.warn('Latent Lab: ignoring unknown message from the worker', data);
 });
@@ -455,9 +441,9 @@ worker.addEventListener('messageerror', () => {
   handlers.error({ message: 'A message from the training worker could not be read.', fatal: false });
 });
 
-$('rollback').addEventListener('click', () => send({ type: 'rollback', factor: 0.1 }));
+$('rollback').addEventListener('click', () => send({ type: 'rollback', factor: catalog.rollbackFactor }));
 
-const modelName = (model) => $('model').querySelector(`option[value="${model}"]`)?.textContent ?? model;
+const modelName = (model) => catalog?.models.find((m) => m.name === model)?.label ?? model;
 
 function ago(ms) {
   const minutes = Math.round((Date.now() - ms) / 60_000);
@@ -547,7 +533,7 @@ $('checkpoint-file').addEventListener('change', (e) => {
 });
 const sendFile = (file) => {
   if (!file) return;
-  if (file.name.endsWith('.llck')) sendCheckpoint(file);
+  if (/\.llck$/i.test(file.name)) sendCheckpoint(file);
   else sendNpy(file);
 };
 let dragDepth = 0;
@@ -572,5 +558,6 @@ document.addEventListener('drop', (e) => {
 document.body.dataset.state = 'loading';
 document.body.dataset.step = '0';
 invalidate();
-// ?backend= picks the backend; the other parameters the run's set-up (see URL_KEYS).
-send({ type: 'init', backend: new URLSearchParams(location.search).get('backend') ?? 'auto', config: readUrl() });
+// ?backend= picks the backend; the Session reads the run's set-up from the rest of the link.
+const query = new URLSearchParams(location.search);
+send({ type: 'init', backend: query.get('backend') ?? 'auto', link: [...query] });

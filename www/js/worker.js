@@ -1,8 +1,10 @@
 // The training worker: owns the wasm instance and its one Session, so that the CPU backend's
 // synchronous compute never blocks the page. It trains in time-boxed chunks and yields
 // between them, so pause, step, drag and control messages are answered at once.
-// Protocol: see main.js (messages in) and the `post` calls below (messages out).
+// The messages both ways: protocol.js. What models there are and what they can show comes
+// from the Session's catalog and config; the worker names none of them.
 import { RunHistory } from './history.js';
+import { FROM_WORKER, checked } from './protocol.js';
 import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
@@ -29,9 +31,6 @@ const MANIFOLD_SIDE = 20; // images per side of the decoded manifold
 const INTERPOLATION_FRAMES = 24;
 const SAMPLES_EVERY_MS = 2000;
 const METERS_EVERY_MS = 5000;
-// Samples per side of a GAN's grid: the reference's 4 x 4 for MNIST, more of the smaller
-// polynomial images.
-const GRID_SIDE = { 'dcgan-mnist': 4, 'dcgan-poly': 6, 'wgan-poly': 6 };
 
 let Session = null; // the class of the build start() loaded
 let session = null;
@@ -43,8 +42,9 @@ let stepsPerCall = 1;
 // Epochs finished when last scored; null after a resume or rollback, until the next report says.
 let lastEpoch = 0;
 let currentStep = 0; // the step that evaluations between chunks are reported at
-// The worker's current settings, as the Session last reported them.
+// The worker's current settings, as the Session last reported them, and its catalog.
 let config = null;
+let catalog = null;
 // What the latent card shows, as the page last said (see the 'view' message).
 const view = { latentMode: 'z', manifold: false, extent: null };
 const rate = { steps: 0, since: 0, value: 0 };
@@ -63,6 +63,7 @@ function exclusive(fn) {
 const runHistory = new RunHistory();
 
 function post(msg, transfer = []) {
+  checked(msg, FROM_WORKER);
   record(msg); // before postMessage transfers the message's arrays away
   postMessage(msg, transfer);
 }
@@ -156,6 +157,28 @@ async function fetchFiles(what, dir, files, hint) {
 }
 
 const SETUP_HINT = 'Run the set-up command (README command 1), which puts the data in data/.';
+// The datasets the worker fetches: MNIST at start, the polynomial images on demand (the
+// names are the catalog's `dataset`s).
+const MNIST = 'mnist';
+const POLYDATA_SET = 'poly';
+
+// The Session's answer to a change of settings: the page shows the settings in force; a new
+// run starts the views over; a model whose data is not here yet waits for it.
+async function configured(result) {
+  config = result.config;
+  ready = result.ready;
+  if (!ready) {
+    // Show the model's settings while its data is fetched; loading it starts the run.
+    running = false;
+    post({ type: 'reset' });
+    post({ type: 'config', config });
+    await ensureData(config.dataset);
+  } else if (result.reset) {
+    await restarted();
+  } else {
+    post({ type: 'config', config });
+  }
+}
 
 // The wasm instance's exports: its linear memory's size goes out with the metrics (the soak
 // script watches it).
@@ -177,11 +200,14 @@ async function wantsWebGpu(backend) {
   }
 }
 
-async function start(backend, wanted) {
+async function start(backend, link) {
   const build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
   let init;
-  ({ default: init, Session } = await import(`../../${build}/latent_lab.js`));
+  let describe;
+  ({ default: init, Session, catalog: describe } = await import(`../../${build}/latent_lab.js`));
   wasm = await init();
+  catalog = describe();
+  post({ type: 'catalog', catalog });
   try {
     session = await Session.create(backend);
   } catch (e) {
@@ -193,9 +219,9 @@ async function start(backend, wanted) {
   const data = session.loadMnist(...files);
   ready = true;
   config = session.config();
-  post({ type: 'ready', backend: session.backend(), data, config, evalCount: 2000 });
+  post({ type: 'ready', backend: session.backend(), data, config, evalCount: catalog.evalSubset });
   await refreshViews(true);
-  if (wanted) await configureFromLink(wanted);
+  if (link.length) await configureFromLink(link);
   await offerSavedRuns();
 }
 
@@ -211,38 +237,43 @@ async function offerSavedRuns() {
 }
 
 // The set-up a link asked for: all of it, or, when a value is refused, each value that is
-// accepted (the page says what was wrong with the rest).
-async function configureFromLink(wanted) {
-  try {
-    await handlers.configure({ config: wanted });
-    return;
-  } catch {
-    // Said below, value by value.
+// accepted. The page shows the settings in force first, then each refusal, so that a later
+// accepted value does not clear an earlier refusal.
+async function configureFromLink(link) {
+  const result = await exclusive(() => session.configureLink(link));
+  await configured(result);
+  for (const refusal of result.refusals) reportError(refusal);
+}
+
+// A dataset that is not MNIST (the polynomial images, 128 MB) is fetched the first time a
+// model that trains on it is picked. Loading it starts a new run only if the model still
+// being shown trains on it: a model picked in the meantime keeps its run.
+const dataFetches = new Map();
+async function ensureData(dataset) {
+  if (dataset !== POLYDATA_SET) throw new Error(`The page has no download for the dataset '${dataset}'.`);
+  if (!dataFetches.has(dataset)) {
+    const fetched = fetchFiles('polynomial images', new URL('.', POLYDATA_URL), [POLYDATA], SETUP_HINT).then(([bytes]) =>
+      loadData(dataset, POLYDATA[0], bytes));
+    dataFetches.set(dataset, fetched);
   }
-  const { model, preset, seed, ...values } = wanted;
-  for (const part of [{ model }, { preset }, { seed }, ...Object.entries(values).map(([k, v]) => ({ [k]: v }))]) {
-    if (Object.values(part)[0] === undefined) continue;
-    try {
-      await handlers.configure({ config: part });
-    } catch (e) {
-      reportError(e);
-    }
+  try {
+    await dataFetches.get(dataset);
+  } catch (e) {
+    dataFetches.delete(dataset); // a later pick tries again
+    throw e;
   }
 }
 
-// The polynomial GANs' data is fetched the first time one of them is picked (128 MB).
-let polydataFetch = null;
-async function ensurePolydata() {
-  polydataFetch ??= fetchFiles('polynomial images', new URL('.', POLYDATA_URL), [POLYDATA], SETUP_HINT).then(async ([bytes]) => {
-    const info = await exclusive(() => session.loadPolydata(POLYDATA[0], bytes));
-    post({ type: 'polydata', name: POLYDATA[0], ...info });
-  });
-  try {
-    await polydataFetch;
-  } catch (e) {
-    polydataFetch = null; // a later pick tries again
-    throw e;
+// Hands a dataset's bytes to the Session and, when that started the current model's run
+// over, the page starts its views over too.
+async function loadData(dataset, name, bytes) {
+  const info = await exclusive(() => session.loadPolydata(name, bytes));
+  post({ type: 'data', dataset, name, count: info.count });
+  if (info.restarted) {
+    ready = true;
+    await restarted();
   }
+  return info;
 }
 
 // The judge is fetched the first time the MNIST DCGAN starts; its meters wait for it.
@@ -276,9 +307,10 @@ async function trainChunk(maxSteps) {
     rate.steps = 0;
     rate.since = now;
   }
-  const arrays = [r.losses, r.mses, r.kls, r.accuracies, r.criticLosses, r.generatorLosses];
+  const arrays = Object.values(r).filter((v) => v instanceof Float32Array);
   const diverged = r.diverged;
-  post({ ...r, type: 'metrics', stepsPerSec: rate.value, wasmMemory: wasm.memory.buffer.byteLength }, arrays.filter(Boolean).map((a) => a.buffer));
+  const message = { ...r, type: 'metrics', family: config.family, stepsPerSec: rate.value, wasmMemory: wasm.memory.buffer.byteLength };
+  post(message, arrays.map((a) => a.buffer));
   if (diverged) {
     // Training stops here: the page says what happened and offers the way back.
     running = false;
@@ -288,7 +320,7 @@ async function trainChunk(maxSteps) {
   // Each finished epoch of an autoencoder is scored on the whole test set, the figure the
   // reference reports.
   lastEpoch ??= r.epoch;
-  if (r.family === 'latent' && r.epoch > lastEpoch) {
+  if (config.family === 'latent' && r.epoch > lastEpoch) {
     lastEpoch = r.epoch;
     const ev = await session.evaluate(true);
     post({ type: 'eval', step: r.step, epoch: r.epoch, ...ev });
@@ -342,7 +374,7 @@ const views = [
     every: SAMPLES_EVERY_MS,
     wanted: () => config.family === 'gan',
     async run() {
-      const n = GRID_SIDE[config.model];
+      const n = config.gridSide;
       const grid = await session.samples(n);
       post({ type: 'samples', step: currentStep, count: n * n, ...grid }, [grid.rgba.buffer]);
     },
@@ -350,7 +382,7 @@ const views = [
   {
     name: 'meters',
     every: METERS_EVERY_MS,
-    wanted: () => config.model === 'dcgan-poly' || config.model === 'wgan-poly' || (config.model === 'dcgan-mnist' && judgeLoaded),
+    wanted: () => config.family === 'gan' && (!config.judged || judgeLoaded),
     async run() {
       post({ type: 'meters', step: currentStep, ...(await session.meters()) });
     },
@@ -454,16 +486,16 @@ async function restarted(step = 0) {
   currentStep = step;
   for (const v of views) v.last = -Infinity;
   config = session.config();
-  if (config.model === 'dcgan-mnist') ensureJudge();
+  if (config.judged) ensureJudge();
   post({ type: 'reset' });
-  post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: 2000, step });
+  post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: catalog.evalSubset, step });
   await refreshViews(true);
 }
 
 const handlers = {
-  async init({ backend, config: wanted }) {
+  async init({ backend, link }) {
     try {
-      await start(backend ?? 'auto', wanted ?? null);
+      await start(backend ?? 'auto', link ?? []);
     } catch (e) {
       reportError(e, true);
     }
@@ -516,7 +548,8 @@ const handlers = {
   async resume({ model }) {
     const run = await loadRun(model);
     if (!run) throw new Error(`No saved ${model} run is kept in this browser any more.`);
-    if (model.endsWith('-poly')) await ensurePolydata(); // the model needs its data to load
+    const dataset = catalog.models.find((m) => m.name === model)?.dataset;
+    if (dataset && dataset !== MNIST) await ensureData(dataset); // the model needs its data to load
     await handlers.loadCheckpoint({ name: `the saved ${model} run`, bytes: run.bytes });
   },
   async discard({ model }) {
@@ -538,33 +571,14 @@ const handlers = {
     post({ type: 'notice', message: `Loaded ${name}: ${loaded.config.model} after ${loaded.step} steps of training.${fresh}` });
   },
   async configure({ config: change }) {
-    const result = await exclusive(() => session.configure(change));
-    config = result.config;
-    ready = result.ready;
-    if (!ready) {
-      // A polynomial GAN picked before its data is here: show its settings, fetch the data
-      // (loading it starts the model), then start over with it.
-      running = false;
-      post({ type: 'reset' });
-      post({ type: 'config', config });
-      await ensurePolydata();
-      ready = true;
-      await restarted();
-    } else if (result.reset) {
-      await restarted();
-    } else {
-      post({ type: 'config', config });
-    }
+    await configured(await exclusive(() => session.configure(change)));
   },
-  // A .npy file the user dropped on the page: the polynomial GANs train on it from now on.
+  // A .npy file the user dropped on the page: the models that train on 40x40 images train on
+  // it from now on; the current run starts over only if it is one of them.
   async loadNpy({ name, bytes }) {
-    const info = await exclusive(() => session.loadPolydata(name, new Uint8Array(bytes)));
-    polydataFetch = Promise.resolve(); // the user's file replaces the set-up's
-    post({ type: 'polydata', name, ...info });
-    if (config.model === 'dcgan-poly' || config.model === 'wgan-poly') {
-      ready = true;
-      await restarted();
-    }
+    const info = await loadData(POLYDATA_SET, name, new Uint8Array(bytes));
+    dataFetches.set(POLYDATA_SET, Promise.resolve(info)); // the user's file replaces the set-up's
+    if (info.restarted) post({ type: 'notice', message: `${name} is the training data now: the run starts over on it.` });
   },
   // The latent card changed what it shows: redraw what depends on it now, not at the next tick.
   async view({ latentMode, manifold, extent }) {
@@ -589,8 +603,9 @@ const handlers = {
       for (let d = 0; d < 2; d++) path[2 * k + d] = (1 - t) * means[2 * from + d] + t * means[2 * to + d];
     }
     const rgba = await exclusive(() => session.decodePoints(path));
+    const side = config.imageSide;
     post({
-      type: 'interpolation', from, to, frames: INTERPOLATION_FRAMES, points: path, width: 28, height: 28, rgba,
+      type: 'interpolation', from, to, frames: INTERPOLATION_FRAMES, points: path, width: side, height: side, rgba,
     }, [rgba.buffer]);
   },
   async decode({ x, y }) {

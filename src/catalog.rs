@@ -1,0 +1,540 @@
+//! The seven models, described once: their names and labels, what each one can show, their
+//! presets, and the controls (hyper-parameters) a user can change. The page builds its model
+//! menu, its form and its links from this table (through [`Catalog`]), the command line its
+//! flags, and checkpoints store settings under the same field names. A hyper-parameter is
+//! added in [`CONTROLS`] alone (with the field of [`TrainConfig`] or [`GanConfig`] it sets).
+
+use serde::Serialize;
+
+use crate::data::IMAGE_SIDE;
+use crate::data::poly::POLY_SIDE;
+use crate::error::LabError;
+use crate::model::{GanKind, LatentKind, ModelKind};
+use crate::train::gan::MAX_CRITIC_STEPS;
+use crate::train::{GanConfig, GanLayers, GanRule, Recipe, TrainConfig};
+
+/// The reference's weight of the VAE's KL term.
+pub const PAPER_BETA: f64 = 0.01;
+/// Test images evaluated between epochs and drawn in the scatter: a fixed random subset,
+/// large enough for a stable figure, small enough to evaluate often on a CPU.
+pub const EVAL_SUBSET: usize = 2000;
+/// What a rollback after a divergence multiplies every learning rate by.
+pub const ROLLBACK_FACTOR: f64 = 0.1;
+/// The largest seed: every seed must survive a trip through a JavaScript number.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+
+/// The training data a model learns from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Dataset {
+    /// MNIST's labelled 28x28 digits.
+    Mnist,
+    /// 40x40 images of polynomial contours (docs/models.md), generated at set-up.
+    Poly,
+}
+
+/// Which settings a model starts from: the reference's, or narrower layers and smaller
+/// batches that show recognisable results within minutes on a CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Preset {
+    Paper,
+    Live,
+}
+
+impl Preset {
+    pub const ALL: [Preset; 2] = [Preset::Paper, Preset::Live];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Paper => "paper",
+            Self::Live => "live",
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Self::Paper => "paper: the reference's layers (for WebGPU on a real GPU)",
+            Self::Live => "live: narrow layers, small batches (minutes on a CPU)",
+        }
+    }
+}
+
+/// What the page needs to know about a model to show it.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModelInfo {
+    pub name: &'static str,
+    pub label: &'static str,
+    /// The heading the model menu lists it under.
+    pub group: &'static str,
+    /// `latent` (autoencoders) or `gan`.
+    pub family: &'static str,
+    pub dataset: Dataset,
+    /// Side of the images the model makes (and trains on), in pixels.
+    pub image_side: usize,
+    /// Whether a point of the plane can be turned into an image: a 2-D latent code, or a GAN's
+    /// 2-D noise (the MNIST DCGAN's noise has 100 dimensions).
+    pub plane: bool,
+    /// Whether its codes are sampled (a KL term; sampled or mean codes in the scatter).
+    pub variational: bool,
+    /// Whether it has a latent classifier head (and reports accuracy).
+    pub classifier: bool,
+    /// Whether its critic estimates a Wasserstein distance (what its loss chart shows).
+    pub wasserstein: bool,
+    /// Whether its quality meters need the frozen MNIST judge.
+    pub judged: bool,
+    /// Samples per side of a GAN's sample grid (0 for the autoencoders).
+    pub grid_side: usize,
+    /// Its presets, the one a new run starts from first.
+    pub presets: Vec<PresetInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PresetInfo {
+    pub name: &'static str,
+    pub label: &'static str,
+}
+
+/// The models by the names the page, links and the command line use, in the page's order:
+/// `(kind, name, label)`.
+const MODELS: [(ModelKind, &str, &str); 7] = [
+    (ModelKind::Latent(LatentKind::Autoencoder), "ae", "Autoencoder"),
+    (ModelKind::Latent(LatentKind::AutoencoderClassifier), "ae-classifier", "Autoencoder + latent classifier"),
+    (ModelKind::Latent(LatentKind::Vae), "vae", "Variational autoencoder"),
+    (ModelKind::Latent(LatentKind::VaeClassifier), "vae-classifier", "VAE + latent classifier"),
+    (ModelKind::Gan(GanKind::DcganMnist), "dcgan-mnist", "DCGAN on MNIST"),
+    (ModelKind::Gan(GanKind::DcganPoly), "dcgan-poly", "DCGAN on polynomial images"),
+    (ModelKind::Gan(GanKind::WganPoly), "wgan-poly", "WGAN on polynomial images"),
+];
+
+impl ModelKind {
+    pub fn all() -> impl Iterator<Item = ModelKind> {
+        MODELS.iter().map(|&(kind, ..)| kind)
+    }
+
+    pub fn parse(name: &str) -> Result<Self, LabError> {
+        MODELS.iter().find(|(_, n, _)| *n == name).map(|&(kind, ..)| kind).ok_or_else(|| {
+            let known: Vec<&str> = MODELS.iter().map(|(_, n, _)| *n).collect();
+            LabError::invalid("model", format!("unknown model '{name}': use one of {}", known.join(", ")))
+        })
+    }
+
+    pub fn name(self) -> &'static str {
+        MODELS.iter().find(|(k, ..)| *k == self).map_or("?", |(_, n, _)| n)
+    }
+
+    pub fn dataset(self) -> Dataset {
+        match self {
+            ModelKind::Latent(_) | ModelKind::Gan(GanKind::DcganMnist) => Dataset::Mnist,
+            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => Dataset::Poly,
+        }
+    }
+
+    /// Side of the images the model makes (and trains on).
+    pub fn image_side(self) -> usize {
+        match self.dataset() {
+            Dataset::Mnist => IMAGE_SIDE,
+            Dataset::Poly => POLY_SIDE,
+        }
+    }
+
+    /// Its presets; a new run of the model starts from the first.
+    pub fn presets(self) -> &'static [Preset] {
+        match self {
+            ModelKind::Latent(_) => &[Preset::Paper],
+            // A new GAN starts live: its paper preset takes hours on a CPU.
+            ModelKind::Gan(_) => &[Preset::Live, Preset::Paper],
+        }
+    }
+
+    pub fn parse_preset(self, name: &str) -> Result<Preset, LabError> {
+        let presets = self.presets();
+        presets.iter().copied().find(|p| p.name() == name).ok_or_else(|| {
+            let known: Vec<&str> = presets.iter().map(|p| p.name()).collect();
+            LabError::invalid("preset", format!("the model {} has no preset '{name}': use {}", self.name(), known.join(" or ")))
+        })
+    }
+
+    pub fn info(self) -> ModelInfo {
+        let label = MODELS.iter().find(|(k, ..)| *k == self).map_or("?", |(.., l)| l);
+        let (group, family, variational, classifier) = match self {
+            ModelKind::Latent(kind) => {
+                ("Autoencoders (MNIST)", "latent", matches!(kind, LatentKind::Vae | LatentKind::VaeClassifier), kind.has_classifier())
+            }
+            ModelKind::Gan(_) => ("GANs", "gan", false, false),
+        };
+        let gan = |kind| self == ModelKind::Gan(kind);
+        ModelInfo {
+            name: self.name(),
+            label,
+            group,
+            family,
+            dataset: self.dataset(),
+            image_side: self.image_side(),
+            plane: !gan(GanKind::DcganMnist),
+            variational,
+            classifier,
+            wasserstein: gan(GanKind::WganPoly),
+            judged: gan(GanKind::DcganMnist),
+            // The reference's 4 x 4 for MNIST, more of the smaller polynomial images.
+            grid_side: match self {
+                ModelKind::Latent(_) => 0,
+                ModelKind::Gan(GanKind::DcganMnist) => 4,
+                ModelKind::Gan(_) => 6,
+            },
+            presets: self.presets().iter().map(|p| PresetInfo { name: p.name(), label: p.label() }).collect(),
+        }
+    }
+
+    /// The networks and settings of `preset`, seeded by `seed`: the one table of presets.
+    /// The paper presets are docs/models.md's. The live GAN presets are narrower with smaller
+    /// batches, learn faster on a CPU, and sample from a moving average of the generator's
+    /// weights; the live MNIST DCGAN's discriminator has batch norm in place of dropout and
+    /// both its players take Adam with beta1 0.5, as in the DCGAN paper (Radford et al. 2016),
+    /// because the reference's discriminator at these widths stays near a judge confidence
+    /// of 0.8 however it is trained. What was tried: docs/experiments/gans.md.
+    pub fn recipe(self, preset: Preset, seed: u64) -> Recipe {
+        let gan = |kind, (generator, critic, critic_batch_norm), batch_size, (lr_generator, lr_critic), rule, ema| {
+            let layers = GanLayers { generator, critic, critic_batch_norm };
+            Recipe::Gan(kind, layers, GanConfig { lr_generator, lr_critic, batch_size, seed, rule, ema })
+        };
+        let wgan = |n_critic, clip| GanRule::Wasserstein { n_critic, clip };
+        // Keras' default beta1, and the DCGAN paper's.
+        let (keras, paper) = (GanRule::JointBce { beta1: 0.9 }, GanRule::JointBce { beta1: 0.5 });
+        let alternating = GanRule::AlternatingBce { beta1: 0.5 };
+        use GanKind::*;
+        match (self, preset) {
+            (ModelKind::Latent(kind), _) => {
+                let batch_size = if matches!(kind, LatentKind::Vae | LatentKind::VaeClassifier) { 128 } else { 256 };
+                Recipe::Latent(kind, TrainConfig { learning_rate: 1e-3, batch_size, seed, beta: PAPER_BETA })
+            }
+            (ModelKind::Gan(k @ DcganMnist), Preset::Paper) => gan(k, (256, 64, false), 256, (1e-4, 5e-5), keras, 0.0),
+            (ModelKind::Gan(k @ DcganMnist), Preset::Live) => gan(k, (32, 16, true), 32, (5e-4, 5e-4), paper, 0.99),
+            (ModelKind::Gan(k @ DcganPoly), Preset::Paper) => gan(k, (128, 16, false), 128, (2e-4, 2e-4), alternating, 0.0),
+            (ModelKind::Gan(k @ DcganPoly), Preset::Live) => gan(k, (8, 8, false), 16, (1e-3, 5e-4), alternating, 0.99),
+            (ModelKind::Gan(k @ WganPoly), Preset::Paper) => gan(k, (128, 128, false), 128, (5e-5, 5e-5), wgan(5, 0.01), 0.0),
+            (ModelKind::Gan(k @ WganPoly), Preset::Live) => gan(k, (16, 8, false), 16, (1e-3, 5e-4), wgan(2, 0.2), 0.99),
+        }
+    }
+}
+
+impl Recipe {
+    pub fn model(&self) -> ModelKind {
+        match self {
+            Recipe::Latent(kind, _) => ModelKind::Latent(*kind),
+            Recipe::Gan(kind, ..) => ModelKind::Gan(*kind),
+        }
+    }
+
+    pub fn seed(&self) -> u64 {
+        match self {
+            Recipe::Latent(_, c) => c.seed,
+            Recipe::Gan(_, _, c) => c.seed,
+        }
+    }
+
+    pub fn set_seed(&mut self, seed: u64) {
+        match self {
+            Recipe::Latent(_, c) => c.seed = seed,
+            Recipe::Gan(_, _, c) => c.seed = seed,
+        }
+    }
+
+    pub fn batch_size(&self) -> usize {
+        match self {
+            Recipe::Latent(_, c) => c.batch_size,
+            Recipe::Gan(_, _, c) => c.batch_size,
+        }
+    }
+
+    /// Real batches one step takes: a WGAN step takes one for each critic update.
+    pub fn batches_per_step(&self) -> usize {
+        match self {
+            Recipe::Gan(_, _, GanConfig { rule: GanRule::Wasserstein { n_critic, .. }, .. }) => *n_critic,
+            _ => 1,
+        }
+    }
+
+    /// Refuses values that cannot train on `train_len` images.
+    pub fn validate(&self, train_len: usize) -> Result<(), LabError> {
+        match self {
+            Recipe::Latent(_, c) => c.validate(train_len),
+            Recipe::Gan(_, _, c) => c.validate(train_len),
+        }
+    }
+
+    /// A one-line description, e.g. "paper (Adam 1e-3, batch 256)".
+    pub fn describe(&self, preset: Preset) -> String {
+        match self {
+            Recipe::Latent(kind, c) => {
+                let beta =
+                    if matches!(kind, LatentKind::Vae | LatentKind::VaeClassifier) { format!(", beta {}", c.beta) } else { String::new() };
+                format!("{} (Adam {}, batch {}{beta})", preset.name(), short(c.learning_rate), c.batch_size)
+            }
+            Recipe::Gan(_, layers, c) => {
+                let rates = format!("G {} / D {}", short(c.lr_generator), short(c.lr_critic));
+                let optimiser = match c.rule {
+                    GanRule::Wasserstein { n_critic, clip } => format!("RMSProp {rates}, {n_critic} critic steps, clip {clip}"),
+                    GanRule::JointBce { beta1 } | GanRule::AlternatingBce { beta1 } => format!("Adam {rates}, beta1 {beta1}"),
+                };
+                format!(
+                    "{} (G width {}, D width {}{}, batch {}, {optimiser}{})",
+                    preset.name(),
+                    layers.generator,
+                    layers.critic,
+                    if layers.critic_batch_norm { " with batch norm" } else { "" },
+                    c.batch_size,
+                    if c.ema > 0.0 { format!(", samples from a {} weight average", c.ema) } else { String::new() }
+                )
+            }
+        }
+    }
+}
+
+/// 0.001 -> "1e-3", 0.0002 -> "2e-4": how learning rates are written in papers.
+fn short(v: f64) -> String {
+    let exp = v.log10().floor();
+    let mantissa = v / 10f64.powf(exp);
+    if (mantissa - mantissa.round()).abs() < 1e-9 { format!("{}e{}", mantissa.round(), exp) } else { v.to_string() }
+}
+
+/// A hyper-parameter a user can change: how the page shows it, the command line names it,
+/// links and checkpoints store it, and which field of a recipe it reads and writes.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Control {
+    /// Its key in the page's settings, in links and in checkpoints (`learningRate`); the
+    /// command line's flag is its kebab-case form (`--learning-rate`).
+    pub field: &'static str,
+    pub label: &'static str,
+    /// What a user needs to know: what it does, and what too high or too low does.
+    pub help: &'static str,
+    /// A whole number (a count); otherwise any real number.
+    pub whole: bool,
+    /// The smallest value the page's box offers (the recipe's validation has the last word).
+    pub min: f64,
+    /// The largest, if there is one.
+    pub max: Option<f64>,
+    #[serde(skip)]
+    get: fn(&Recipe) -> Option<f64>,
+    #[serde(skip)]
+    set: fn(&mut Recipe, f64),
+}
+
+impl Control {
+    /// Its value in `recipe`; none where the model has no such setting.
+    pub fn get(&self, recipe: &Recipe) -> Option<f64> {
+        (self.get)(recipe)
+    }
+
+    /// Sets it in `recipe` (which must have it; see [`Self::get`]). Whole numbers must have
+    /// been checked to be whole and in range (see `settings`).
+    pub fn set(&self, recipe: &mut Recipe, value: f64) {
+        (self.set)(recipe, value)
+    }
+
+    /// The command line's flag: `learningRate` -> `learning-rate`.
+    pub fn flag(&self) -> String {
+        let mut flag = String::new();
+        for c in self.field.chars() {
+            if c.is_ascii_uppercase() {
+                flag.push('-');
+            }
+            flag.push(c.to_ascii_lowercase());
+        }
+        flag
+    }
+
+    pub fn find(field: &str) -> Option<&'static Control> {
+        CONTROLS.iter().find(|c| c.field == field)
+    }
+}
+
+fn latent(r: &Recipe) -> Option<&TrainConfig> {
+    match r {
+        Recipe::Latent(_, c) => Some(c),
+        Recipe::Gan(..) => None,
+    }
+}
+
+fn latent_mut(r: &mut Recipe) -> Option<&mut TrainConfig> {
+    match r {
+        Recipe::Latent(_, c) => Some(c),
+        Recipe::Gan(..) => None,
+    }
+}
+
+fn gan(r: &Recipe) -> Option<&GanConfig> {
+    match r {
+        Recipe::Gan(_, _, c) => Some(c),
+        Recipe::Latent(..) => None,
+    }
+}
+
+fn gan_mut(r: &mut Recipe) -> Option<&mut GanConfig> {
+    match r {
+        Recipe::Gan(_, _, c) => Some(c),
+        Recipe::Latent(..) => None,
+    }
+}
+
+/// The WGAN's critic updates per step and clip value.
+fn wasserstein(r: &Recipe) -> Option<(usize, f32)> {
+    match gan(r)?.rule {
+        GanRule::Wasserstein { n_critic, clip } => Some((n_critic, clip)),
+        _ => None,
+    }
+}
+
+fn wasserstein_mut(r: &mut Recipe) -> Option<(&mut usize, &mut f32)> {
+    match &mut gan_mut(r)?.rule {
+        GanRule::Wasserstein { n_critic, clip } => Some((n_critic, clip)),
+        _ => None,
+    }
+}
+
+/// Every hyper-parameter, in the order the page lists them.
+pub static CONTROLS: [Control; 8] = [
+    Control {
+        field: "learningRate",
+        label: "Learning rate",
+        help: "How far each Adam step moves the weights. Too high and the loss jumps about or explodes; too low and it falls slowly.",
+        whole: false,
+        min: 0.0,
+        max: None,
+        get: |r| latent(r).map(|c| c.learning_rate),
+        set: |r, v| latent_mut(r).into_iter().for_each(|c| c.learning_rate = v),
+    },
+    Control {
+        field: "lrGenerator",
+        label: "Generator learning rate",
+        help: "Step size of the generator's optimiser. Much faster than the critic's and the generator chases a critic that has not caught up; much slower and it barely moves.",
+        whole: false,
+        min: 0.0,
+        max: None,
+        get: |r| gan(r).map(|c| c.lr_generator),
+        set: |r, v| gan_mut(r).into_iter().for_each(|c| c.lr_generator = v),
+    },
+    Control {
+        field: "lrCritic",
+        label: "Critic learning rate",
+        help: "Step size of the discriminator's (critic's) optimiser. Too high and it wins outright, leaving the generator no useful gradient; too low and it cannot tell real from fake.",
+        whole: false,
+        min: 0.0,
+        max: None,
+        get: |r| gan(r).map(|c| c.lr_critic),
+        set: |r, v| gan_mut(r).into_iter().for_each(|c| c.lr_critic = v),
+    },
+    Control {
+        field: "batchSize",
+        label: "Batch size",
+        help: "Images per step. Larger batches give smoother but slower steps; very small ones give noisy gradients.",
+        whole: true,
+        min: 1.0,
+        max: None,
+        get: |r| Some(r.batch_size() as f64),
+        set: |r, v| match r {
+            Recipe::Latent(_, c) => c.batch_size = v as usize,
+            Recipe::Gan(_, _, c) => c.batch_size = v as usize,
+        },
+    },
+    Control {
+        field: "beta",
+        label: "Beta (KL weight)",
+        help: "Weight of the VAE's KL term. Higher packs the codes into a tidy Gaussian but blurs the reconstructions; 0 makes it a plain autoencoder with noise.",
+        whole: false,
+        min: 0.0,
+        max: None,
+        get: |r| match r {
+            Recipe::Latent(LatentKind::Vae | LatentKind::VaeClassifier, c) => Some(c.beta),
+            _ => None,
+        },
+        set: |r, v| latent_mut(r).into_iter().for_each(|c| c.beta = v),
+    },
+    Control {
+        field: "nCritic",
+        label: "Critic steps per step",
+        help: "Critic updates before each generator update. More gives the generator a better-trained critic to follow, at that many times the cost per step.",
+        whole: true,
+        min: 1.0,
+        max: Some(MAX_CRITIC_STEPS as f64),
+        get: |r| wasserstein(r).map(|(n, _)| n as f64),
+        set: |r, v| wasserstein_mut(r).into_iter().for_each(|(n, _)| *n = v as usize),
+    },
+    Control {
+        field: "clip",
+        label: "Weight clip",
+        help: "Every critic weight is clipped to [-clip, clip] after each update, which keeps the critic smooth. Too small and it can barely tell images apart; too large and its estimate stops meaning a distance.",
+        whole: false,
+        min: 0.0,
+        max: None,
+        // Through its shortest decimal form, so that 0.01f32 shows as 0.01.
+        get: |r| wasserstein(r).and_then(|(_, c)| c.to_string().parse().ok()),
+        set: |r, v| wasserstein_mut(r).into_iter().for_each(|(_, c)| *c = v as f32),
+    },
+    Control {
+        field: "ema",
+        label: "Weight average decay",
+        help: "Samples come from a moving average of the generator's weights, updated after each step with this decay (0: the generator itself). Closer to 1 gives steadier samples that lag further behind training.",
+        whole: false,
+        min: 0.0,
+        max: Some(0.9999),
+        get: |r| gan(r).map(|c| c.ema),
+        set: |r, v| gan_mut(r).into_iter().for_each(|c| c.ema = v),
+    },
+];
+
+/// Everything the page learns about the models before it shows one.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Catalog {
+    pub models: Vec<ModelInfo>,
+    pub controls: &'static [Control],
+    /// Every key a link may carry: the model, its seed and preset, and each control.
+    pub link_keys: Vec<&'static str>,
+    pub eval_subset: usize,
+    pub rollback_factor: f64,
+}
+
+pub fn catalog() -> Catalog {
+    let mut link_keys = vec!["model", "seed", "preset"];
+    link_keys.extend(CONTROLS.iter().map(|c| c.field));
+    Catalog {
+        models: ModelKind::all().map(ModelKind::info).collect(),
+        controls: &CONTROLS,
+        link_keys,
+        eval_subset: EVAL_SUBSET,
+        rollback_factor: ROLLBACK_FACTOR,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn learning_rates_read_like_papers() {
+        assert_eq!((short(1e-3), short(2e-4), short(5e-5)), ("1e-3".into(), "2e-4".into(), "5e-5".into()));
+    }
+
+    #[test]
+    fn every_control_reads_and_writes_its_own_field() {
+        for kind in ModelKind::all() {
+            for &preset in kind.presets() {
+                let recipe = kind.recipe(preset, 1);
+                for control in &CONTROLS {
+                    let Some(value) = control.get(&recipe) else { continue };
+                    let mut changed = recipe.clone();
+                    control.set(&mut changed, value + 1.0);
+                    assert_eq!(control.get(&changed), Some(value + 1.0), "{} of {}", control.field, kind.name());
+                    let others = CONTROLS.iter().filter(|c| c.field != control.field);
+                    for other in others {
+                        assert_eq!(other.get(&changed), other.get(&recipe), "{} moved {}", control.field, other.field);
+                    }
+                }
+            }
+        }
+        assert_eq!(Control::find("learningRate").map(Control::flag).as_deref(), Some("learning-rate"));
+        assert_eq!(Control::find("nCritic").map(Control::flag).as_deref(), Some("n-critic"));
+    }
+}

@@ -1,0 +1,216 @@
+//! The session core, natively: what the page's worker and the command line both drive. Data
+//! meant for one model never touches another model's run, every value is checked before
+//! anything changes, a link keeps each refusal, a refused value blocks no other edit, and a
+//! divergence rolls back to the last good state (and a failed GPU hands the run on from it).
+#![cfg(not(target_arch = "wasm32"))]
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use latent_lab::backend::{self, BackendKind};
+use latent_lab::catalog::{Control, MAX_SEED};
+use latent_lab::data::mnist::FILES;
+use latent_lab::data::npy::{self, Dtype};
+use latent_lab::data::poly;
+use latent_lab::session::{Meters, Session, Split};
+use latent_lab::settings::SettingsInput;
+use latent_lab::train::Figure;
+
+/// A session on burn-flex with MNIST loaded, whose clock the test moves by hand.
+fn session() -> (Session, Rc<Cell<f64>>) {
+    let now = Rc::new(Cell::new(0.0));
+    let clock = now.clone();
+    let mut session = Session::new(backend::cpu(BackendKind::Flex, "test"), Box::new(move || clock.get()));
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    let files = FILES.map(|f| std::fs::read(dir.join(f)).expect("run scripts/setup.sh first"));
+    let loaded = session.load_mnist([&files[0], &files[1], &files[2], &files[3]]).unwrap();
+    assert_eq!((loaded.summary.train, loaded.summary.test), (60_000, 10_000));
+    assert!(loaded.restarted, "the autoencoder trains on MNIST");
+    (session, now)
+}
+
+fn polydata(count: usize) -> Vec<u8> {
+    npy::write(&poly::generate(count, 3), Dtype::F32)
+}
+
+fn change(model: Option<&str>, values: &[(&str, f64)]) -> SettingsInput {
+    let input = SettingsInput { model: model.map(Into::into), ..SettingsInput::default() };
+    values.iter().fold(input, |input, &(field, value)| input.with(field, value))
+}
+
+fn train(session: &mut Session, steps: u32) -> latent_lab::session::Trained {
+    pollster::block_on(session.train(steps)).unwrap()
+}
+
+/// State bug 1: new polynomial images (a dropped .npy, or the fetch a GAN pick started) leave
+/// a running autoencoder's run alone; for a polynomial GAN they start its run over, and say so.
+#[test]
+fn data_for_one_model_never_touches_another_models_run() {
+    let (mut s, _) = session();
+    s.configure(&change(None, &[("batchSize", 64.0)])).unwrap();
+    train(&mut s, 3);
+    let loaded = s.load_polydata("mine.npy", &polydata(200)).unwrap();
+    assert!(!loaded.restarted);
+    assert_eq!(s.step_count().unwrap(), 3, "the autoencoder's run was reset by data it does not train on");
+    assert_eq!(s.config().model, "ae");
+
+    let picked = s.configure(&change(Some("wgan-poly"), &[])).unwrap();
+    assert!(picked.reset && picked.ready);
+    train(&mut s, 2);
+    let loaded = s.load_polydata("other.npy", &polydata(100)).unwrap();
+    assert!(loaded.restarted, "new data for the current model starts a new run");
+    assert_eq!((loaded.summary.count, s.step_count().unwrap()), (100, 0));
+    // A set smaller than the batch is refused, and the run and its data stay.
+    s.configure(&change(None, &[("batchSize", 50.0)])).unwrap();
+    train(&mut s, 1);
+    assert_eq!(s.load_polydata("tiny.npy", &polydata(10)).unwrap_err().field(), Some("batchSize"));
+    assert_eq!((s.step_count().unwrap(), s.data().poly().unwrap().images.count()), (1, 100));
+}
+
+/// State bug 2: a seed of 2^53 cannot come back to the page as the same number; it is
+/// refused before anything changes, and a reset from the largest seed wraps to 0.
+#[test]
+fn every_value_is_checked_before_anything_changes() {
+    let (mut s, _) = session();
+    s.configure(&change(Some("vae"), &[])).unwrap();
+    let before = s.config();
+    let err = s.configure(&SettingsInput { model: Some("ae".into()), seed: Some(2f64.powi(53)), ..Default::default() }).unwrap_err();
+    assert_eq!(err.field(), Some("seed"));
+    assert_eq!((s.config().model, s.config().seed), (before.model, before.seed));
+    s.configure(&SettingsInput { seed: Some(MAX_SEED as f64), ..Default::default() }).unwrap();
+    s.reset().unwrap();
+    assert_eq!(s.config().seed, 0);
+}
+
+/// State bug 3: a link's refusal stays when a later value of it is accepted, and a link the
+/// page writes for an autoencoder is one it accepts.
+#[test]
+fn a_link_keeps_its_refusals_and_the_page_reads_its_own_links() {
+    let (mut s, _) = session();
+    let link = SettingsInput { model: Some("nonsense".into()), seed: Some(9.0), ..Default::default() };
+    let (done, refusals) = s.configure_link(&link).unwrap();
+    assert!(done.ready);
+    assert_eq!(s.config().seed, 9);
+    assert_eq!(refusals.iter().map(|e| e.field()).collect::<Vec<_>>(), [Some("model")]);
+
+    let link = change(Some("vae"), &[("learningRate", -1.0), ("beta", 0.5)]);
+    let (_, refusals) = s.configure_link(&link).unwrap();
+    assert_eq!(refusals.iter().map(|e| e.field()).collect::<Vec<_>>(), [Some("learningRate")]);
+    assert_eq!((s.config().model, s.config().values["beta"]), ("vae", Some(0.5)));
+
+    // The page's own link for the autoencoder, read back, is accepted whole.
+    let written = s.config().link;
+    assert!(written.iter().all(|(k, _)| *k != "preset"), "{written:?}");
+    let mut read = SettingsInput::default();
+    for (key, value) in written {
+        match key {
+            "model" => read.model = Some(value),
+            "seed" => read.seed = value.parse().ok(),
+            field => read = read.with(field, value.parse().unwrap()),
+        }
+    }
+    let (_, refusals) = s.configure_link(&read).unwrap();
+    assert!(refusals.is_empty(), "{refusals:?}");
+    // An explicit preset=paper, as older links carry, is the autoencoders' own preset.
+    s.configure(&SettingsInput { preset: Some("paper".into()), ..Default::default() }).unwrap();
+}
+
+/// State bug 4: a refused value changes nothing and blocks no other edit: each change carries
+/// only its own field.
+#[test]
+fn a_refused_value_blocks_no_other_edit() {
+    let (mut s, _) = session();
+    s.configure(&change(Some("wgan-poly"), &[])).unwrap();
+    let err = s.configure(&change(None, &[("nCritic", 0.0)])).unwrap_err();
+    assert_eq!(err.field(), Some("nCritic"));
+    assert_eq!(s.config().values["nCritic"], Some(2.0), "a refused value is not in force");
+    s.configure(&change(None, &[("clip", 0.3)])).unwrap();
+    assert_eq!((s.config().values["clip"], s.config().values["nCritic"]), (Some(0.3), Some(2.0)));
+}
+
+/// A loss that explodes stops the run with a divergence; a rollback goes back to the last
+/// snapshot the following read-back trusted, with a tenth of the learning rate, and training
+/// goes on from there. A GPU failure hands the run to the CPU from the same state.
+#[test]
+fn a_divergence_rolls_back_to_the_last_good_state() {
+    let (mut s, now) = session();
+    s.configure(&change(Some("vae"), &[("batchSize", 32.0)])).unwrap();
+    assert!(train(&mut s, 3).diverged.is_none()); // snapshot of step 3 (the first is due at once)
+    now.set(10_000.0);
+    assert!(train(&mut s, 2).diverged.is_none()); // step 3 trusted; snapshot of step 5
+    s.configure(&change(None, &[("learningRate", 1e9)])).unwrap();
+    let mut diverged = None;
+    for _ in 0..20 {
+        if let Some(d) = train(&mut s, 5).diverged {
+            diverged = Some(d);
+            break;
+        }
+    }
+    let diverged = diverged.expect("a learning rate of 1e9 diverges");
+    // Step 5's snapshot is trusted once a read-back after it is good: at once, or never.
+    let good = diverged.rollback_step;
+    assert!(good == 3 || good == 5, "{diverged:?}");
+    assert_eq!(s.rollback(0.1).unwrap(), good);
+    assert_eq!(Control::find("learningRate").unwrap().get(&s.settings().recipe), Some(1e8));
+    s.configure(&change(None, &[("learningRate", 1e-3)])).unwrap();
+    let next = train(&mut s, 2);
+    assert!(next.diverged.is_none());
+    assert_eq!((next.report.first_step, next.report.step), (good + 1, good + 2));
+    let moved = s.fall_back_to_cpu("the GPU failed (test)".into()).unwrap();
+    assert_eq!(moved, good, "the CPU takes the run up from its last good state");
+    assert_eq!(s.backend().reason, "the GPU failed (test)");
+}
+
+/// The views and meters the page draws come from the session, checked: sizes, palettes,
+/// evaluation scopes, and refusals of requests a model cannot answer.
+#[test]
+fn views_and_meters() {
+    let (mut s, _) = session();
+    s.configure(&change(None, &[("batchSize", 64.0)])).unwrap();
+    let report = train(&mut s, 4).report;
+    assert_eq!(report.series.iter().map(|(f, _)| *f).collect::<Vec<_>>(), [Figure::Loss, Figure::Mse]);
+    let subset = pollster::block_on(s.evaluate(Split::Subset)).unwrap();
+    assert_eq!(subset.count, 2000);
+    let (points, labels) = pollster::block_on(s.latents(true)).unwrap();
+    assert_eq!((points.len(), labels.len()), (4000, 2000));
+    assert_eq!(pollster::block_on(s.decode(&[0.0, 0.0])).unwrap().len(), 28 * 28 * 4);
+    assert_eq!(pollster::block_on(s.manifold([-1.0, 1.0, -1.0, 1.0], 3)).unwrap().width, 84);
+    assert_eq!(pollster::block_on(s.reconstructions()).unwrap().count, 10);
+    for bad in [&[0.0][..], &[f32::NAN, 0.0], &[]] {
+        assert_eq!(pollster::block_on(s.decode(bad)).unwrap_err().field(), Some("latent"));
+    }
+    assert!(pollster::block_on(s.samples(4)).is_err(), "an autoencoder has no samples");
+
+    s.load_polydata("poly.npy", &polydata(256)).unwrap();
+    s.configure(&change(Some("dcgan-poly"), &[])).unwrap();
+    train(&mut s, 2);
+    assert_eq!(pollster::block_on(s.samples(6)).unwrap().width, 240);
+    assert!(pollster::block_on(s.evaluate(Split::Subset)).is_err(), "a GAN has no test loss");
+    let Meters::Poly(m) = pollster::block_on(s.meters()).unwrap() else { panic!("polynomial meters") };
+    assert_eq!(m.count, 256);
+    assert!(m.real_smoothness.unwrap() < 0.01 && m.smoothness.unwrap() > m.real_smoothness.unwrap());
+
+    // The MNIST DCGAN's meters wait for the judge.
+    s.configure(&change(Some("dcgan-mnist"), &[])).unwrap();
+    train(&mut s, 1);
+    assert!(matches!(pollster::block_on(s.meters()), Err(latent_lab::LabError::NoJudge)));
+    assert_eq!(pollster::block_on(s.decode(&[0.0, 0.0])).unwrap_err().field(), Some("latent"), "its noise is not a plane");
+}
+
+/// A checkpoint goes back through the session; one whose settings were edited to values the
+/// page would refuse is refused the same way, and the run stays.
+#[test]
+fn edited_checkpoint_settings_are_refused() {
+    let (mut s, _) = session();
+    s.configure(&change(Some("vae"), &[("batchSize", 32.0)])).unwrap();
+    train(&mut s, 2);
+    let checkpoint = pollster::block_on(s.checkpoint()).unwrap();
+    let resumed = s.load_checkpoint(&checkpoint.to_bytes()).unwrap();
+    assert_eq!((resumed.step, resumed.optimizer_note), (2, None));
+    let mut edited = checkpoint.clone();
+    edited.header.settings = edited.header.settings.with("learningRate", -1.0);
+    train(&mut s, 1);
+    let err = s.load_checkpoint(&edited.to_bytes()).unwrap_err().to_string();
+    assert!(err.contains("learning rate"), "{err}");
+    assert_eq!(s.step_count().unwrap(), 3, "a refused checkpoint changed the run");
+}

@@ -1,0 +1,100 @@
+// The messages between the page (main.js) and the training worker (worker.js), both ways.
+// Each is a plain object whose `type` names it; its other fields are typed below. The worker
+// learns models and controls from the wasm Session and tells the page (`catalog`, `config`):
+// neither side names a model or a hyper-parameter.
+
+/**
+ * A model's description and a run's settings, as the Session reports them
+ * (src/catalog.rs `ModelInfo`, src/settings.rs `SettingsOutput`).
+ * @typedef {{name: string, label: string, group: string, family: 'latent'|'gan', dataset: string,
+ *   imageSide: number, plane: boolean, variational: boolean, classifier: boolean,
+ *   wasserstein: boolean, judged: boolean, gridSide: number,
+ *   presets: {name: string, label: string}[]}} ModelInfo
+ * @typedef {{field: string, label: string, help: string, whole: boolean, min: number,
+ *   max: number|null}} Control
+ * @typedef {{models: ModelInfo[], controls: Control[], linkKeys: string[], evalSubset: number,
+ *   rollbackFactor: number}} Catalog
+ * @typedef {ModelInfo & {model: string, seed: number, preset: string, presetText: string,
+ *   values: Object<string, number|null>, presetValues: Object<string, number|null>,
+ *   link: [string, string][]}} Config
+ * @typedef {{kind: string, label: string, reason: string}} Backend
+ */
+
+/**
+ * Page -> worker.
+ * @typedef {{type: 'init', backend: string, link: [string, string][]}} Init  the backend
+ *   asked for (`?backend=`) and the link's query pairs
+ * @typedef {{type: 'play'|'pause'|'step'|'reset'|'save'|'autosave'}} Command
+ * @typedef {{type: 'configure', config: Object<string, string|number>}} Configure  one
+ *   change: `{model}`, `{preset}` or `{<control field>: value}`
+ * @typedef {{type: 'rollback', factor: number}} Rollback  after a divergence
+ * @typedef {{type: 'resume'|'discard', model: string}} SavedRun  a run kept in this browser
+ * @typedef {{type: 'loadCheckpoint'|'loadNpy', name: string, bytes: ArrayBuffer}} LoadFile
+ * @typedef {{type: 'view', latentMode: 'z'|'mean', manifold: boolean,
+ *   extent: {x0: number, x1: number, y0: number, y1: number}|null}} View  what the latent
+ *   card shows
+ * @typedef {{type: 'interpolate', from: number, to: number}} Interpolate  two scatter points
+ * @typedef {{type: 'decode', x: number, y: number}} Decode  a point of the plane
+ */
+export const TO_WORKER = Object.freeze([
+  'init', 'play', 'pause', 'step', 'reset', 'save', 'autosave', 'configure', 'rollback', 'resume', 'discard',
+  'loadCheckpoint', 'loadNpy', 'view', 'interpolate', 'decode',
+]);
+
+/**
+ * Worker -> page.
+ * @typedef {{type: 'catalog', catalog: Catalog}} CatalogMessage  first of all
+ * @typedef {{type: 'backend', backend: Backend}} BackendMessage  the backend, or a new one
+ *   after the GPU failed
+ * @typedef {{type: 'loading', what: string, file: string, loaded: number, total: number,
+ *   overall: number}} Loading  download progress
+ * @typedef {{type: 'ready', backend: Backend, data: {train: number, test: number}|null,
+ *   config: Config, evalCount: number, step?: number}} Ready  a model to show, from `step`
+ * @typedef {{type: 'reset'}} Reset  the charts start over
+ * @typedef {{type: 'config', config: Config}} ConfigMessage  settings changed without a new run
+ * @typedef {{type: 'state', running: boolean}} State
+ * @typedef {{type: 'metrics', family: string, firstStep: number, step: number, epoch: number,
+ *   epochProgress: number, stepMs: number, readBackMs: number, stepsPerSec: number,
+ *   wasmMemory: number, losses?: Float32Array, mses?: Float32Array, kls?: Float32Array,
+ *   accuracies?: Float32Array, criticLosses?: Float32Array, generatorLosses?: Float32Array}} Metrics
+ * @typedef {{type: 'eval', step: number, epoch?: number, loss: number, mse: number,
+ *   kl: number|null, accuracy: number|null, count: number}} Eval
+ * @typedef {{type: 'scatter', step: number, mode: 'z'|'mean', points: Float32Array,
+ *   labels: Uint8Array}} Scatter
+ * @typedef {{type: 'manifold', step: number, extent: object, n: number, width: number,
+ *   height: number, rgba: Uint8ClampedArray}} Manifold
+ * @typedef {{type: 'recon', step: number, count: number, width: number, height: number,
+ *   originals: Uint8ClampedArray, recons: Uint8ClampedArray}} Recon
+ * @typedef {{type: 'samples', step: number, count: number, width: number, height: number,
+ *   rgba: Uint8ClampedArray}} Samples
+ * @typedef {{type: 'meters', step: number, count: number}} Meters  and the model's meters
+ *   (src/session/views.rs `PolyMeters`, `DigitMeters`)
+ * @typedef {{type: 'decoded', x: number, y: number, width: number, height: number,
+ *   rgba: Uint8ClampedArray}} Decoded
+ * @typedef {{type: 'interpolation', from: number, to: number, frames: number,
+ *   points: Float32Array, width: number, height: number, rgba: Uint8ClampedArray}} Interpolation
+ * @typedef {{type: 'diverged', step: number, value: number, message: string,
+ *   rollbackStep: number, config: Config}} Diverged  training stopped
+ * @typedef {{type: 'rolledBack', config: Config, step: number, message: string}} RolledBack
+ * @typedef {{type: 'checkpoint', name: string, bytes: ArrayBuffer}} CheckpointMessage  to download
+ * @typedef {{type: 'savedRuns', runs: {model: string, step: number, savedAt: number}[]}} SavedRuns
+ * @typedef {{type: 'autosaved', model?: string, step?: number, savedAt?: number,
+ *   error?: string}} Autosaved
+ * @typedef {{type: 'history', text: string}} History  a resumed run's chart history
+ * @typedef {{type: 'data', dataset: string, name: string, count: number}} DataMessage  a
+ *   dataset arrived
+ * @typedef {{type: 'notice', message: string}} Notice
+ * @typedef {{type: 'error', message: string, name?: string, field?: string,
+ *   fatal: boolean}} ErrorMessage  `field` names the control a refusal is about
+ */
+export const FROM_WORKER = Object.freeze([
+  'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
+  'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
+  'autosaved', 'history', 'data', 'notice', 'error',
+]);
+
+/** Throws unless `message` is one of `known` (a typo in a message type fails at once). */
+export function checked(message, known) {
+  if (!known.includes(message?.type)) throw new Error(`Latent Lab: no such worker message '${message?.type}'`);
+  return message;
+}
