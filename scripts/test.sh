@@ -8,6 +8,12 @@ cd "$ROOT"
 ensure_chromium
 bash scripts/setup.sh
 
+log "formatting and lints (rustfmt, clippy natively and for wasm32)"
+rustup component add rustfmt clippy >/dev/null 2>&1 || true
+cargo fmt --check
+cargo clippy --all-targets -- -D warnings
+cargo clippy --target wasm32-unknown-unknown --features gpu --all-targets -- -D warnings
+
 log "native tests (CPU backends, real MNIST)"
 cargo test
 
