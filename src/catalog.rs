@@ -4,6 +4,8 @@
 //! flags, and checkpoints store settings under the same field names. A hyper-parameter is
 //! added in [`CONTROLS`] alone (with the field of [`TrainConfig`] or [`GanConfig`] it sets).
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use crate::data::IMAGE_SIDE;
@@ -31,6 +33,26 @@ pub enum Dataset {
     Mnist,
     /// 40x40 images of polynomial contours (docs/models.md), generated at set-up.
     Poly,
+}
+
+impl Dataset {
+    pub const ALL: [Dataset; 2] = [Dataset::Mnist, Dataset::Poly];
+
+    /// Its name in the page's messages (as serialised).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Mnist => "mnist",
+            Self::Poly => "poly",
+        }
+    }
+
+    /// What the page calls it until the data arrives.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Mnist => "MNIST",
+            Self::Poly => "polynomial images",
+        }
+    }
 }
 
 /// Which settings a model starts from: the reference's, or narrower layers and smaller
@@ -489,6 +511,8 @@ pub static CONTROLS: [Control; 8] = [
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     pub models: Vec<ModelInfo>,
+    /// Each dataset's label by its name.
+    pub datasets: BTreeMap<&'static str, &'static str>,
     pub controls: &'static [Control],
     /// Every key a link may carry: the model, its seed and preset, and each control.
     pub link_keys: Vec<&'static str>,
@@ -501,6 +525,7 @@ pub fn catalog() -> Catalog {
     link_keys.extend(CONTROLS.iter().map(|c| c.field));
     Catalog {
         models: ModelKind::all().map(ModelKind::info).collect(),
+        datasets: Dataset::ALL.iter().map(|d| (d.name(), d.label())).collect(),
         controls: &CONTROLS,
         link_keys,
         eval_subset: EVAL_SUBSET,
@@ -536,5 +561,8 @@ mod tests {
         }
         assert_eq!(Control::find("learningRate").map(Control::flag).as_deref(), Some("learning-rate"));
         assert_eq!(Control::find("nCritic").map(Control::flag).as_deref(), Some("n-critic"));
+        for dataset in Dataset::ALL {
+            assert_eq!(serde_json::to_value(dataset).unwrap(), dataset.name());
+        }
     }
 }

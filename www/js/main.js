@@ -229,8 +229,8 @@ function showConfig(next) {
   $('dataset').textContent = datasetNames[config.dataset] ?? config.dataset;
 }
 
-// What each dataset holds, as the worker last reported it.
-const datasetNames = { mnist: 'MNIST', poly: 'polynomial images' };
+// What each dataset holds, as the catalog names it and the worker last reported it.
+const datasetNames = {};
 
 /** A new model: everything measured on the old one goes. */
 function startOver() {
@@ -261,6 +261,7 @@ const handlers = {
   // What models there are and what can be set: the menus and the form are built from it.
   catalog({ catalog: described }) {
     catalog = described;
+    Object.assign(datasetNames, catalog.datasets);
     controls.build(catalog);
   },
   loading(message) {
@@ -277,7 +278,8 @@ const handlers = {
     ganCurves.setModel(message.config);
     modeSwitch.hidden = !message.config.variational;
     status.ready(message);
-    if (message.data) datasetNames.mnist = `MNIST: ${integer(message.data.train)} train · ${integer(message.data.test)} test`;
+    const { dataset } = message.config;
+    if (message.data) datasetNames[dataset] = `${catalog.datasets[dataset]}: ${integer(message.data.train)} train · ${integer(message.data.test)} test`;
     showConfig(message.config);
     controls.setEnabled(true);
     startOver();
@@ -397,7 +399,7 @@ const handlers = {
     invalidate();
   },
   data({ dataset, name, count }) {
-    datasetNames[dataset] = `${integer(count)} images (${name})`;
+    datasetNames[dataset] = `${integer(count)} ${catalog.datasets[dataset]} (${name})`;
     document.body.dataset.loaded = [...new Set([...(document.body.dataset.loaded ?? '').split(' '), dataset])].join(' ').trim();
     if (config?.dataset === dataset) $('dataset').textContent = datasetNames[dataset];
   },

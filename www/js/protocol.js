@@ -12,8 +12,8 @@
  *   presets: {name: string, label: string}[]}} ModelInfo
  * @typedef {{field: string, label: string, help: string, whole: boolean, min: number,
  *   max: number|null}} Control
- * @typedef {{models: ModelInfo[], controls: Control[], linkKeys: string[], evalSubset: number,
- *   rollbackFactor: number}} Catalog
+ * @typedef {{models: ModelInfo[], datasets: Object<string, string>, controls: Control[],
+ *   linkKeys: string[], evalSubset: number, rollbackFactor: number}} Catalog
  * @typedef {ModelInfo & {model: string, seed: number, preset: string, presetText: string,
  *   values: Object<string, number|null>, presetValues: Object<string, number|null>,
  *   link: [string, string][]}} Config

@@ -116,18 +116,32 @@ pub struct Train {
     pub data: DataArgs,
     #[command(flatten)]
     pub settings: Settings,
-    /// Train for N epochs (passes over the training set)
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..), conflicts_with = "steps", required_unless_present = "steps")]
-    pub epochs: Option<u64>,
-    /// Train for N steps
-    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
-    pub steps: Option<u64>,
+    #[command(flatten)]
+    pub length: Length,
     /// The checkpoint to write [default: MODEL.llck]
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// The metrics file, a JSON line per epoch [default: MODEL.metrics.jsonl]
     #[arg(long)]
     pub metrics: Option<PathBuf>,
+}
+
+/// How long to train: one of the two.
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+pub struct Length {
+    /// Train for N epochs (passes over the training set)
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub epochs: Option<u64>,
+    /// Train for N steps
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub steps: Option<u64>,
+}
+
+/// `X,Y` as a point of the plane.
+fn point(text: &str) -> Result<[f32; 2], String> {
+    let values: Vec<f32> = text.split(',').map(|v| v.trim().parse::<f32>()).collect::<Result<_, _>>().map_err(|e| e.to_string())?;
+    <[f32; 2]>::try_from(values).map_err(|_| format!("give two numbers, X,Y, not '{text}'"))
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -145,8 +159,8 @@ pub struct Evaluate {
     #[arg(long, value_enum, default_value = "test")]
     pub split: SplitArg,
     /// Print the image at the latent point X,Y instead (what the page draws there)
-    #[arg(long, value_name = "X,Y", value_delimiter = ',', num_args = 2)]
-    pub decode: Option<Vec<f32>>,
+    #[arg(long, value_name = "X,Y", value_parser = point, allow_hyphen_values = true)]
+    pub decode: Option<[f32; 2]>,
 }
 
 /// What the benchmark times by default: every model, both presets of each GAN.

@@ -151,7 +151,7 @@ fn train(a: Train) -> Result<(), String> {
     // An epoch is a pass over the training set in batches (the last one partial); a WGAN step
     // takes a real batch for each critic update.
     let per_epoch = len.div_ceil(settings.recipe.batch_size()).div_ceil(settings.recipe.batches_per_step()) as u64;
-    let total = a.steps.unwrap_or_else(|| a.epochs.unwrap_or(1) * per_epoch);
+    let total = a.length.steps.unwrap_or_else(|| a.length.epochs.unwrap_or(1) * per_epoch);
     let out = a.out.unwrap_or_else(|| format!("{}.{EXTENSION}", model.name()).into());
     let metrics_path = a.metrics.unwrap_or_else(|| format!("{}.metrics.jsonl", model.name()).into());
     println!("training {} ({}) for {total} steps on {}", model.name(), session.config().preset_text, session.backend().label);
