@@ -156,10 +156,6 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         Ok(Self { generator, critic, optim_g, optim_d, config, run, average: None })
     }
 
-    pub fn config(&self) -> &GanConfig {
-        &self.config
-    }
-
     /// Changes the settings between steps; the optimisers keep their state. The rule's kind
     /// (which optimiser) is the model's and cannot change, only its numbers.
     pub fn set_config(&mut self, config: GanConfig, train_len: usize) -> Result<(), LabError> {
@@ -169,10 +165,6 @@ impl<G: Generator, D: Critic> GanTrainer<G, D> {
         }
         self.config = config;
         Ok(())
-    }
-
-    pub fn generator(&self) -> &G {
-        &self.generator
     }
 
     pub fn critic(&self) -> &D {

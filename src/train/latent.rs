@@ -55,19 +55,11 @@ impl<M: LatentModel> LatentTrainer<M> {
         Ok(Self { model, optim: keras_adam(), config, run })
     }
 
-    pub fn config(&self) -> &TrainConfig {
-        &self.config
-    }
-
     /// Changes learning rate, beta and batch size between steps; the optimiser keeps its moments.
     pub fn set_config(&mut self, config: TrainConfig, train_len: usize) -> Result<(), LabError> {
         config.validate(train_len)?;
         self.config = config;
         Ok(())
-    }
-
-    pub fn model(&self) -> &M {
-        &self.model
     }
 
     /// Where the gradient-free copy of the model (`Module::valid`) computes.
