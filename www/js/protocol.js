@@ -5,7 +5,7 @@
 
 /**
  * A model's description and a run's settings, as the Session reports them
- * (src/catalog.rs `ModelInfo`, src/settings.rs `SettingsOutput`).
+ * (src/catalog/mod.rs `ModelInfo`, src/settings.rs `SettingsOutput`).
  * @typedef {{name: string, label: string, group: string, family: 'latent'|'gan', dataset: string,
  *   imageSide: number, plane: boolean, variational: boolean, classifier: boolean,
  *   wasserstein: boolean, judged: boolean, gridSide: number,
