@@ -232,9 +232,9 @@ impl Settings {
     /// The settings with every learning rate multiplied by `factor`.
     pub fn scaled_rates(&self, factor: f64) -> Result<Self, LabError> {
         let mut change = SettingsInput::default();
-        for field in ["learningRate", "lrGenerator", "lrCritic"] {
-            if let Some(rate) = Control::find(field).and_then(|c| c.get(&self.recipe)) {
-                change = change.with(field, rate * factor);
+        for control in CONTROLS.iter().filter(|c| c.rate) {
+            if let Some(rate) = control.get(&self.recipe) {
+                change = change.with(control.field, rate * factor);
             }
         }
         Ok(self.apply(&change, |_| None)?.0)

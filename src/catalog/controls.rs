@@ -25,22 +25,72 @@ pub struct Control {
     pub min: f64,
     /// The largest, if there is one.
     pub max: Option<f64>,
+    /// A learning rate: scaled down together with the others when a run is rolled back.
     #[serde(skip)]
-    get: fn(&Recipe) -> Option<f64>,
+    pub rate: bool,
     #[serde(skip)]
-    set: fn(&mut Recipe, f64),
+    slot: SlotFn,
 }
 
-impl Control {
-    /// Its value in `recipe`; none where the model has no such setting.
-    pub fn get(&self, recipe: &Recipe) -> Option<f64> {
-        (self.get)(recipe)
+/// Where a control's value lives in a recipe, by the field's type.
+enum Slot<'a> {
+    Real(&'a mut f64),
+    Single(&'a mut f32),
+    Count(&'a mut usize),
+}
+
+impl Slot<'_> {
+    fn read(&self) -> f64 {
+        match self {
+            Slot::Real(v) => **v,
+            // Through its shortest decimal form, so that 0.01f32 shows as 0.01.
+            Slot::Single(v) => v.to_string().parse().unwrap_or(f64::from(**v)),
+            Slot::Count(v) => **v as f64,
+        }
     }
 
-    /// Sets it in `recipe` (which must have it; see [`Self::get`]). Whole numbers must have
-    /// been checked to be whole and in range (see `settings`).
+    fn write(self, value: f64) {
+        match self {
+            Slot::Real(v) => *v = value,
+            Slot::Single(v) => *v = value as f32,
+            Slot::Count(v) => *v = value as usize,
+        }
+    }
+}
+
+type SlotFn = for<'a> fn(&'a mut Recipe) -> Option<Slot<'a>>;
+
+impl Control {
+    /// A learning rate: any positive real.
+    const fn rate(field: &'static str, label: &'static str, help: &'static str, slot: SlotFn) -> Self {
+        Control { field, label, help, whole: false, min: 0.0, max: None, rate: true, slot }
+    }
+
+    /// Any real from 0 up.
+    const fn real(field: &'static str, label: &'static str, help: &'static str, slot: SlotFn) -> Self {
+        Control { rate: false, ..Self::rate(field, label, help, slot) }
+    }
+
+    /// A whole number from 1 up.
+    const fn count(field: &'static str, label: &'static str, help: &'static str, slot: SlotFn) -> Self {
+        Control { whole: true, min: 1.0, ..Self::real(field, label, help, slot) }
+    }
+
+    const fn at_most(self, max: f64) -> Self {
+        Control { max: Some(max), ..self }
+    }
+
+    /// Its value in `recipe`; none where the model has no such setting.
+    pub fn get(&self, recipe: &Recipe) -> Option<f64> {
+        (self.slot)(&mut recipe.clone()).map(|slot| slot.read())
+    }
+
+    /// Sets it in `recipe`, where the model has it (see [`Self::get`]). Whole numbers must
+    /// have been checked to be whole and in range (see `settings`).
     pub fn set(&self, recipe: &mut Recipe, value: f64) {
-        (self.set)(recipe, value)
+        if let Some(slot) = (self.slot)(recipe) {
+            slot.write(value);
+        }
     }
 
     /// The command line's flag: `learningRate` -> `learning-rate`.
@@ -60,28 +110,14 @@ impl Control {
     }
 }
 
-fn latent(r: &Recipe) -> Option<&TrainConfig> {
+fn latent(r: &mut Recipe) -> Option<&mut TrainConfig> {
     match r {
         Recipe::Latent(_, c) => Some(c),
         Recipe::Gan(..) => None,
     }
 }
 
-fn latent_mut(r: &mut Recipe) -> Option<&mut TrainConfig> {
-    match r {
-        Recipe::Latent(_, c) => Some(c),
-        Recipe::Gan(..) => None,
-    }
-}
-
-fn gan(r: &Recipe) -> Option<&GanConfig> {
-    match r {
-        Recipe::Gan(_, _, c) => Some(c),
-        Recipe::Latent(..) => None,
-    }
-}
-
-fn gan_mut(r: &mut Recipe) -> Option<&mut GanConfig> {
+fn gan(r: &mut Recipe) -> Option<&mut GanConfig> {
     match r {
         Recipe::Gan(_, _, c) => Some(c),
         Recipe::Latent(..) => None,
@@ -89,15 +125,8 @@ fn gan_mut(r: &mut Recipe) -> Option<&mut GanConfig> {
 }
 
 /// The WGAN's critic updates per step and clip value.
-fn wasserstein(r: &Recipe) -> Option<(usize, f32)> {
-    match gan(r)?.rule {
-        GanRule::Wasserstein { n_critic, clip } => Some((n_critic, clip)),
-        _ => None,
-    }
-}
-
-fn wasserstein_mut(r: &mut Recipe) -> Option<(&mut usize, &mut f32)> {
-    match &mut gan_mut(r)?.rule {
+fn wasserstein(r: &mut Recipe) -> Option<(&mut usize, &mut f32)> {
+    match &mut gan(r)?.rule {
         GanRule::Wasserstein { n_critic, clip } => Some((n_critic, clip)),
         _ => None,
     }
@@ -105,93 +134,62 @@ fn wasserstein_mut(r: &mut Recipe) -> Option<(&mut usize, &mut f32)> {
 
 /// Every hyper-parameter, in the order the page lists them.
 pub static CONTROLS: [Control; 8] = [
-    Control {
-        field: "learningRate",
-        label: "Learning rate",
-        help: "How far each Adam step moves the weights. Too high and the loss jumps about or explodes; too low and it falls slowly.",
-        whole: false,
-        min: 0.0,
-        max: None,
-        get: |r| latent(r).map(|c| c.learning_rate),
-        set: |r, v| latent_mut(r).into_iter().for_each(|c| c.learning_rate = v),
-    },
-    Control {
-        field: "lrGenerator",
-        label: "Generator learning rate",
-        help: "Step size of the generator's optimiser. Much faster than the critic's and the generator chases a critic that has not caught up; much slower and it barely moves.",
-        whole: false,
-        min: 0.0,
-        max: None,
-        get: |r| gan(r).map(|c| c.lr_generator),
-        set: |r, v| gan_mut(r).into_iter().for_each(|c| c.lr_generator = v),
-    },
-    Control {
-        field: "lrCritic",
-        label: "Critic learning rate",
-        help: "Step size of the discriminator's (critic's) optimiser. Too high and it wins outright, leaving the generator no useful gradient; too low and it cannot tell real from fake.",
-        whole: false,
-        min: 0.0,
-        max: None,
-        get: |r| gan(r).map(|c| c.lr_critic),
-        set: |r, v| gan_mut(r).into_iter().for_each(|c| c.lr_critic = v),
-    },
-    Control {
-        field: "batchSize",
-        label: "Batch size",
-        help: "Images per step. Larger batches give smoother but slower steps; very small ones give noisy gradients.",
-        whole: true,
-        min: 1.0,
-        max: None,
-        get: |r| Some(r.batch_size() as f64),
-        set: |r, v| match r {
-            Recipe::Latent(_, c) => c.batch_size = v as usize,
-            Recipe::Gan(_, _, c) => c.batch_size = v as usize,
+    Control::rate(
+        "learningRate",
+        "Learning rate",
+        "How far each Adam step moves the weights. Too high and the loss jumps about or explodes; too low and it falls slowly.",
+        |r| Some(Slot::Real(&mut latent(r)?.learning_rate)),
+    ),
+    Control::rate(
+        "lrGenerator",
+        "Generator learning rate",
+        "Step size of the generator's optimiser. Much faster than the critic's and the generator chases a critic that has not caught up; much slower and it barely moves.",
+        |r| Some(Slot::Real(&mut gan(r)?.lr_generator)),
+    ),
+    Control::rate(
+        "lrCritic",
+        "Critic learning rate",
+        "Step size of the discriminator's (critic's) optimiser. Too high and it wins outright, leaving the generator no useful gradient; too low and it cannot tell real from fake.",
+        |r| Some(Slot::Real(&mut gan(r)?.lr_critic)),
+    ),
+    Control::count(
+        "batchSize",
+        "Batch size",
+        "Images per step. Larger batches give smoother but slower steps; very small ones give noisy gradients.",
+        |r| match r {
+            Recipe::Latent(_, c) => Some(Slot::Count(&mut c.batch_size)),
+            Recipe::Gan(_, _, c) => Some(Slot::Count(&mut c.batch_size)),
         },
-    },
-    Control {
-        field: "beta",
-        label: "Beta (KL weight)",
-        help: "Weight of the VAE's KL term. Higher packs the codes into a tidy Gaussian but blurs the reconstructions; 0 makes it a plain autoencoder with noise.",
-        whole: false,
-        min: 0.0,
-        max: None,
-        get: |r| match r {
-            Recipe::Latent(LatentKind::Vae | LatentKind::VaeClassifier, c) => Some(c.beta),
+    ),
+    Control::real(
+        "beta",
+        "Beta (KL weight)",
+        "Weight of the VAE's KL term. Higher packs the codes into a tidy Gaussian but blurs the reconstructions; 0 makes it a plain autoencoder with noise.",
+        |r| match r {
+            Recipe::Latent(LatentKind::Vae | LatentKind::VaeClassifier, c) => Some(Slot::Real(&mut c.beta)),
             _ => None,
         },
-        set: |r, v| latent_mut(r).into_iter().for_each(|c| c.beta = v),
-    },
-    Control {
-        field: "nCritic",
-        label: "Critic steps per step",
-        help: "Critic updates before each generator update. More gives the generator a better-trained critic to follow, at that many times the cost per step.",
-        whole: true,
-        min: 1.0,
-        max: Some(MAX_CRITIC_STEPS as f64),
-        get: |r| wasserstein(r).map(|(n, _)| n as f64),
-        set: |r, v| wasserstein_mut(r).into_iter().for_each(|(n, _)| *n = v as usize),
-    },
-    Control {
-        field: "clip",
-        label: "Weight clip",
-        help: "Every critic weight is clipped to [-clip, clip] after each update, which keeps the critic smooth. Too small and it can barely tell images apart; too large and its estimate stops meaning a distance.",
-        whole: false,
-        min: 0.0,
-        max: None,
-        // Through its shortest decimal form, so that 0.01f32 shows as 0.01.
-        get: |r| wasserstein(r).and_then(|(_, c)| c.to_string().parse().ok()),
-        set: |r, v| wasserstein_mut(r).into_iter().for_each(|(_, c)| *c = v as f32),
-    },
-    Control {
-        field: "ema",
-        label: "Weight average decay",
-        help: "Samples come from a moving average of the generator's weights, updated after each step with this decay (0: the generator itself). Closer to 1 gives steadier samples that lag further behind training.",
-        whole: false,
-        min: 0.0,
-        max: Some(0.9999),
-        get: |r| gan(r).map(|c| c.ema),
-        set: |r, v| gan_mut(r).into_iter().for_each(|c| c.ema = v),
-    },
+    ),
+    Control::count(
+        "nCritic",
+        "Critic steps per step",
+        "Critic updates before each generator update. More gives the generator a better-trained critic to follow, at that many times the cost per step.",
+        |r| Some(Slot::Count(wasserstein(r)?.0)),
+    )
+    .at_most(MAX_CRITIC_STEPS as f64),
+    Control::real(
+        "clip",
+        "Weight clip",
+        "Every critic weight is clipped to [-clip, clip] after each update, which keeps the critic smooth. Too small and it can barely tell images apart; too large and its estimate stops meaning a distance.",
+        |r| Some(Slot::Single(wasserstein(r)?.1)),
+    ),
+    Control::real(
+        "ema",
+        "Weight average decay",
+        "Samples come from a moving average of the generator's weights, updated after each step with this decay (0: the generator itself). Closer to 1 gives steadier samples that lag further behind training.",
+        |r| Some(Slot::Real(&mut gan(r)?.ema)),
+    )
+    .at_most(0.9999),
 ];
 
 #[cfg(test)]
