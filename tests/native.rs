@@ -7,7 +7,7 @@ use latent_lab::backend::{BackendKind, BackendRequest};
 use latent_lab::catalog::Preset;
 use latent_lab::data::TrainSet;
 use latent_lab::data::mnist::FILES;
-use latent_lab::model::{AutoencoderConfig, GanKind, LatentKind, ModelKind, VaeConfig};
+use latent_lab::model::{Autoencoder, DenseShape, GanKind, LatentKind, ModelKind, Vae};
 use latent_lab::train::gan::fixed_noise;
 use latent_lab::train::{Figure, GanConfig, GanRule, ModelTrainer, Recipe, TrainConfig};
 use latent_lab::{DataError, IdxError, LabError};
@@ -47,7 +47,7 @@ fn autoencoder_shapes_and_classifier_probabilities() {
     let device = device(BackendKind::Flex);
     let m = mnist();
     let batch = m.test.batch(&[0, 1, 2, 3, 4], &device);
-    let model = AutoencoderConfig::new().with_classifier(true).init(&device);
+    let model = Autoencoder::new(DenseShape::autoencoder(true), &device);
     let out = model.forward(batch.images.clone());
     assert_eq!(out.latent.dims(), [5, 2]);
     assert_eq!(out.recon.dims(), [5, 784]);
@@ -59,9 +59,9 @@ fn autoencoder_shapes_and_classifier_probabilities() {
     assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-5), "{sums:?}");
     let recon: Vec<f32> = out.recon.into_data().iter::<f32>().collect();
     assert!(recon.iter().all(|&v| (0.0..=1.0).contains(&v)));
-    assert!(AutoencoderConfig::new().init(&device).classify(batch.images.clone()).is_none());
+    assert!(Autoencoder::new(DenseShape::autoencoder(false), &device).classify(batch.images.clone()).is_none());
 
-    let vae = VaeConfig::new().with_classifier(true).init(&device).forward(batch.images);
+    let vae = Vae::new(DenseShape::vae(true), &device).forward(batch.images);
     assert_eq!((vae.mean.dims(), vae.log_var.dims(), vae.z.dims()), ([5, 2], [5, 2], [5, 2]));
     assert_eq!(vae.recon.dims(), [5, 784]);
     assert_eq!(vae.class_logits.map(|l| l.dims()), Some([5, 10]));
@@ -280,7 +280,7 @@ fn the_judge_knows_real_digits_and_refuses_foreign_weights() {
     let (same, _) = pollster::block_on(verdict(&again, &m.test.unit_pixels(&first), &device)).unwrap();
     assert_eq!(same, report);
     let bytes = judge_bytes();
-    let foreign = AutoencoderConfig::new().init(&device).into_record().into_bytes().unwrap().to_vec();
+    let foreign = Autoencoder::new(DenseShape::autoencoder(false), &device).into_record().into_bytes().unwrap().to_vec();
     for bad in [bytes[..bytes.len() / 2].to_vec(), bytes[100..].to_vec(), vec![0; 1000], Vec::new(), foreign] {
         assert!(matches!(Judge::from_bytes(bad, &device), Err(LabError::Judge(_))));
     }

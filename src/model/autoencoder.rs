@@ -4,27 +4,11 @@
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 
-use super::{DenseDecoder, LatentModel, Losses, classification, dense};
-use crate::data::{IMAGE_PIXELS, MnistBatch};
+use super::{DenseDecoder, DenseShape, LatentModel, Losses, classification, dense};
+use crate::data::MnistBatch;
 
 /// Weight of the latent classifier's cross-entropy next to the per-pixel MSE (the reference's 0.1).
 const CLASSIFIER_WEIGHT: f64 = 0.1;
-
-#[derive(Config, Debug)]
-pub struct AutoencoderConfig {
-    /// Width of the first encoder layer (and last decoder hidden layer).
-    #[config(default = 128)]
-    pub hidden1: usize,
-    /// Width of the second encoder layer (and first decoder hidden layer).
-    #[config(default = 64)]
-    pub hidden2: usize,
-    /// Latent dimension; 2 so that the latent space can be drawn and dragged through.
-    #[config(default = 2)]
-    pub latent: usize,
-    /// Adds a Dense latent->10 softmax classifier on the latent code.
-    #[config(default = false)]
-    pub classifier: bool,
-}
 
 #[derive(Module, Debug)]
 pub struct Autoencoder {
@@ -44,19 +28,13 @@ pub struct AutoencoderOutput {
     pub class_logits: Option<Tensor<2>>, // [batch, 10]
 }
 
-impl AutoencoderConfig {
-    pub fn init(&self, device: &Device) -> Autoencoder {
-        Autoencoder {
-            enc1: dense(IMAGE_PIXELS, self.hidden1, device),
-            enc2: dense(self.hidden1, self.hidden2, device),
-            enc_latent: dense(self.hidden2, self.latent, device),
-            decoder: DenseDecoder::new(self.latent, self.hidden2, self.hidden1, device),
-            classifier: self.classifier.then(|| dense(self.latent, 10, device)),
-        }
-    }
-}
-
 impl Autoencoder {
+    pub fn new(shape: DenseShape, device: &Device) -> Self {
+        let (enc1, enc2) = shape.encoder(device);
+        let enc_latent = dense(shape.hidden2, shape.latent, device);
+        Autoencoder { enc1, enc2, enc_latent, decoder: shape.decoder(device), classifier: shape.classifier(device) }
+    }
+
     /// [batch, 784] -> [batch, latent]. The ReLU on the latent is the reference's choice.
     pub fn encode(&self, x: Tensor<2>) -> Tensor<2> {
         let x = relu(self.enc1.forward(x));

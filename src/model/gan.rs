@@ -135,6 +135,67 @@ impl NoiseStem {
     }
 }
 
+/// Both generators: the noise stem, two transposed-convolution stages with batch norm and
+/// LeakyReLU, and a last transposed convolution with tanh. The polynomial generator upsamples
+/// before each of its two stages (see [`upsample_deconv`]); the MNIST one strides instead.
+#[derive(Module, Debug)]
+pub struct ConvGenerator {
+    stem: NoiseStem,
+    deconv1: ConvTranspose2d,
+    bn1: BatchNorm,
+    deconv2: ConvTranspose2d,
+    bn2: BatchNorm,
+    deconv3: ConvTranspose2d,
+    upsample: bool,
+}
+
+impl ConvGenerator {
+    /// `channels`: after the stem and after each stage; `strides`: of the three transposed
+    /// convolutions.
+    fn new(noise: usize, side: usize, channels: [usize; 3], kernel: usize, strides: [usize; 3], upsample: bool, device: &Device) -> Self {
+        let [c0, c1, c2] = channels;
+        ConvGenerator {
+            stem: NoiseStem::new(noise, c0, side, device),
+            deconv1: deconv([c0, c1], kernel, strides[0], device),
+            bn1: batch_norm(c1, device),
+            deconv2: deconv([c1, c2], kernel, strides[1], device),
+            bn2: batch_norm(c2, device),
+            deconv3: deconv([c2, 1], kernel, strides[2], device),
+            upsample,
+        }
+    }
+
+    fn stage(&self, layer: &ConvTranspose2d, h: Tensor<4>) -> Tensor<4> {
+        if self.upsample { upsample_deconv(layer, h) } else { layer.forward(h) }
+    }
+}
+
+impl Generator for ConvGenerator {
+    fn noise_dim(&self) -> usize {
+        self.stem.noise
+    }
+
+    fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
+        let h = self.stem.forward(noise);
+        let h = act(self.bn1.forward(self.stage(&self.deconv1, h)));
+        let h = act(self.bn2.forward(self.stage(&self.deconv2, h)));
+        tanh(self.deconv3.forward(h))
+    }
+
+    fn macs(&self) -> u64 {
+        // Transposed convolutions count their input pixels. An upsampling stage is counted as
+        // computed: a 4x4 kernel, 16 / 9 of the 3x3 weights, over its input before upsampling.
+        let mut side = self.stem.side;
+        let mut staged = 0;
+        for layer in [&self.deconv1, &self.deconv2] {
+            staged += macs(&layer.weight, side * side);
+            side *= if self.upsample { 2 } else { layer.stride[0] };
+        }
+        let staged = if self.upsample { staged * 16 / 9 } else { staged };
+        macs(&self.stem.fc.weight, 1) + staged + macs(&self.deconv3.weight, side * side)
+    }
+}
+
 // ---------------------------------------------------------------------------------------
 // DCGAN on MNIST
 
@@ -148,45 +209,11 @@ pub struct MnistGeneratorConfig {
     pub channels: usize,
 }
 
-#[derive(Module, Debug)]
-pub struct MnistGenerator {
-    stem: NoiseStem,
-    deconv1: ConvTranspose2d,
-    bn1: BatchNorm,
-    deconv2: ConvTranspose2d,
-    bn2: BatchNorm,
-    deconv3: ConvTranspose2d,
-}
-
 impl MnistGeneratorConfig {
-    pub fn init(&self, device: &Device) -> MnistGenerator {
+    /// 7x7 -> 7x7 -> 14x14 -> 28x28, with 5x5 kernels.
+    pub fn init(&self, device: &Device) -> ConvGenerator {
         let c = self.channels;
-        MnistGenerator {
-            stem: NoiseStem::new(self.noise, c, 7, device),
-            deconv1: deconv([c, c / 2], 5, 1, device),
-            bn1: batch_norm(c / 2, device),
-            deconv2: deconv([c / 2, c / 4], 5, 2, device),
-            bn2: batch_norm(c / 4, device),
-            deconv3: deconv([c / 4, 1], 5, 2, device),
-        }
-    }
-}
-
-impl Generator for MnistGenerator {
-    fn noise_dim(&self) -> usize {
-        self.stem.noise
-    }
-
-    fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
-        let h = self.stem.forward(noise); // 7x7
-        let h = act(self.bn1.forward(self.deconv1.forward(h)));
-        let h = act(self.bn2.forward(self.deconv2.forward(h)));
-        tanh(self.deconv3.forward(h))
-    }
-
-    fn macs(&self) -> u64 {
-        // Transposed convolutions count their input pixels: 7x7, 7x7 (-> 14), 14x14 (-> 28).
-        macs(&self.stem.fc.weight, 1) + macs(&self.deconv1.weight, 49) + macs(&self.deconv2.weight, 49) + macs(&self.deconv3.weight, 196)
+        ConvGenerator::new(self.noise, 7, [c, c / 2, c / 4], 5, [1, 2, 2], false, device)
     }
 }
 
@@ -259,48 +286,11 @@ pub struct PolyGeneratorConfig {
     pub channels: usize,
 }
 
-#[derive(Module, Debug)]
-pub struct PolyGenerator {
-    stem: NoiseStem,
-    /// Both follow a nearest 2x upsampling (see [`upsample_deconv`]).
-    deconv1: ConvTranspose2d,
-    bn1: BatchNorm,
-    deconv2: ConvTranspose2d,
-    bn2: BatchNorm,
-    deconv3: ConvTranspose2d,
-}
-
 impl PolyGeneratorConfig {
-    pub fn init(&self, device: &Device) -> PolyGenerator {
+    /// 10x10, upsampled to 20x20 and to 40x40, with 3x3 kernels.
+    pub fn init(&self, device: &Device) -> ConvGenerator {
         let c = self.channels;
-        PolyGenerator {
-            stem: NoiseStem::new(self.noise, c, 10, device),
-            deconv1: deconv([c, c], 3, 1, device),
-            bn1: batch_norm(c, device),
-            deconv2: deconv([c, c / 2], 3, 1, device),
-            bn2: batch_norm(c / 2, device),
-            deconv3: deconv([c / 2, 1], 3, 1, device),
-        }
-    }
-}
-
-impl Generator for PolyGenerator {
-    fn noise_dim(&self) -> usize {
-        self.stem.noise
-    }
-
-    fn forward(&self, noise: Tensor<2>) -> Tensor<4> {
-        let h = upsample_deconv(&self.deconv1, self.stem.forward(noise)); // 10x10 -> 20x20
-        let h = act(self.bn1.forward(h));
-        let h = act(self.bn2.forward(upsample_deconv(&self.deconv2, h))); // 40x40
-        tanh(self.deconv3.forward(h))
-    }
-
-    fn macs(&self) -> u64 {
-        // The upsampling layers as computed: a 4x4 kernel (16 / 9 of the 3x3 weights) over
-        // the 10x10 and 20x20 inputs.
-        let upsampled = macs(&self.deconv1.weight, 100) + macs(&self.deconv2.weight, 400);
-        macs(&self.stem.fc.weight, 1) + upsampled * 16 / 9 + macs(&self.deconv3.weight, 1600)
+        ConvGenerator::new(self.noise, 10, [c, c, c / 2], 3, [1, 1, 1], true, device)
     }
 }
 
@@ -444,7 +434,7 @@ mod tests {
         let g = PolyGeneratorConfig::new().init(&device);
         assert_eq!(g.macs(), 2 * 12_800 + 16 * (128 * 128 * 100 + 128 * 64 * 400) + 9 * 64 * 1600);
         // The AE: Dense 784->128->64->2 and back (biases are not multiply-adds).
-        let ae = crate::model::AutoencoderConfig::new().init(&device);
+        let ae = crate::model::Autoencoder::new(crate::model::DenseShape::autoencoder(false), &device);
         assert_eq!(crate::model::LatentModel::macs(&ae), 2 * (784 * 128 + 128 * 64 + 64 * 2));
     }
 }

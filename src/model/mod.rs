@@ -14,8 +14,8 @@ use burn::tensor::activation::{log_softmax, relu, sigmoid};
 
 use crate::data::{IMAGE_PIXELS, MnistBatch};
 
-pub use autoencoder::{Autoencoder, AutoencoderConfig};
-pub use vae::{Vae, VaeConfig};
+pub use autoencoder::Autoencoder;
+pub use vae::Vae;
 
 /// A Keras `Dense` layer as the reference builds it: Glorot-uniform weights, zero bias.
 /// (burn's default is Kaiming-uniform for both, which changes the early learning curve.)
@@ -87,6 +87,46 @@ pub enum ModelKind {
     Gan(GanKind),
 }
 
+/// The widths of both autoencoders: 784 -> hidden1 -> hidden2 -> latent, mirrored by the
+/// decoder, with an optional Dense latent->10 softmax classifier on the latent code.
+#[derive(Debug, Clone, Copy)]
+pub struct DenseShape {
+    pub hidden1: usize,
+    pub hidden2: usize,
+    /// 2, so that the latent space can be drawn and dragged through.
+    pub latent: usize,
+    pub classifier: bool,
+}
+
+impl DenseShape {
+    /// The reference's autoencoder: 784 -> 128 -> 64 -> 2.
+    pub const fn autoencoder(classifier: bool) -> Self {
+        DenseShape { hidden1: 128, hidden2: 64, latent: 2, classifier }
+    }
+
+    /// The reference's VAE: 784 -> 512 -> 64 -> 2.
+    pub const fn vae(classifier: bool) -> Self {
+        DenseShape { hidden1: 512, ..Self::autoencoder(classifier) }
+    }
+
+    /// The encoder's two hidden layers, which both models share.
+    fn encoder(&self, device: &Device) -> (Linear, Linear) {
+        (dense(IMAGE_PIXELS, self.hidden1, device), dense(self.hidden1, self.hidden2, device))
+    }
+
+    fn decoder(&self, device: &Device) -> DenseDecoder {
+        DenseDecoder {
+            hidden2: dense(self.latent, self.hidden2, device),
+            hidden1: dense(self.hidden2, self.hidden1, device),
+            out: dense(self.hidden1, IMAGE_PIXELS, device),
+        }
+    }
+
+    fn classifier(&self, device: &Device) -> Option<Linear> {
+        self.classifier.then(|| dense(self.latent, 10, device))
+    }
+}
+
 /// The decoder of both autoencoders: Dense latent->hidden2 ReLU, hidden2->hidden1 ReLU,
 /// hidden1->784 sigmoid (docs/models.md; only the widths differ between the AE and the VAE).
 #[derive(Module, Debug)]
@@ -97,14 +137,6 @@ pub struct DenseDecoder {
 }
 
 impl DenseDecoder {
-    pub fn new(latent: usize, hidden2: usize, hidden1: usize, device: &Device) -> Self {
-        Self {
-            hidden2: dense(latent, hidden2, device),
-            hidden1: dense(hidden2, hidden1, device),
-            out: dense(hidden1, IMAGE_PIXELS, device),
-        }
-    }
-
     /// [batch, latent] -> [batch, 784] in [0, 1].
     pub fn forward(&self, z: Tensor<2>) -> Tensor<2> {
         let h = relu(self.hidden2.forward(z));

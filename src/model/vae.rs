@@ -5,7 +5,7 @@ use burn::prelude::*;
 use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
 
-use super::{DenseDecoder, LatentModel, Losses, classification, dense};
+use super::{DenseDecoder, DenseShape, LatentModel, Losses, classification, dense};
 use crate::data::{IMAGE_PIXELS, MnistBatch};
 
 /// Weight of the latent classifier's cross-entropy. The reference trained its classifier
@@ -16,22 +16,6 @@ use crate::data::{IMAGE_PIXELS, MnistBatch};
 /// shapes the latent (measured: 68 % test accuracy after 5 epochs with 0.1, 59-64 % with
 /// 1, 88-89 % with 7.84 at the same reconstruction error; the reference: 76 %).
 const CLASSIFIER_WEIGHT: f64 = 0.1 * IMAGE_PIXELS as f64 / 10.0;
-
-#[derive(Config, Debug)]
-pub struct VaeConfig {
-    /// Width of the first encoder layer (and last decoder hidden layer).
-    #[config(default = 512)]
-    pub hidden1: usize,
-    /// Width of the second encoder layer (and first decoder hidden layer).
-    #[config(default = 64)]
-    pub hidden2: usize,
-    /// Latent dimension; 2 so that the latent space can be drawn and dragged through.
-    #[config(default = 2)]
-    pub latent: usize,
-    /// Adds a Dense latent->10 softmax classifier on the sampled z.
-    #[config(default = false)]
-    pub classifier: bool,
-}
 
 #[derive(Module, Debug)]
 pub struct Vae {
@@ -55,20 +39,14 @@ pub struct VaeOutput {
     pub class_logits: Option<Tensor<2>>, // [batch, 10]
 }
 
-impl VaeConfig {
-    pub fn init(&self, device: &Device) -> Vae {
-        Vae {
-            enc1: dense(IMAGE_PIXELS, self.hidden1, device),
-            enc2: dense(self.hidden1, self.hidden2, device),
-            mean: dense(self.hidden2, self.latent, device),
-            log_var: dense(self.hidden2, self.latent, device),
-            decoder: DenseDecoder::new(self.latent, self.hidden2, self.hidden1, device),
-            classifier: self.classifier.then(|| dense(self.latent, 10, device)),
-        }
-    }
-}
-
 impl Vae {
+    pub fn new(shape: DenseShape, device: &Device) -> Self {
+        let (enc1, enc2) = shape.encoder(device);
+        let mean = dense(shape.hidden2, shape.latent, device);
+        let log_var = dense(shape.hidden2, shape.latent, device);
+        Vae { enc1, enc2, mean, log_var, decoder: shape.decoder(device), classifier: shape.classifier(device) }
+    }
+
     /// [batch, 784] -> (mean, log-variance), each [batch, latent].
     pub fn encode(&self, x: Tensor<2>) -> (Tensor<2>, Tensor<2>) {
         let h = relu(self.enc1.forward(x));
@@ -167,7 +145,7 @@ mod tests {
     fn encoding_one_image_many_times_spreads_z_but_not_the_posterior() {
         // The reference's own test: 100 encodings of the same image.
         let device = device();
-        let model = VaeConfig::new().init(&device);
+        let model = Vae::new(DenseShape::vae(false), &device);
         let image = Tensor::<2>::random([1, IMAGE_PIXELS], Distribution::Default, &device);
         let out = model.forward(image.repeat_dim(0, 100));
         let spread = |t: Tensor<2>| -> f32 { t.var(0).sum().into_data().iter::<f32>().next().unwrap() };

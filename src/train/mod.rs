@@ -20,10 +20,9 @@ use crate::data::cursor::CursorState;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64, TrainSet};
 use crate::error::LabError;
 use crate::model::gan::{
-    MnistDiscriminator, MnistDiscriminatorConfig, MnistGenerator, MnistGeneratorConfig, PolyCritic, PolyCriticConfig, PolyGenerator,
-    PolyGeneratorConfig,
+    ConvGenerator, MnistDiscriminator, MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCritic, PolyCriticConfig, PolyGeneratorConfig,
 };
-use crate::model::{Autoencoder, AutoencoderConfig, GanKind, LatentKind, Vae, VaeConfig};
+use crate::model::{Autoencoder, DenseShape, GanKind, LatentKind, Vae};
 
 pub use gan::{GanConfig, GanLayers, GanRule, GanTrainer};
 pub use latent::{LatentTrainer, TrainConfig};
@@ -308,8 +307,8 @@ pub enum Recipe {
 pub enum ModelTrainer {
     Autoencoder(LatentTrainer<Autoencoder>),
     Vae(LatentTrainer<Vae>),
-    MnistGan(GanTrainer<MnistGenerator, MnistDiscriminator>),
-    PolyGan(GanTrainer<PolyGenerator, PolyCritic>),
+    MnistGan(GanTrainer<ConvGenerator, MnistDiscriminator>),
+    PolyGan(GanTrainer<ConvGenerator, PolyCritic>),
 }
 
 macro_rules! each {
@@ -334,11 +333,11 @@ impl ModelTrainer {
                 let classifier = kind.has_classifier();
                 match kind {
                     LatentKind::Autoencoder | LatentKind::AutoencoderClassifier => {
-                        let model = AutoencoderConfig::new().with_classifier(classifier).init(&device);
+                        let model = Autoencoder::new(DenseShape::autoencoder(classifier), &device);
                         Self::Autoencoder(LatentTrainer::new(model, device, config, train_len)?)
                     }
                     LatentKind::Vae | LatentKind::VaeClassifier => {
-                        let model = VaeConfig::new().with_classifier(classifier).init(&device);
+                        let model = Vae::new(DenseShape::vae(classifier), &device);
                         Self::Vae(LatentTrainer::new(model, device, config, train_len)?)
                     }
                 }
