@@ -236,13 +236,16 @@ export class LineChart {
 
     ctx.textAlign = 'right';
     ctx.textBaseline = 'middle';
+    // A polyline through `points` ([x, y] pairs) in `style`.
+    const stroke = (style, ...points) => {
+      ctx.strokeStyle = style;
+      ctx.beginPath();
+      points.forEach(([a, b], i) => (i ? ctx.lineTo(a, b) : ctx.moveTo(a, b)));
+      ctx.stroke();
+    };
     y.ticks.forEach((t, i) => {
       const yy = Math.round(py(t)) + 0.5;
-      ctx.strokeStyle = GRID;
-      ctx.beginPath();
-      ctx.moveTo(left, yy);
-      ctx.lineTo(right, yy);
-      ctx.stroke();
+      stroke(GRID, [left, yy], [right, yy]);
       ctx.fillStyle = INK;
       ctx.fillText(y.labels[i], left - 8, yy);
     });
@@ -251,11 +254,7 @@ export class LineChart {
     ctx.textAlign = 'center';
     x.ticks.forEach((t, i) => {
       const xx = Math.round(px(t)) + 0.5;
-      ctx.strokeStyle = AXIS;
-      ctx.beginPath();
-      ctx.moveTo(xx, bottom);
-      ctx.lineTo(xx, bottom + 4);
-      ctx.stroke();
+      stroke(AXIS, [xx, bottom], [xx, bottom + 4]);
       const label = x.labels[i];
       const half = ctx.measureText(label).width / 2;
       // Keep the last label inside the canvas rather than cut in half at the edge.
@@ -263,12 +262,7 @@ export class LineChart {
       ctx.fillText(label, Math.min(xx, box.width - half - 1), bottom + 7);
     });
 
-    ctx.strokeStyle = AXIS;
-    ctx.beginPath();
-    ctx.moveTo(left + 0.5, top);
-    ctx.lineTo(left + 0.5, bottom + 0.5);
-    ctx.lineTo(right, bottom + 0.5);
-    ctx.stroke();
+    stroke(AXIS, [left + 0.5, top], [left + 0.5, bottom + 0.5], [right, bottom + 0.5]);
 
     ctx.fillStyle = FAINT;
     ctx.textBaseline = 'alphabetic';
