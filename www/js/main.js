@@ -215,10 +215,12 @@ function writeUrl({ link }) {
 }
 
 function showConfig(next) {
+  // A refusal stays until its field is edited or another model is picked: the worker sends a
+  // config again when data arrives, which says nothing about the refused value.
+  if (config?.model !== next.model) banner.clearFields();
   config = next;
   writeUrl(config);
   controls.setConfig(config);
-  banner.clearFields();
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
