@@ -299,13 +299,17 @@ async function trainChunk(maxSteps) {
   currentStep = r.step;
   // Size the next call to last about CHUNK_MS.
   stepsPerCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round((CHUNK_MS * steps) / Math.max(dt, 1e-3))));
-  rate.steps += steps;
-  const now = performance.now();
-  if (!rate.since) rate.since = t0;
-  if (now - rate.since > 1000) {
-    rate.value = (1000 * rate.steps) / (now - rate.since);
-    rate.steps = 0;
-    rate.since = now;
+  // The speed is of training that runs by itself: a step taken by hand while paused says
+  // nothing about it.
+  if (looping) {
+    rate.steps += steps;
+    const now = performance.now();
+    if (!rate.since) rate.since = t0;
+    if (now - rate.since > 1000) {
+      rate.value = (1000 * rate.steps) / (now - rate.since);
+      rate.steps = 0;
+      rate.since = now;
+    }
   }
   const arrays = Object.values(r).filter((v) => v instanceof Float32Array);
   const diverged = r.diverged;
@@ -402,9 +406,16 @@ async function refreshViews(all = false) {
   }
 }
 
+// A new window for the speed: one that spanned a pause, or another run, would understate it.
+function restartRate() {
+  rate.steps = 0;
+  rate.since = 0;
+}
+
 async function loop() {
   if (looping) return;
   looping = true;
+  restartRate();
   post({ type: 'state', running: true });
   try {
     while (running) {
