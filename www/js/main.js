@@ -381,7 +381,7 @@ const handlers = {
     link.click();
     setTimeout(() => URL.revokeObjectURL(link.href), 10_000);
   },
-  // Runs kept in this browser: offered for resuming, newest first.
+  // Runs kept in this browser: offered for resuming, newest first, damaged ones to discard.
   savedRuns({ runs }) {
     const list = $('saved-runs');
     list.replaceChildren(...runs.map(savedRunItem));
@@ -447,7 +447,8 @@ worker.addEventListener('messageerror', () => {
 
 $('rollback').addEventListener('click', () => send({ type: 'rollback', factor: catalog.rollbackFactor }));
 
-const modelName = (model) => catalog?.models.find((m) => m.name === model)?.label ?? model;
+// A model's label; the key of a damaged saved run (which may be anything) quoted and cut short.
+const modelName = (model) => catalog?.models.find((m) => m.name === model)?.label ?? JSON.stringify(String(model).slice(0, 40));
 
 function ago(ms) {
   const minutes = Math.round((Date.now() - ms) / 60_000);
@@ -456,24 +457,37 @@ function ago(ms) {
   return new Date(ms).toLocaleString();
 }
 
-/** One saved run with its Resume and Discard buttons. */
-function savedRunItem({ model, step, savedAt }) {
+function button(label, className, onClick) {
+  const node = document.createElement('button');
+  node.type = 'button';
+  node.className = className;
+  node.textContent = label;
+  node.addEventListener('click', onClick);
+  return node;
+}
+
+/**
+ * One saved run with its Resume and Discard buttons; a damaged one (see store.js) says why
+ * and has Discard alone. `model` is the record's key as stored, which only a damaged record
+ * can have as something other than a model's name: it is shown as text and sent back as it
+ * came, never put into a selector.
+ */
+function savedRunItem({ model, step, savedAt, damaged }) {
   const item = document.createElement('li');
-  item.dataset.model = model;
+  item.dataset.model = String(model);
   const text = document.createElement('span');
+  const discard = button('Discard', 'discard-run', () => send({ type: 'discard', model }));
+  if (damaged) {
+    item.classList.add('damaged');
+    text.textContent = `${modelName(model)}: a damaged saved run (${damaged}), which cannot be resumed`;
+    item.append(text, discard);
+    return item;
+  }
   text.textContent = `${modelName(model)}: step ${integer(step)}, saved ${ago(savedAt)}`;
-  const resume = document.createElement('button');
-  resume.type = 'button';
-  resume.className = 'resume-run';
-  resume.textContent = 'Resume';
-  resume.addEventListener('click', () => {
+  const resume = button('Resume', 'resume-run', () => {
     $('resume').hidden = true;
     send({ type: 'resume', model });
   });
-  const discard = document.createElement('button');
-  discard.type = 'button';
-  discard.textContent = 'Discard';
-  discard.addEventListener('click', () => send({ type: 'discard', model }));
   item.append(text, resume, discard);
   return item;
 }

@@ -28,7 +28,8 @@
  * @typedef {{type: 'configure', config: Object<string, string|number>}} Configure  one
  *   change: `{model}`, `{preset}` or `{<control field>: value}`
  * @typedef {{type: 'rollback', factor: number}} Rollback  after a divergence
- * @typedef {{type: 'resume'|'discard', model: string}} SavedRun  a run kept in this browser
+ * @typedef {{type: 'resume'|'discard', model: *}} SavedRun  a run kept in this browser, by its
+ *   key as stored (a model's name, or whatever a damaged record holds)
  * @typedef {{type: 'loadCheckpoint'|'loadNpy', name: string, bytes: ArrayBuffer}} LoadFile
  * @typedef {{type: 'view', latentMode: 'z'|'mean', manifold: boolean,
  *   extent: {x0: number, x1: number, y0: number, y1: number}|null}} View  what the latent
@@ -77,7 +78,8 @@ export const TO_WORKER = Object.freeze([
  *   rollbackStep: number, config: Config}} Diverged  training stopped
  * @typedef {{type: 'rolledBack', config: Config, step: number, message: string}} RolledBack
  * @typedef {{type: 'checkpoint', name: string, bytes: ArrayBuffer}} CheckpointMessage  to download
- * @typedef {{type: 'savedRuns', runs: {model: string, step: number, savedAt: number}[]}} SavedRuns
+ * @typedef {{type: 'savedRuns', runs: {model: *, step: number|null, savedAt: number|null,
+ *   damaged: string|null}[]}} SavedRuns  `damaged` says why a run cannot be resumed
  * @typedef {{type: 'autosaved', model?: string, step?: number, savedAt?: number,
  *   error?: string}} Autosaved
  * @typedef {{type: 'history', text: string}} History  a resumed run's chart history

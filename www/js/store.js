@@ -4,6 +4,11 @@
 
 const DB = 'latent-lab';
 const STORE = 'runs';
+// The largest checkpoint the Session writes is tens of megabytes; a record claiming far more
+// than that is damaged, and trusting its size would ask the browser for gigabytes.
+const MAX_BYTES = 512 * 2 ** 20;
+// The header alone of a checkpoint (src/checkpoint.rs) takes 12 bytes.
+const MIN_BYTES = 12;
 
 function open() {
   return new Promise((resolve, reject) => {
@@ -29,20 +34,49 @@ async function transact(mode, work) {
   }
 }
 
+/**
+ * Why a stored record is not a run this page can resume, or null when it is. `models` are the
+ * names the catalog knows. The store is the browser's, so another page of this origin, an
+ * older version or a damaged disk may have left anything in it: nothing a record claims
+ * about itself (its length above all) is used before this check.
+ */
+export function damage(record, models) {
+  if (record === null || typeof record !== 'object') return 'it is not a saved run';
+  const { model, step, savedAt, bytes } = record;
+  if (typeof model !== 'string' || !models.includes(model)) return 'its model is not one this page knows';
+  if (!Number.isSafeInteger(step) || step < 0) return 'its step count is not a whole number';
+  if (!Number.isFinite(savedAt)) return 'its date is not a date';
+  if (!(bytes instanceof ArrayBuffer || bytes instanceof Uint8Array)) return 'it holds no checkpoint';
+  if (bytes.byteLength < MIN_BYTES || bytes.byteLength > MAX_BYTES) return 'its checkpoint has an impossible size';
+  return null;
+}
+
 /** Keeps `bytes` (a checkpoint) as the saved run of `model`, replacing the previous one. */
 export function saveRun(model, step, bytes) {
   return transact('readwrite', (store) => store.put({ model, step, savedAt: Date.now(), bytes }));
 }
 
-/** `{model, step, savedAt}` of every saved run, newest first. */
-export async function listRuns() {
-  const runs = await transact('readonly', (store) => store.getAll());
-  return runs.map(({ model, step, savedAt }) => ({ model, step, savedAt })).sort((a, b) => b.savedAt - a.savedAt);
+/**
+ * Every saved run as `{model, step, savedAt, damaged}`, newest first, damaged ones last.
+ * `model` is the record's key as stored (the store's key path), whatever its type, which is
+ * what `loadRun` and `deleteRun` take; `damaged` says why a run cannot be resumed, or is null.
+ */
+export async function listRuns(models) {
+  const records = await transact('readonly', (store) => store.getAll());
+  const runs = records.map((record) => {
+    const damaged = damage(record, models);
+    const { model, step, savedAt } = record;
+    return damaged ? { model, step: null, savedAt: null, damaged } : { model, step, savedAt, damaged };
+  });
+  return runs.sort((a, b) => Boolean(a.damaged) - Boolean(b.damaged) || b.savedAt - a.savedAt);
 }
 
-/** The saved run of `model` (`{model, step, savedAt, bytes}`), or undefined. */
-export function loadRun(model) {
-  return transact('readonly', (store) => store.get(model));
+/** The saved run of `model` (`{model, step, savedAt, bytes}`), checked; undefined if none. */
+export async function loadRun(model, models) {
+  const record = await transact('readonly', (store) => store.get(model));
+  const damaged = record === undefined ? null : damage(record, models);
+  if (damaged) throw new Error(`The run kept in this browser for ${model} is damaged (${damaged}); discard it.`);
+  return record;
 }
 
 export function deleteRun(model) {

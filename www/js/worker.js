@@ -225,11 +225,14 @@ async function start(backend, link) {
   await offerSavedRuns();
 }
 
+// The names of the models the catalog knows: a kept run of any other is damaged.
+const modelNames = () => catalog.models.map((m) => m.name);
+
 // The runs kept in this browser, for the page to offer (a browser without IndexedDB has none).
 async function offerSavedRuns() {
   let runs = [];
   try {
-    runs = await listRuns();
+    runs = await listRuns(modelNames());
   } catch (e) {
     post({ type: 'autosaved', error: `Runs cannot be kept in this browser: ${e?.message ?? e}` });
   }
@@ -557,11 +560,17 @@ const handlers = {
     }
   },
   async resume({ model }) {
-    const run = await loadRun(model);
-    if (!run) throw new Error(`No saved ${model} run is kept in this browser any more.`);
-    const dataset = catalog.models.find((m) => m.name === model)?.dataset;
-    if (dataset && dataset !== MNIST) await ensureData(dataset); // the model needs its data to load
-    await handlers.loadCheckpoint({ name: `the saved ${model} run`, bytes: run.bytes });
+    try {
+      const run = await loadRun(model, modelNames());
+      if (!run) throw new Error(`No saved ${model} run is kept in this browser any more.`);
+      const dataset = catalog.models.find((m) => m.name === model)?.dataset;
+      if (dataset && dataset !== MNIST) await ensureData(dataset); // the model needs its data to load
+      await handlers.loadCheckpoint({ name: `the saved ${model} run`, bytes: run.bytes });
+    } catch (e) {
+      // The page hid the list to resume; what is kept is offered again (to discard, say).
+      await offerSavedRuns();
+      throw e;
+    }
   },
   async discard({ model }) {
     await deleteRun(model);
