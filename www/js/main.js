@@ -14,8 +14,10 @@ import { $, integer } from './util.js';
 
 const MODE_NAMES = { z: 'sampled z', mean: 'mean z' };
 
-const worker = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
-const send = (message, transfer = []) => worker.postMessage(checked(message, TO_WORKER), transfer);
+// The training worker; a new one replaces it if it crashes (see `workerCrashed`).
+let worker = null;
+// A crashed worker takes nothing more (the latent card, say, can still ask for a decode).
+const send = (message, transfer = []) => worker?.postMessage(checked(message, TO_WORKER), transfer);
 
 const status = new StatusLine();
 const banner = new ErrorBanner($('error'));
@@ -80,7 +82,8 @@ function latentMode() {
 // What the worker was last told about the latent card; it starts with sampled codes and no
 // manifold. It needs the extent only to decode the manifold, so while that is off, the
 // axes refitting to each new scatter is no news to it.
-let viewSent = JSON.stringify({ latentMode: 'z', manifold: false });
+const VIEW_AT_START = JSON.stringify({ latentMode: 'z', manifold: false });
+let viewSent = VIEW_AT_START;
 
 function sendView() {
   if (document.body.dataset.state !== 'ready') return; // the worker has no model to show yet
@@ -383,11 +386,19 @@ const handlers = {
   },
   // Runs kept in this browser: offered for resuming, newest first, damaged ones to discard.
   savedRuns({ runs }) {
-    const list = $('saved-runs');
-    list.replaceChildren(...runs.map(savedRunItem));
+    keptSteps.clear();
+    for (const { model, step, damaged } of runs) if (!damaged) keptSteps.set(model, step);
+    // A new worker after a crash goes on from the run kept for the model it replaced.
+    if (resumeAfterCrash !== null && keptSteps.has(resumeAfterCrash)) {
+      send({ type: 'resume', model: resumeAfterCrash });
+      runs = runs.filter((run) => run.model !== resumeAfterCrash);
+    }
+    resumeAfterCrash = null;
+    $('saved-runs').replaceChildren(...runs.map(savedRunItem));
     $('resume').hidden = runs.length === 0;
   },
-  autosaved({ step, savedAt, error }) {
+  autosaved({ model, step, savedAt, error }) {
+    if (!error) keptSteps.set(model, step);
     $('autosave-status').textContent = error ?? `Kept in this browser at step ${integer(step)} (${new Date(savedAt).toLocaleTimeString()}).`;
   },
   // The curves of a resumed run, as its checkpoint saved them.
@@ -423,29 +434,91 @@ const handlers = {
     // The failed request may have been a decode; do not wait for an answer that will not come.
     decodeFinished();
   },
+  crashed({ message }) {
+    workerCrashed(message);
+  },
 };
 
-worker.addEventListener('message', ({ data }) => {
-  const handler = handlers[checked(data, FROM_WORKER).type];
-  if (handler) handler(data);
-  else console.warn('Latent Lab: ignoring unknown message from the worker', data);
-});
-worker.addEventListener('error', (event) => {
-  event.preventDefault();
-  const where = event.filename ? ` (${event.filename}:${event.lineno})` : '';
-  handlers.error({
-    message: event.message
-      ? `The training worker stopped: ${event.message}${where}. Reload the page to start again.`
-      : 'The training worker (www/js/worker.js) could not be started. If you are running from a ' +
-        'source checkout, build the WebAssembly package first (see README.md), then reload.',
-    fatal: true,
+// The step of the run kept in this browser for each model, as the worker last reported it:
+// what a new worker can go on from after a crash.
+const keptSteps = new Map();
+// The model whose kept run a new worker resumes once it has listed the kept runs.
+let resumeAfterCrash = null;
+
+/** A new training worker, for the run in the URL; the page waits for it as at the start. */
+function startWorker() {
+  const own = new Worker(new URL('./worker.js', import.meta.url), { type: 'module' });
+  worker = own;
+  let started = false; // whether it got as far as describing the models
+  own.addEventListener('message', ({ data }) => {
+    if (own !== worker) return; // a crashed worker's last words
+    const handler = handlers[checked(data, FROM_WORKER).type];
+    if (data.type === 'catalog') started = true;
+    if (handler) handler(data);
+    else console.warn('Latent Lab: ignoring unknown message from the worker', data);
   });
-});
-worker.addEventListener('messageerror', () => {
-  handlers.error({ message: 'A message from the training worker could not be read.', fatal: false });
-});
+  own.addEventListener('error', (event) => {
+    event.preventDefault();
+    if (own !== worker) return;
+    // An error nothing in the worker caught, a trap in the wasm code above all, once it ran.
+    if (started && event.message) return workerCrashed(event.message.replace(/^Uncaught /, ''));
+    const where = event.filename ? ` (${event.filename}:${event.lineno})` : '';
+    handlers.error({
+      message: event.message
+        ? `The training worker stopped: ${event.message}${where}. Reload the page to start again.`
+        : 'The training worker (www/js/worker.js) could not be started. If you are running from a ' +
+          'source checkout, build the WebAssembly package first (see README.md), then reload.',
+      fatal: true,
+    });
+  });
+  own.addEventListener('messageerror', () => {
+    handlers.error({ message: 'A message from the training worker could not be read.', fatal: false });
+  });
+  document.body.dataset.state = 'loading';
+  viewSent = VIEW_AT_START;
+  decodeInFlight = false;
+  decodeNext = null;
+  pausedWhileHidden = false;
+  // ?backend= picks the backend; the Session reads the run's set-up from the rest of the link.
+  const query = new URLSearchParams(location.search);
+  send({ type: 'init', backend: query.get('backend') ?? 'auto', link: [...query] });
+}
+
+/**
+ * The worker can do nothing more (the browser ran out of memory for it, or its wasm code
+ * failed): it goes, and the page offers a new one that goes on from the run kept in this
+ * browser for the current model, or starts that model afresh. `what` is the browser's word
+ * for the failure.
+ */
+function workerCrashed(what) {
+  if (!worker) return; // said already (a trap can be both reported and thrown)
+  worker.terminate();
+  worker = null;
+  document.body.dataset.state = 'crashed';
+  controls.setRunning(false);
+  controls.setEnabled(false);
+  status.hideProgress();
+  banner.hide();
+  $('diverged').hidden = true;
+  $('resume').hidden = true;
+  const kept = keptSteps.get(config?.model);
+  const goOn = kept === undefined
+    ? 'Nothing of this run is kept in this browser, so a new worker starts the model afresh.'
+    : `The run kept in this browser at step ${integer(kept)} can go on in a new worker.`;
+  // A trap in wasm code that passes its tests is most often an allocation that failed.
+  const memory = /RuntimeError|memory/i.test(what) ? ' The browser most likely ran out of memory for it.' : '';
+  $('crashed-message').textContent = `Training stopped: the worker that trains the model crashed (${what}).${memory} ${goOn}`;
+  $('restart').textContent = kept === undefined ? 'Start a new worker' : `Go on from step ${integer(kept)}`;
+  $('crashed').hidden = false;
+}
 
 $('rollback').addEventListener('click', () => send({ type: 'rollback', factor: catalog.rollbackFactor }));
+$('restart').addEventListener('click', () => {
+  $('crashed').hidden = true;
+  const model = config?.model ?? null;
+  resumeAfterCrash = keptSteps.has(model) ? model : null;
+  startWorker();
+});
 
 // A model's label; the key of a damaged saved run (which may be anything) quoted and cut short.
 const modelName = (model) => catalog?.models.find((m) => m.name === model)?.label ?? JSON.stringify(String(model).slice(0, 40));
@@ -573,9 +646,6 @@ document.addEventListener('drop', (e) => {
   sendFile(e.dataTransfer?.files[0]);
 });
 
-document.body.dataset.state = 'loading';
 document.body.dataset.step = '0';
 invalidate();
-// ?backend= picks the backend; the Session reads the run's set-up from the rest of the link.
-const query = new URLSearchParams(location.search);
-send({ type: 'init', backend: query.get('backend') ?? 'auto', link: [...query] });
+startWorker();

@@ -88,11 +88,13 @@ export const TO_WORKER = Object.freeze([
  * @typedef {{type: 'notice', message: string}} Notice
  * @typedef {{type: 'error', message: string, name?: string, field?: string,
  *   fatal: boolean}} ErrorMessage  `field` names the control a refusal is about
+ * @typedef {{type: 'crashed', message: string}} Crashed  the wasm code trapped (out of memory,
+ *   a panic): the worker can do nothing more, and the page starts a new one
  */
 export const FROM_WORKER = Object.freeze([
   'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
   'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
-  'autosaved', 'history', 'data', 'notice', 'error',
+  'autosaved', 'history', 'data', 'notice', 'error', 'crashed',
 ]);
 
 /** Throws unless `message` is one of `known` (a typo in a message type fails at once). */

@@ -94,9 +94,26 @@ function record(msg) {
   }
 }
 
+// A trap in the wasm code (a Rust panic, or memory that could not grow: "RuntimeError:
+// unreachable") leaves the instance, and the Session in it, unusable: nothing more can be
+// asked of this worker, so the page is told to start a new one.
+const trapped = (err) => err instanceof WebAssembly.RuntimeError;
+
 function reportError(err, fatal = false) {
+  if (trapped(err)) {
+    running = false;
+    post({ type: 'crashed', message: String(err) });
+    return;
+  }
   post({ type: 'error', message: err?.message ?? String(err), name: err?.name, field: err?.field, fatal });
 }
+// The Session's asynchronous calls run in wasm-bindgen's task queue, so a trap there may
+// reject a promise that nothing awaits.
+addEventListener('unhandledrejection', (e) => {
+  if (!trapped(e.reason)) return;
+  e.preventDefault();
+  reportError(e.reason);
+});
 
 // Yields to the event loop without setTimeout's 4 ms clamp.
 const channel = new MessageChannel();
@@ -556,6 +573,7 @@ const handlers = {
       await saveRun(model, step, bytes);
       post({ type: 'autosaved', model, step, savedAt: Date.now() });
     } catch (e) {
+      if (trapped(e)) throw e;
       post({ type: 'autosaved', error: `The run could not be kept in this browser: ${e?.message ?? e}` });
     }
   },
