@@ -52,8 +52,17 @@ const meterElements = {
   note: $('meters-note'),
 };
 const controls = new Controls({
-  onConfigure: (config) => send({ type: 'configure', config }),
-  onCommand: (type) => send({ type }),
+  onConfigure(change) {
+    if ('model' in change) autosave(); // the old model's run, before the switch replaces it
+    send({ type: 'configure', config: change });
+  },
+  onCommand(type) {
+    // The worker takes messages in order: the run is kept before a reset throws it away, and
+    // after a pause, at the step where training stopped.
+    if (type === 'reset') autosave();
+    send({ type });
+    if (type === 'pause') autosave();
+  },
   onEdit: (field) => banner.clear(field),
 });
 const latent = new LatentView($('latent'), {
@@ -565,14 +574,18 @@ function savedRunItem({ model, step, savedAt, damaged }) {
   return item;
 }
 
-// The run is kept in the browser every AUTOSAVE_MS while it trains, and whenever the tab is
-// hidden (the last chance before it may be closed); with "pause while hidden" it also pauses
-// then, and goes on when the tab is shown again.
+// The run is kept in the browser every AUTOSAVE_MS while it trains, on a pause, before a reset
+// or a change of model, and whenever the tab is hidden or left (the last chance before it
+// may be closed), so that only a crash can lose more than the last few seconds. With "pause
+// while hidden" it also pauses when hidden, and goes on when the tab is shown again.
 const AUTOSAVE_MS = 20_000;
-const autosave = () => send({ type: 'autosave' });
+function autosave() {
+  if (document.body.dataset.state === 'ready') send({ type: 'autosave' });
+}
 setInterval(() => {
   if (controls.running) autosave();
 }, AUTOSAVE_MS);
+addEventListener('pagehide', autosave);
 let pausedWhileHidden = false;
 document.addEventListener('visibilitychange', () => {
   if (document.body.dataset.state !== 'ready') return;

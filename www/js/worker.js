@@ -179,9 +179,10 @@ const SETUP_HINT = 'Run the set-up command (README command 1), which puts the da
 const MNIST = 'mnist';
 const POLYDATA_SET = 'poly';
 
-// The Session's answer to a change of settings: the page shows the settings in force; a new
-// run starts the views over; a model whose data is not here yet waits for it.
-async function configured(result) {
+// The Session's answer to a change of settings, taken in the same turn of the queue as the
+// change (see `restart`): the page shows the settings in force, and a new run starts the
+// views over.
+function configured(result) {
   config = result.config;
   ready = result.ready;
   if (!ready) {
@@ -189,12 +190,19 @@ async function configured(result) {
     running = false;
     post({ type: 'reset' });
     post({ type: 'config', config });
-    await ensureData(config.dataset);
   } else if (result.reset) {
-    await restarted();
+    restart();
   } else {
     post({ type: 'config', config });
   }
+  return result;
+}
+
+// What follows a change of settings: a model whose data is not here yet waits for it, a new
+// run draws its views.
+async function settle({ ready: loaded, reset, config: next }) {
+  if (!loaded) await ensureData(next.dataset);
+  else if (reset) await refreshViews(true);
 }
 
 // The wasm instance's exports: its linear memory's size goes out with the metrics (the soak
@@ -260,8 +268,8 @@ async function offerSavedRuns() {
 // accepted. The page shows the settings in force first, then each refusal, so that a later
 // accepted value does not clear an earlier refusal.
 async function configureFromLink(link) {
-  const result = await exclusive(() => session.configureLink(link));
-  await configured(result);
+  const result = await exclusive(() => configured(session.configureLink(link)));
+  await settle(result);
   for (const refusal of result.refusals) reportError(refusal);
 }
 
@@ -287,12 +295,16 @@ async function ensureData(dataset) {
 // Hands a dataset's bytes to the Session and, when that started the current model's run
 // over, the page starts its views over too.
 async function loadData(dataset, name, bytes) {
-  const info = await exclusive(() => session.loadPolydata(name, bytes));
-  post({ type: 'data', dataset, name, count: info.count });
-  if (info.restarted) {
-    ready = true;
-    await restarted();
-  }
+  const info = await exclusive(() => {
+    const loaded = session.loadPolydata(name, bytes);
+    post({ type: 'data', dataset, name, count: loaded.count });
+    if (loaded.restarted) {
+      ready = true;
+      restart();
+    }
+    return loaded;
+  });
+  if (info.restarted) await refreshViews(true);
   return info;
 }
 
@@ -476,15 +488,18 @@ async function train(steps) {
 // Both a failed step and the device's `lost` promise (see watchGpuDevices) call this; the
 // first moves the run, the second finds it on the CPU already.
 async function fallBack(why) {
-  const moved = await exclusive(() => (onGpu() ? session.fallBackToCpu(`the GPU failed (${why})`) : null));
-  if (!moved) return;
-  currentStep = moved.step;
-  stepsPerCall = 1;
-  lastEpoch = null;
-  post({ type: 'backend', backend: session.backend() });
-  const goOn = running ? 'training goes on on the CPU' : 'the run moved to the CPU (press Play to go on)';
-  post({ type: 'rolledBack', config, step: moved.step, message: `The GPU failed (${why}), so ${goOn} from step ${moved.step}, its last good state.` });
-  await refreshViews(true);
+  const moved = await exclusive(() => {
+    if (!onGpu()) return null;
+    const { step } = session.fallBackToCpu(`the GPU failed (${why})`);
+    currentStep = step;
+    stepsPerCall = 1;
+    lastEpoch = null;
+    post({ type: 'backend', backend: session.backend() });
+    const goOn = running ? 'training goes on on the CPU' : 'the run moved to the CPU (press Play to go on)';
+    post({ type: 'rolledBack', config, step, message: `The GPU failed (${why}), so ${goOn} from step ${step}, its last good state.` });
+    return step;
+  });
+  if (moved !== null) await refreshViews(true);
 }
 
 // burn asks for its WebGPU device from inside wasm and keeps it there. Wrapping
@@ -505,22 +520,34 @@ function watchGpuDevices() {
 }
 watchGpuDevices();
 
-// The run as checkpoint bytes, with the charts' history.
-function checkpoint() {
-  return exclusive(() => session.checkpoint(JSON.stringify(runHistory)));
+// The run as checkpoint bytes with the charts' history, and the model and step they are of;
+// null while the model waits for its data or before `fromStep`. All three are taken in one
+// turn of the queue, and every change of run happens inside the queue too (see `restart`),
+// so a change of model asked for before this cannot put one run's bytes under another's name.
+function snapshot(fromStep) {
+  return exclusive(async () => {
+    if (!ready || currentStep < fromStep) return null;
+    const { model } = config;
+    const step = currentStep;
+    return { model, step, bytes: await session.checkpoint(JSON.stringify(runHistory)) };
+  });
 }
 
-// A new model (or new weights, trained for `step` steps): the page starts its views over.
-async function restarted(step = 0) {
+// A new model (or new weights, trained for `step` steps): the worker's bookkeeping follows
+// the Session, and the page starts its views over (`refreshViews(true)` draws them afresh
+// once the queue is free). Called inside the queue, in the same turn as the Session call that
+// made the new run, so that no other call sees the worker's model, step and history disagree
+// with the Session's run.
+function restart(step = 0) {
   lastEpoch = step ? null : 0;
   stepsPerCall = 1;
   currentStep = step;
+  restartRate();
   for (const v of views) v.last = -Infinity;
   config = session.config();
   if (config.judged) ensureJudge();
   post({ type: 'reset' });
   post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: catalog.evalSubset, step });
-  await refreshViews(true);
 }
 
 const handlers = {
@@ -545,31 +572,36 @@ const handlers = {
     await refreshViews(true);
   },
   async reset() {
-    await exclusive(() => session.reset());
-    await restarted();
+    await exclusive(() => {
+      session.reset();
+      restart();
+    });
+    await refreshViews(true);
   },
   // After a divergence: back to the last good state with the learning rates times `factor`.
   async rollback({ factor }) {
-    const { config: next, step } = await exclusive(() => session.rollback(factor));
-    config = next;
-    currentStep = step;
-    stepsPerCall = 1;
-    lastEpoch = null;
-    post({ type: 'rolledBack', config, step, message: `Rolled back to step ${step}; press Play to go on with the lower learning rates.` });
+    await exclusive(() => {
+      const { config: next, step } = session.rollback(factor);
+      config = next;
+      currentStep = step;
+      stepsPerCall = 1;
+      lastEpoch = null;
+      post({ type: 'rolledBack', config, step, message: `Rolled back to step ${step}; press Play to go on with the lower learning rates.` });
+    });
     await refreshViews(true);
   },
   async save() {
-    const bytes = await checkpoint();
-    post({ type: 'checkpoint', name: `${config.model}-step${currentStep}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
+    const shot = await snapshot(0);
+    if (!shot) throw new Error('There is no run to save yet: the model is waiting for its data.');
+    const { model, step, bytes } = shot;
+    post({ type: 'checkpoint', name: `${model}-step${step}.llck`, bytes: bytes.buffer }, [bytes.buffer]);
   },
-  // Keeps the run in this browser (the page asks every so often and when the tab is hidden).
+  // Keeps the run in this browser (see main.js for when the page asks).
   async autosave() {
-    if (!ready || currentStep === 0) return;
-    const model = config.model;
-    const step = currentStep;
-    let bytes;
     try {
-      bytes = await checkpoint();
+      const shot = await snapshot(1);
+      if (!shot) return;
+      const { model, step, bytes } = shot;
       await saveRun(model, step, bytes);
       post({ type: 'autosaved', model, step, savedAt: Date.now() });
     } catch (e) {
@@ -595,21 +627,25 @@ const handlers = {
     await offerSavedRuns();
   },
   async loadCheckpoint({ name, bytes }) {
-    let loaded;
-    try {
-      loaded = await exclusive(() => session.loadCheckpoint(new Uint8Array(bytes)));
-    } catch (e) {
-      e.message = `${name}: ${e.message}`;
-      throw e;
-    }
-    ready = true;
-    await restarted(loaded.step); // training counts on from the checkpoint's step
-    if (loaded.history) post({ type: 'history', text: loaded.history });
-    const fresh = loaded.optimizerNote ? ` ${loaded.optimizerNote}` : '';
-    post({ type: 'notice', message: `Loaded ${name}: ${loaded.config.model} after ${loaded.step} steps of training.${fresh}` });
+    const { step, model, optimizerNote } = await exclusive(() => {
+      let loaded;
+      try {
+        loaded = session.loadCheckpoint(new Uint8Array(bytes));
+      } catch (e) {
+        if (!trapped(e)) e.message = `${name}: ${e.message}`;
+        throw e;
+      }
+      ready = true;
+      restart(loaded.step); // training counts on from the checkpoint's step
+      if (loaded.history) post({ type: 'history', text: loaded.history });
+      return { step: loaded.step, model: loaded.config.model, optimizerNote: loaded.optimizerNote };
+    });
+    await refreshViews(true);
+    const fresh = optimizerNote ? ` ${optimizerNote}` : '';
+    post({ type: 'notice', message: `Loaded ${name}: ${model} after ${step} steps of training.${fresh}` });
   },
   async configure({ config: change }) {
-    await configured(await exclusive(() => session.configure(change)));
+    await settle(await exclusive(() => configured(session.configure(change))));
   },
   // A .npy file the user dropped on the page: the models that train on 40x40 images train on
   // it from now on; the current run starts over only if it is one of them.
