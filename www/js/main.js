@@ -410,9 +410,9 @@ const handlers = {
     if (!error) keptSteps.set(model, step);
     $('autosave-status').textContent = error ?? `Kept in this browser at step ${integer(step)} (${new Date(savedAt).toLocaleTimeString()}).`;
   },
-  // The curves of a resumed run, as its checkpoint saved them.
+  // The curves of a resumed run, as its checkpoint saved them (the worker checked them).
   history({ text }) {
-    for (const message of RunHistory.messages(text)) {
+    for (const message of RunHistory.messages(text, config.family)) {
       if (message.type === 'eval') curves.addEval(message);
       else if (message.family === 'gan') ganCurves.add(message);
       else curves.addMetrics(message);

@@ -86,7 +86,7 @@ function record(msg) {
       runHistory.truncate(msg.step);
       break;
     case 'history':
-      for (const m of RunHistory.messages(msg.text)) {
+      for (const m of RunHistory.messages(msg.text, config.family)) {
         if (m.type === 'eval') runHistory.addEval(m);
         else runHistory.addMetrics(m);
       }
@@ -627,7 +627,7 @@ const handlers = {
     await offerSavedRuns();
   },
   async loadCheckpoint({ name, bytes }) {
-    const { step, model, optimizerNote } = await exclusive(() => {
+    const { step, model, curvesLost, optimizerNote } = await exclusive(() => {
       let loaded;
       try {
         loaded = session.loadCheckpoint(new Uint8Array(bytes));
@@ -637,12 +637,20 @@ const handlers = {
       }
       ready = true;
       restart(loaded.step); // training counts on from the checkpoint's step
-      if (loaded.history) post({ type: 'history', text: loaded.history });
-      return { step: loaded.step, model: loaded.config.model, optimizerNote: loaded.optimizerNote };
+      // The weights are what matter: a history the charts cannot take is left out, and said so.
+      let curvesLost = null;
+      try {
+        RunHistory.messages(loaded.history, config.family);
+        if (loaded.history) post({ type: 'history', text: loaded.history });
+      } catch (e) {
+        curvesLost = e.message;
+      }
+      return { step: loaded.step, model: loaded.config.model, curvesLost, optimizerNote: loaded.optimizerNote };
     });
     await refreshViews(true);
     const fresh = optimizerNote ? ` ${optimizerNote}` : '';
-    post({ type: 'notice', message: `Loaded ${name}: ${model} after ${step} steps of training.${fresh}` });
+    const curves = curvesLost ? ` Its charts could not be restored (the saved history is damaged: ${curvesLost}).` : '';
+    post({ type: 'notice', message: `Loaded ${name}: ${model} after ${step} steps of training.${fresh}${curves}` });
   },
   async configure({ config: change }) {
     await settle(await exclusive(() => configured(session.configure(change))));
