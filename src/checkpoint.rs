@@ -12,6 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::MAX_WHOLE;
 use crate::data::cursor::CursorState;
 use crate::error::LabError;
 use crate::settings::SettingsInput;
@@ -124,6 +125,9 @@ impl Checkpoint {
         }
         let header: Header = serde_json::from_slice(&bytes[12..12 + header_len])
             .map_err(|e| refuse(format!("the checkpoint's header cannot be read: {e}")))?;
+        if header.step > MAX_WHOLE {
+            return Err(refuse(format!("its step count {} is beyond what the page can count ({MAX_WHOLE})", header.step)));
+        }
         let mut rest = &bytes[12 + header_len..];
         let sections = header.records.iter().chain(&header.optimizers).chain([&header.history]);
         let total: u128 = sections.map(|&n| u128::from(n)).sum();
@@ -176,6 +180,8 @@ mod tests {
         bad_header[12] = b'[';
         let mut huge_header = bytes.clone();
         huge_header[8..12].copy_from_slice(&u32::MAX.to_le_bytes());
+        let mut endless = sample();
+        endless.header.step = u64::MAX;
         for (bytes, reason) in [
             (b"PK\x03\x04 a zip file".to_vec(), "not a Latent Lab checkpoint"),
             (bytes[..bytes.len() - 1].to_vec(), "truncated"),
@@ -185,6 +191,7 @@ mod tests {
             (bad_header, "header cannot be read"),
             (huge_header, "header is damaged"),
             (Vec::new(), "not a Latent Lab checkpoint"),
+            (endless.to_bytes(), "step count 18446744073709551615 is beyond what the page can count"),
         ] {
             let err = Checkpoint::from_bytes(&bytes).unwrap_err().to_string();
             assert!(err.contains(reason), "{err}");

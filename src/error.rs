@@ -3,6 +3,23 @@
 
 use thiserror::Error;
 
+/// `v` as a message shows it: as written for everyday magnitudes, in exponent form with at
+/// most six significant digits otherwise, so that 1e-320 is not three hundred digits long.
+pub fn shown(v: f64) -> String {
+    let plain = v.to_string();
+    if plain.len() <= 12 {
+        return plain;
+    }
+    let shortest = format!("{v:e}");
+    if shortest.len() <= 12 {
+        return shortest;
+    }
+    let exp = format!("{v:.5e}");
+    let (mantissa, power) = exp.split_once('e').unwrap_or((&exp, "0"));
+    let mantissa = if mantissa.contains('.') { mantissa.trim_end_matches('0').trim_end_matches('.') } else { mantissa };
+    format!("{mantissa}e{power}")
+}
+
 /// What is wrong inside an IDX file, independent of which file it is.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum IdxError {
@@ -117,7 +134,17 @@ impl LabError {
 
 #[cfg(test)]
 mod tests {
-    use super::LabError;
+    use super::{LabError, shown};
+
+    #[test]
+    fn numbers_in_messages_stay_short() {
+        assert_eq!(shown(0.001), "0.001");
+        assert_eq!(shown(4294967312.0), "4294967312");
+        assert_eq!(shown(1e-320), "1e-320");
+        assert_eq!(shown(-1.2345678e300), "-1.23457e300");
+        assert_eq!(shown(f64::from(0.01f32)), "1e-2");
+        assert_eq!(shown(f64::NAN), "NaN");
+    }
 
     #[test]
     fn readback_errors_read_as_one_line() {

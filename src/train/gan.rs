@@ -13,7 +13,7 @@ use super::{
     zip_floats,
 };
 use crate::data::{ImageSet, MnistSplit, SplitMix64, TrainSet};
-use crate::error::LabError;
+use crate::error::{LabError, shown};
 use crate::model::gan::{Critic, Generator};
 use crate::record::{load_optimizer, load_record, optimizer_bytes, record_bytes};
 
@@ -74,7 +74,7 @@ impl GanConfig {
         check_rate("lrCritic", self.lr_critic)?;
         check_batch(self.batch_size, train_len)?;
         if !(0.0..1.0).contains(&self.ema) {
-            return Err(LabError::invalid("ema", format!("the average's decay must be at least 0 and below 1, not {}", self.ema)));
+            return Err(LabError::invalid("ema", format!("the average's decay must be at least 0 and below 1, not {}", shown(self.ema))));
         }
         if let GanRule::Wasserstein { n_critic, clip } = self.rule {
             if !(1..=MAX_CRITIC_STEPS).contains(&n_critic) {
@@ -84,7 +84,7 @@ impl GanConfig {
                 ));
             }
             if !(clip.is_finite() && clip > 0.0) {
-                return Err(LabError::invalid("clip", format!("the clip value must be a positive number, not {clip}")));
+                return Err(LabError::invalid("clip", format!("the clip value must be a positive number, not {}", shown(f64::from(clip)))));
             }
         }
         Ok(())

@@ -5,7 +5,7 @@ use burn::prelude::*;
 
 use super::{EvalReport, Figure, Run, StepReport, Train, TrainerState, check_batch, check_rate, copy_to, flops, keras_adam, read_f32};
 use crate::data::{IMAGE_PIXELS, MnistSplit, TrainSet};
-use crate::error::LabError;
+use crate::error::{LabError, shown};
 use crate::model::{LatentModel, Losses};
 use crate::record::{load_optimizer, load_record, optimizer_bytes, record_bytes};
 
@@ -26,7 +26,7 @@ impl TrainConfig {
     pub fn validate(&self, train_len: usize) -> Result<(), LabError> {
         check_rate("learningRate", self.learning_rate)?;
         if !(self.beta.is_finite() && self.beta >= 0.0) {
-            return Err(LabError::invalid("beta", format!("beta must be a number of 0 or more, not {}", self.beta)));
+            return Err(LabError::invalid("beta", format!("beta must be a number of 0 or more, not {}", shown(self.beta))));
         }
         check_batch(self.batch_size, train_len)
     }
