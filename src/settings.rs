@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CONTROLS, Control, MAX_SEED, ModelInfo, Preset};
-use crate::error::LabError;
+use crate::catalog::{CONTROLS, Control, MAX_WHOLE, ModelInfo, Preset};
+use crate::error::{LabError, shown};
 use crate::model::{LatentKind, ModelKind};
 use crate::train::Recipe;
 
@@ -117,13 +117,13 @@ impl Default for Settings {
     }
 }
 
-/// `v` as a whole number of 0 to [`MAX_SEED`]: larger ones do not survive a trip through a
+/// `v` as a whole number of 0 to [`MAX_WHOLE`]: larger ones do not survive a trip through a
 /// JavaScript number.
 pub fn whole_number(field: &'static str, what: &str, v: f64) -> Result<u64, LabError> {
-    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_SEED as f64 {
+    if v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v <= MAX_WHOLE as f64 {
         Ok(v as u64)
     } else {
-        Err(LabError::invalid(field, format!("the {what} must be a whole number from 0 to {MAX_SEED}, not {v}")))
+        Err(LabError::invalid(field, format!("the {what} must be a whole number from 0 to {MAX_WHOLE}, not {}", shown(v))))
     }
 }
 
@@ -146,9 +146,24 @@ impl Settings {
         self.recipe.seed()
     }
 
-    /// The seed after this one, as a reset takes it (wrapping within [`MAX_SEED`]).
+    /// These settings with the batch size lowered to `train_len` where it is larger, and a
+    /// notice that says so.
+    pub fn fitted(&self, train_len: Option<usize>) -> (Self, Option<String>) {
+        let mut fitted = self.clone();
+        match train_len {
+            Some(len) if len < self.recipe.batch_size() => {
+                fitted.recipe.set_batch_size(len.max(1));
+                let notice =
+                    format!("The batch size is now {len}, as the data holds only {len} images (it was {}).", self.recipe.batch_size());
+                (fitted, Some(notice))
+            }
+            _ => (fitted, None),
+        }
+    }
+
+    /// The seed after this one, as a reset takes it (wrapping within [`MAX_WHOLE`]).
     pub fn next_seed(&self) -> u64 {
-        (self.seed() + 1) % (MAX_SEED + 1)
+        (self.seed() + 1) % (MAX_WHOLE + 1)
     }
 
     /// The settings after `input`, and whether training must restart (a new model, seed or
@@ -174,8 +189,8 @@ impl Settings {
             next
         } else {
             // A new model or preset starts from the preset's values, not from settings tuned
-            // for another.
-            Settings::fresh(model, preset, seed)
+            // for another, with its batch lowered to fit a small training set.
+            Settings::fresh(model, preset, seed).fitted(train_len(model)).0
         };
         for (field, value) in input.values.iter().filter_map(|(f, v)| Some((f, (*v)?))) {
             let control = Control::find(field).ok_or_else(|| LabError::invalid("config", format!("there is no setting '{field}'")))?;
@@ -185,7 +200,13 @@ impl Settings {
                 return Err(LabError::invalid(control.field, format!("the model {} has no setting '{field}'", model.name())));
             }
             if control.whole {
-                whole_number(control.field, &control.label.to_lowercase(), value)?;
+                // Checked before the value is narrowed to a count (32 bits on wasm32), where
+                // a larger one would wrap or saturate into another number.
+                let what = control.label.to_lowercase();
+                let count = whole_number(control.field, &what, value)?;
+                if count > u64::from(u32::MAX) {
+                    return Err(LabError::invalid(control.field, format!("the {what} must be at most {}, not {count}", u32::MAX)));
+                }
             }
             control.set(&mut next.recipe, value);
         }
@@ -347,17 +368,58 @@ mod tests {
         }
     }
 
+    /// A whole number is checked as the number it is, before it is narrowed to a count (32
+    /// bits on wasm32): 2^32 + 16 must not become 16, nor 1e12 become 3567587328.
+    #[test]
+    fn whole_numbers_are_checked_before_they_are_narrowed() {
+        let s = Settings::default();
+        let (wgan, _) = s.apply(&model("wgan-poly"), MNIST).unwrap();
+        let with = |field: &str, v: f64| SettingsInput::default().with(field, v);
+        for (base, field, value, said) in [
+            (&s, "batchSize", 4294967312.0, "not 4294967312"),
+            (&s, "batchSize", 1e12, "not 1000000000000"),
+            (&wgan, "nCritic", 4294967301.0, "not 4294967301"),
+            (&wgan, "nCritic", 1e300, "not 1e300"),
+        ] {
+            let err = base.apply(&with(field, value), MNIST).unwrap_err();
+            assert_eq!(err.field(), Some(field), "{err}");
+            assert!(err.to_string().contains(said), "{err}");
+        }
+    }
+
+    /// Every model takes a batch up to what a browser tab's memory holds for one step, and
+    /// the refusal names the largest it takes.
+    #[test]
+    fn batches_are_limited_by_memory() {
+        let s = Settings::default();
+        // The autoencoder takes the whole of MNIST at once.
+        assert!(s.apply(&SettingsInput::default().with("batchSize", 60_000.0), MNIST).is_ok());
+        let (dcgan, _) = s.apply(&model("dcgan-mnist"), MNIST).unwrap();
+        let most = dcgan.recipe.max_batch();
+        assert!((2_000..20_000).contains(&most), "{most}");
+        assert!(dcgan.apply(&SettingsInput::default().with("batchSize", most as f64), MNIST).is_ok());
+        let err = dcgan.apply(&SettingsInput::default().with("batchSize", 20_000.0), MNIST).unwrap_err();
+        assert_eq!(err.field(), Some("batchSize"));
+        assert!(err.to_string().contains(&format!("at most {most} for this model, not 20000")), "{err}");
+        for kind in ModelKind::all() {
+            for &preset in kind.presets() {
+                let recipe = kind.recipe(preset, 1);
+                assert!(recipe.max_batch() >= 2 * recipe.batch_size(), "{} {}", kind.name(), preset.name());
+            }
+        }
+    }
+
     /// A seed must come back to the page as the same number: 2^53 and above do not.
     #[test]
     fn seeds_stay_within_what_javascript_numbers_hold() {
         let s = Settings::default();
         let at = |seed: f64| s.apply(&input(|i| i.seed = Some(seed)), MNIST);
         assert_eq!(at(2f64.powi(53)).unwrap_err().field(), Some("seed"));
-        let (largest, _) = at((MAX_SEED) as f64).unwrap();
-        assert_eq!(largest.seed(), MAX_SEED);
+        let (largest, _) = at((MAX_WHOLE) as f64).unwrap();
+        assert_eq!(largest.seed(), MAX_WHOLE);
         assert_eq!(largest.next_seed(), 0);
         let json = serde_json::to_value(largest.output()).unwrap();
-        assert_eq!(json["seed"].as_f64(), Some(MAX_SEED as f64));
+        assert_eq!(json["seed"].as_f64(), Some(MAX_WHOLE as f64));
     }
 
     #[test]

@@ -4,7 +4,6 @@
 
 use serde::Serialize;
 
-use crate::model::LatentKind;
 use crate::train::gan::MAX_CRITIC_STEPS;
 use crate::train::{GanConfig, GanRule, Recipe, TrainConfig};
 
@@ -166,7 +165,7 @@ pub static CONTROLS: [Control; 8] = [
         "Beta (KL weight)",
         "Weight of the VAE's KL term. Higher packs the codes into a tidy Gaussian but blurs the reconstructions; 0 makes it a plain autoencoder with noise.",
         |r| match r {
-            Recipe::Latent(LatentKind::Vae | LatentKind::VaeClassifier, c) => Some(Slot::Real(&mut c.beta)),
+            Recipe::Latent(kind, c) if kind.is_variational() => Some(Slot::Real(&mut c.beta)),
             _ => None,
         },
     ),

@@ -18,7 +18,7 @@ use burn::tensor::module::conv_transpose2d;
 use burn::tensor::ops::{ConvTransposeOptions, PadMode};
 
 use super::dropout::dropout;
-use super::{dense, macs};
+use super::{KEPT_PER_OUTPUT, dense, macs};
 
 /// Keras BatchNormalization(momentum=0.8): running = 0.8 running + 0.2 batch. burn's
 /// momentum is the weight of the new batch.
@@ -210,6 +210,12 @@ pub struct MnistGeneratorConfig {
 }
 
 impl MnistGeneratorConfig {
+    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
+    pub fn floats_per_image(&self) -> u64 {
+        let c = self.channels as u64;
+        KEPT_PER_OUTPUT * (c * 49 + c / 2 * 49 + c / 4 * 196) + 2 * 784
+    }
+
     /// 7x7 -> 7x7 -> 14x14 -> 28x28, with 5x5 kernels.
     pub fn init(&self, device: &Device) -> ConvGenerator {
         let c = self.channels;
@@ -240,6 +246,12 @@ pub struct MnistDiscriminator {
 }
 
 impl MnistDiscriminatorConfig {
+    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
+    pub fn floats_per_image(&self) -> u64 {
+        let c = self.channels as u64;
+        KEPT_PER_OUTPUT * (c * 196 + 2 * c * 49) + 784
+    }
+
     pub fn init(&self, device: &Device) -> MnistDiscriminator {
         let c = self.channels;
         MnistDiscriminator {
@@ -287,6 +299,12 @@ pub struct PolyGeneratorConfig {
 }
 
 impl PolyGeneratorConfig {
+    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
+    pub fn floats_per_image(&self) -> u64 {
+        let c = self.channels as u64;
+        KEPT_PER_OUTPUT * (c * 100 + c * 400 + c / 2 * 1600) + 2 * 1600
+    }
+
     /// 10x10, upsampled to 20x20 and to 40x40, with 3x3 kernels.
     pub fn init(&self, device: &Device) -> ConvGenerator {
         let c = self.channels;
@@ -316,6 +334,12 @@ pub struct PolyCritic {
 }
 
 impl PolyCriticConfig {
+    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
+    pub fn floats_per_image(&self) -> u64 {
+        let w = self.width as u64;
+        KEPT_PER_OUTPUT * (w * 400 + 2 * w * 121 + 4 * w * 36 + 8 * w * 36) + 1600
+    }
+
     pub fn init(&self, device: &Device) -> PolyCritic {
         let w = self.width;
         PolyCritic {

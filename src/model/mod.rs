@@ -17,6 +17,10 @@ use crate::data::{IMAGE_PIXELS, MnistBatch};
 pub use autoencoder::Autoencoder;
 pub use vae::Vae;
 
+/// Copies of a convolutional layer's output that one image's training step keeps: the
+/// layer's output, its normalisation or dropout, its activation, and the activation's factor.
+pub const KEPT_PER_OUTPUT: u64 = 4;
+
 /// A Keras `Dense` layer as the reference builds it: Glorot-uniform weights, zero bias.
 /// (burn's default is Kaiming-uniform for both, which changes the early learning curve.)
 pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
@@ -56,6 +60,14 @@ pub enum LatentKind {
 impl LatentKind {
     pub fn has_classifier(self) -> bool {
         matches!(self, Self::AutoencoderClassifier | Self::VaeClassifier)
+    }
+
+    pub fn is_variational(self) -> bool {
+        matches!(self, Self::Vae | Self::VaeClassifier)
+    }
+
+    pub fn shape(self) -> DenseShape {
+        if self.is_variational() { DenseShape::vae(self.has_classifier()) } else { DenseShape::autoencoder(self.has_classifier()) }
     }
 }
 
@@ -120,6 +132,15 @@ impl DenseShape {
             hidden1: dense(self.hidden2, self.hidden1, device),
             out: dense(self.hidden1, IMAGE_PIXELS, device),
         }
+    }
+
+    /// Floats one image's training step keeps for the backward pass: each Dense layer's
+    /// output and its activation, the VAE's sampling, and the loss's difference and square
+    /// beside the input (see [`KEPT_PER_OUTPUT`] for the convolutional models).
+    pub fn floats_per_image(&self, variational: bool) -> u64 {
+        let hidden = 2 * (2 * self.hidden1 + 2 * self.hidden2 + IMAGE_PIXELS);
+        let latent = self.latent * if variational { 6 } else { 2 };
+        (hidden + latent + 3 * IMAGE_PIXELS) as u64
     }
 
     fn classifier(&self, device: &Device) -> Option<Linear> {

@@ -18,11 +18,11 @@ use burn::prelude::*;
 
 use crate::data::cursor::CursorState;
 use crate::data::{EpochCursor, MnistSplit, SplitMix64, TrainSet};
-use crate::error::LabError;
+use crate::error::{LabError, shown};
 use crate::model::gan::{
     ConvGenerator, MnistDiscriminator, MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCritic, PolyCriticConfig, PolyGeneratorConfig,
 };
-use crate::model::{Autoencoder, DenseShape, GanKind, LatentKind, Vae};
+use crate::model::{Autoencoder, GanKind, LatentKind, Vae};
 
 pub use gan::{GanConfig, GanLayers, GanRule, GanTrainer};
 pub use latent::{LatentTrainer, TrainConfig};
@@ -47,7 +47,7 @@ pub(crate) fn check_rate(field: &'static str, rate: f64) -> Result<(), LabError>
     if rate.is_finite() && rate > 0.0 {
         Ok(())
     } else {
-        Err(LabError::invalid(field, format!("the learning rate must be a positive number, not {rate}")))
+        Err(LabError::invalid(field, format!("the learning rate must be a positive number, not {}", shown(rate))))
     }
 }
 
@@ -330,16 +330,10 @@ impl ModelTrainer {
         Ok(match recipe.clone() {
             Recipe::Latent(kind, config) => {
                 device.seed(config.seed);
-                let classifier = kind.has_classifier();
-                match kind {
-                    LatentKind::Autoencoder | LatentKind::AutoencoderClassifier => {
-                        let model = Autoencoder::new(DenseShape::autoencoder(classifier), &device);
-                        Self::Autoencoder(LatentTrainer::new(model, device, config, train_len)?)
-                    }
-                    LatentKind::Vae | LatentKind::VaeClassifier => {
-                        let model = Vae::new(DenseShape::vae(classifier), &device);
-                        Self::Vae(LatentTrainer::new(model, device, config, train_len)?)
-                    }
+                if kind.is_variational() {
+                    Self::Vae(LatentTrainer::new(Vae::new(kind.shape(), &device), device, config, train_len)?)
+                } else {
+                    Self::Autoencoder(LatentTrainer::new(Autoencoder::new(kind.shape(), &device), device, config, train_len)?)
                 }
             }
             Recipe::Gan(kind, layers, config) => {
