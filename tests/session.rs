@@ -8,7 +8,7 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use latent_lab::backend::{self, BackendKind};
-use latent_lab::catalog::{Control, MAX_SEED};
+use latent_lab::catalog::{Control, MAX_WHOLE};
 use latent_lab::data::mnist::FILES;
 use latent_lab::data::npy::{self, Dtype};
 use latent_lab::data::poly;
@@ -60,11 +60,18 @@ fn data_for_one_model_never_touches_another_models_run() {
     let loaded = s.load_polydata("other.npy", &polydata(100)).unwrap();
     assert!(loaded.restarted, "new data for the current model starts a new run");
     assert_eq!((loaded.summary.count, s.step_count().unwrap()), (100, 0));
-    // A set smaller than the batch is refused, and the run and its data stay.
+    // A set smaller than the batch is taken, with the batch lowered to fit and a notice.
     s.configure(&change(None, &[("batchSize", 50.0)])).unwrap();
     train(&mut s, 1);
-    assert_eq!(s.load_polydata("tiny.npy", &polydata(10)).unwrap_err().field(), Some("batchSize"));
-    assert_eq!((s.step_count().unwrap(), s.data().poly().unwrap().images.count()), (1, 100));
+    let loaded = s.load_polydata("tiny.npy", &polydata(10)).unwrap();
+    assert!(loaded.restarted);
+    assert_eq!(loaded.notice.as_deref(), Some("The batch size is now 10, as the data holds only 10 images (it was 50)."));
+    assert_eq!(s.config().values["batchSize"], Some(10.0));
+    train(&mut s, 2);
+    assert_eq!(s.step_count().unwrap(), 2);
+    // Another model picked on it starts with a batch that fits, too.
+    s.configure(&change(Some("dcgan-poly"), &[])).unwrap();
+    assert_eq!(s.config().values["batchSize"], Some(10.0));
 }
 
 /// State bug 2: a seed of 2^53 cannot come back to the page as the same number; it is
@@ -77,7 +84,7 @@ fn every_value_is_checked_before_anything_changes() {
     let err = s.configure(&SettingsInput { model: Some("ae".into()), seed: Some(2f64.powi(53)), ..Default::default() }).unwrap_err();
     assert_eq!(err.field(), Some("seed"));
     assert_eq!((s.config().model, s.config().seed), (before.model, before.seed));
-    s.configure(&SettingsInput { seed: Some(MAX_SEED as f64), ..Default::default() }).unwrap();
+    s.configure(&SettingsInput { seed: Some(MAX_WHOLE as f64), ..Default::default() }).unwrap();
     s.reset().unwrap();
     assert_eq!(s.config().seed, 0);
 }

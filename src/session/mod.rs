@@ -15,7 +15,7 @@ use serde::Serialize;
 use crate::backend::{self, Backend, BackendKind};
 use crate::catalog::Dataset;
 use crate::checkpoint::Checkpoint;
-use crate::error::LabError;
+use crate::error::{LabError, shown};
 use crate::settings::{Settings, SettingsInput, SettingsOutput, apply_each};
 use crate::train::{ModelTrainer, StepReport, optimizer_state_loads};
 
@@ -47,6 +47,8 @@ pub struct Loaded<T> {
     /// Whether the current model trains on this data and so started a new run on it; a
     /// model that trains on other data keeps its run.
     pub restarted: bool,
+    /// What the load changed besides the data: a batch size lowered to fit a small set.
+    pub notice: Option<String>,
 }
 
 /// Where a run diverged, and where a rollback would take it.
@@ -140,11 +142,11 @@ impl Session {
     pub fn load_mnist(&mut self, files: [&[u8]; 4]) -> Result<Loaded<MnistSummary>, LabError> {
         let loaded = MnistData::parse(files)?;
         let summary = loaded.summary();
-        let restarted = self.put_data(|d| &mut d.mnist, loaded, Dataset::Mnist)?;
+        let (restarted, notice) = self.put_data(|d| &mut d.mnist, loaded, Dataset::Mnist)?;
         if let Some(judge) = self.data.judge.as_mut() {
             judge.real = None; // the real digits' figures were of the old test set
         }
-        Ok(Loaded { summary, restarted })
+        Ok(Loaded { summary, restarted, notice })
     }
 
     /// Parses a .npy stack of 40x40 images for the polynomial GANs (`name` is the file's name
@@ -152,20 +154,28 @@ impl Session {
     pub fn load_polydata(&mut self, name: &str, bytes: &[u8]) -> Result<Loaded<PolySummary>, LabError> {
         let loaded = PolyData::parse(name, bytes)?;
         let summary = loaded.summary();
-        let restarted = self.put_data(|d| &mut d.poly, loaded, Dataset::Poly)?;
-        Ok(Loaded { summary, restarted })
+        let (restarted, notice) = self.put_data(|d| &mut d.poly, loaded, Dataset::Poly)?;
+        Ok(Loaded { summary, restarted, notice })
     }
 
     /// Puts new data of `dataset` in its `slot`. The current model's run starts over on it if
-    /// the model trains on it; any other model's run is not touched. On an error (a batch
-    /// larger than the new set) the old data and run stay.
-    fn put_data<T>(&mut self, slot: fn(&mut Datasets) -> &mut Option<T>, data: T, dataset: Dataset) -> Result<bool, LabError> {
+    /// the model trains on it, with the batch size lowered to the set's size where it was
+    /// larger (said in the notice); any other model's run is not touched. On an error the
+    /// old data and run stay.
+    fn put_data<T>(
+        &mut self,
+        slot: fn(&mut Datasets) -> &mut Option<T>,
+        data: T,
+        dataset: Dataset,
+    ) -> Result<(bool, Option<String>), LabError> {
         let previous = slot(&mut self.data).replace(data);
-        if self.settings.model().dataset() != dataset {
-            return Ok(false);
+        let model = self.settings.model();
+        if model.dataset() != dataset {
+            return Ok((false, None));
         }
-        match self.restart_with(self.settings.clone()) {
-            Ok(()) => Ok(true),
+        let (settings, notice) = self.settings.fitted(self.data.train_len(model));
+        match self.restart_with(settings) {
+            Ok(()) => Ok((true, notice)),
             Err(e) => {
                 *slot(&mut self.data) = previous;
                 Err(e)
@@ -294,7 +304,7 @@ impl Session {
         if !(factor > 0.0 && factor <= 1.0) {
             return Err(LabError::invalid(
                 "factor",
-                format!("the learning rates can be multiplied by more than 0 and at most 1, not {factor}"),
+                format!("the learning rates can be multiplied by more than 0 and at most 1, not {}", shown(factor)),
             ));
         }
         let settings = self.settings.scaled_rates(factor)?;

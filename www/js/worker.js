@@ -660,7 +660,9 @@ const handlers = {
   async loadNpy({ name, bytes }) {
     const info = await loadData(POLYDATA_SET, name, new Uint8Array(bytes));
     dataFetches.set(POLYDATA_SET, Promise.resolve(info)); // the user's file replaces the set-up's
-    if (info.restarted) post({ type: 'notice', message: `${name} is the training data now: the run starts over on it.` });
+    // A set smaller than the batch lowered the batch size; the notice says so.
+    const also = info.notice ? ` ${info.notice}` : '';
+    if (info.restarted) post({ type: 'notice', message: `${name} is the training data now: the run starts over on it.${also}` });
   },
   // The latent card changed what it shows: redraw what depends on it now, not at the next tick.
   async view({ latentMode, manifold, extent }) {
