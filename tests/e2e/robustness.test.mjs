@@ -246,3 +246,44 @@ test('a pause keeps the run at its step, a model switch cannot lose it, and the 
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+/** A float32 .npy of `count` 40x40 images (NumPy's format, version 1.0). */
+function npy(count) {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${count}, 40, 40), }`;
+  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
+  const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.alloc(2), Buffer.from(header, 'latin1')]);
+  head.writeUInt16LE(header.length, 8);
+  const data = new Float32Array(count * 1600).map((_, i) => Math.sin(i / 7) / 40);
+  return Buffer.concat([head, Buffer.from(data.buffer)]);
+}
+
+test('values a model cannot take are refused with the number as given; a small data set lowers the batch', { timeout: 300_000 }, async () => {
+  const refused = async (query, pattern) => {
+    const { page } = await openPage(query);
+    await page.waitForTimeout(1500); // a later config from arriving data must not hide the refusal
+    assert.ok(await page.locator('#error').isVisible(), `${query}: no refusal shown`);
+    assert.match(await page.locator('#error').textContent(), pattern);
+    return page;
+  };
+  // A batch whose step would not fit in a tab's memory: the refusal names the largest it takes.
+  let page = await refused('?backend=cpu&model=dcgan-mnist&batchSize=20000', /batch size must be at most \d+ for this model, not 20000/);
+  await page.close();
+  // Whole numbers are not narrowed to 32 bits before they are checked.
+  page = await refused('?backend=cpu&batchSize=4294967312', /not 4294967312/);
+  assert.equal(await page.locator('#batchSize').inputValue(), '256');
+  await page.close();
+  // A setting the model does not have is refused, not ignored.
+  page = await refused('?backend=cpu&model=ae&beta=0.5', /has no setting 'beta'/);
+  await page.close();
+
+  // Twelve images for a model that trains on batches of sixteen.
+  ({ page } = await openPage('?backend=cpu&model=wgan-poly'));
+  await page.waitForFunction(() => (document.body.dataset.loaded ?? '').includes('poly'), null, { timeout: 180_000 });
+  await drop(page, 'twelve.npy', npy(12));
+  await page.locator('#notice').waitFor({ state: 'visible', timeout: 60_000 });
+  assert.match(await page.locator('#notice').textContent(), /The batch size is now 12, as the data holds only 12 images \(it was 16\)/);
+  await page.waitForFunction(() => document.getElementById('batchSize').value === '12', null, { timeout: 30_000 });
+  await steps(page, 2);
+  assert.ok(await page.locator('#error').isHidden());
+  await page.close();
+});
