@@ -13,6 +13,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { launchLab } from './chromium.mjs';
+import { npy } from './npy.mjs';
 
 const { values: opt } = parseArgs({
   options: {
@@ -57,13 +58,6 @@ const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
 const pick = (list) => list[Math.floor(random() * list.length)];
 const models = await page.evaluate(() => [...document.querySelectorAll('#model option')].map((o) => o.value));
 const failures = [];
-const npy = (count) => {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${count}, 40, 40), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.alloc(2), Buffer.from(header, 'latin1')]);
-  head.writeUInt16LE(header.length, 8);
-  return Buffer.concat([head, Buffer.from(new Float32Array(count * 1600).map(() => (random() - 0.5) / 20).buffer)]);
-};
 async function act() {
   const roll = random();
   if (roll < 0.6) {
@@ -85,7 +79,7 @@ async function act() {
     const path = await download.path();
     await page.setInputFiles('#checkpoint-file', path);
   } else if (await page.evaluate(() => document.body.dataset.family === 'gan' && document.body.dataset.data === 'poly')) {
-    await page.setInputFiles('#npy-file', { name: 'mine.npy', mimeType: 'application/octet-stream', buffer: npy(64 + Math.floor(random() * 200)) });
+    await page.setInputFiles('#npy-file', { name: 'mine.npy', mimeType: 'application/octet-stream', buffer: npy(64 + Math.floor(random() * 200), () => (random() - 0.5) / 20) });
   }
 }
 /** Every kept run's key against the model its checkpoint names. */

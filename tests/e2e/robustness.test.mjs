@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { openPage } from './lab.mjs';
+import { npy } from '../../scripts/npy.mjs';
 
 const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
 const shownStep = async (page) => Number((await page.locator('#step-count').textContent()).replace(/,/g, ''));
@@ -247,16 +248,6 @@ test('a pause keeps the run at its step, a model switch cannot lose it, and the 
   await page.close();
 });
 
-/** A float32 .npy of `count` 40x40 images (NumPy's format, version 1.0). */
-function npy(count) {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${count}, 40, 40), }`;
-  header += ' '.repeat(63 - ((10 + header.length) % 64)) + '\n';
-  const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.alloc(2), Buffer.from(header, 'latin1')]);
-  head.writeUInt16LE(header.length, 8);
-  const data = new Float32Array(count * 1600).map((_, i) => Math.sin(i / 7) / 40);
-  return Buffer.concat([head, Buffer.from(data.buffer)]);
-}
-
 test('values a model cannot take are refused with the number as given; a small data set lowers the batch', { timeout: 300_000 }, async () => {
   const refused = async (query, pattern) => {
     const { page } = await openPage(query);
@@ -279,7 +270,7 @@ test('values a model cannot take are refused with the number as given; a small d
   // Twelve images for a model that trains on batches of sixteen.
   ({ page } = await openPage('?backend=cpu&model=wgan-poly'));
   await page.waitForFunction(() => (document.body.dataset.loaded ?? '').includes('poly'), null, { timeout: 180_000 });
-  await drop(page, 'twelve.npy', npy(12));
+  await drop(page, 'twelve.npy', npy(12, (i) => Math.sin(i / 7) / 40));
   await page.locator('#notice').waitFor({ state: 'visible', timeout: 60_000 });
   assert.match(await page.locator('#notice').textContent(), /The batch size is now 12, as the data holds only 12 images \(it was 16\)/);
   await page.waitForFunction(() => document.getElementById('batchSize').value === '12', null, { timeout: 30_000 });
