@@ -15,7 +15,9 @@ use std::net::TcpListener;
 use std::path::Path;
 use std::time::Duration;
 
-use hyper::body::Incoming;
+use http_body_util::combinators::UnsyncBoxBody;
+use http_body_util::{BodyExt, Full};
+use hyper::body::{Bytes, Incoming};
 use hyper::header::{CACHE_CONTROL, CONTENT_TYPE, HeaderValue};
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -40,8 +42,14 @@ fn is_served(path: &str) -> bool {
         && !path.split('/').any(|s| s.starts_with('.') || s.starts_with("%2e") || s.starts_with("%2E"))
 }
 
-fn not_found() -> Response<tower_http::services::fs::ServeFileSystemResponseBody> {
-    let mut response = Response::new(Default::default());
+/// A response body: a file's, or a short text.
+type Body = UnsyncBoxBody<Bytes, std::io::Error>;
+
+/// 404 with a line of text: Chromium shows its own error page, and fails a navigation, for an
+/// empty one.
+fn not_found() -> Response<Body> {
+    let text = Full::new(Bytes::from_static(b"not found")).map_err(|never| match never {}).boxed_unsync();
+    let mut response = Response::new(text);
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
 }
@@ -65,7 +73,13 @@ fn run(listener: TcpListener, root: &Path, head_timeout: Duration) -> Result<(),
     let files = ServeDir::new(root);
     let allowed = service_fn(move |request: Request<Incoming>| {
         let files = files.clone();
-        async move { if is_served(request.uri().path()) { files.oneshot(request).await } else { Ok::<_, Infallible>(not_found()) } }
+        async move {
+            if is_served(request.uri().path()) {
+                Ok(files.oneshot(request).await?.map(BodyExt::boxed_unsync))
+            } else {
+                Ok::<_, Infallible>(not_found())
+            }
+        }
     });
     let service = ServiceBuilder::new()
         .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
@@ -187,6 +201,7 @@ mod tests {
             let answer = get(address, path, "");
             assert!(answer.starts_with("HTTP/1.1 404") || answer.starts_with("HTTP/1.1 400"), "{path}: {answer}");
             assert!(!answer.contains("secret"), "{path}");
+            assert!(answer.starts_with("HTTP/1.1 400") || answer.ends_with("not found"), "{path}: {answer}");
         }
         let post = exchange(address, b"POST /index.html HTTP/1.1\r\nHost: lab\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
         assert!(post.starts_with("HTTP/1.1 405"), "{post}");
