@@ -152,7 +152,7 @@ impl Settings {
         let mut fitted = self.clone();
         match train_len {
             Some(len) if len < self.recipe.batch_size() => {
-                fitted.recipe.set_batch_size(len.max(1));
+                *fitted.recipe.batch_size_mut() = len.max(1);
                 let notice =
                     format!("The batch size is now {len}, as the data holds only {len} images (it was {}).", self.recipe.batch_size());
                 (fitted, Some(notice))

@@ -155,10 +155,7 @@ pub static CONTROLS: [Control; 8] = [
         "batchSize",
         "Batch size",
         "Images per step. Larger batches give smoother but slower steps; very small ones give noisy gradients.",
-        |r| match r {
-            Recipe::Latent(_, c) => Some(Slot::Count(&mut c.batch_size)),
-            Recipe::Gan(_, _, c) => Some(Slot::Count(&mut c.batch_size)),
-        },
+        |r| Some(Slot::Count(r.batch_size_mut())),
     ),
     Control::real(
         "beta",

@@ -276,10 +276,10 @@ impl Recipe {
         }
     }
 
-    pub fn set_batch_size(&mut self, batch_size: usize) {
+    pub fn batch_size_mut(&mut self) -> &mut usize {
         match self {
-            Recipe::Latent(_, c) => c.batch_size = batch_size,
-            Recipe::Gan(_, _, c) => c.batch_size = batch_size,
+            Recipe::Latent(_, c) => &mut c.batch_size,
+            Recipe::Gan(_, _, c) => &mut c.batch_size,
         }
     }
 
