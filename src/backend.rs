@@ -77,6 +77,10 @@ pub struct Backend {
     pub label: String,
     /// Why this backend was chosen.
     pub reason: String,
+    /// On a GPU, the largest buffer its device holds, in bytes: the least of its storage
+    /// binding and buffer size limits, which burn's wgpu runtime requests at the adapter's
+    /// full values. A batch's widest tensor must fit in it. `None` on the CPU.
+    pub max_buffer: Option<u64>,
 }
 
 /// A CPU device of the given kind (WebGpu, not a CPU kind, gets burn-flex).
@@ -97,7 +101,7 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
         }
         BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex)"),
     };
-    Backend { device, kind, label: label.into(), reason: reason.into() }
+    Backend { device, kind, label: label.into(), reason: reason.into(), max_buffer: None }
 }
 
 /// Whether tensors on `device` live in this process's memory (the CPU backends), so that data
@@ -126,9 +130,22 @@ pub fn select(request: BackendRequest) -> Result<Backend, LabError> {
 #[cfg(all(not(target_arch = "wasm32"), feature = "gpu"))]
 fn native_gpu() -> Result<Backend, LabError> {
     // A machine without a usable adapter fails here, with wgpu's reason, not at the first step.
-    let device =
-        pollster::block_on(Device::wgpu_options().init_async()).map_err(|e| LabError::Backend(format!("no GPU device came up: {e:?}")))?;
-    Ok(Backend { device, kind: BackendKind::WebGpu, label: "GPU (burn-wgpu)".into(), reason: "requested".into() })
+    let (device, setup) = pollster::block_on(Device::wgpu_options().init_with_setup_async())
+        .map_err(|e| LabError::Backend(format!("no GPU device came up: {e:?}")))?;
+    Ok(Backend {
+        device,
+        kind: BackendKind::WebGpu,
+        label: "GPU (burn-wgpu)".into(),
+        reason: "requested".into(),
+        max_buffer: Some(max_buffer(&setup)),
+    })
+}
+
+/// The largest buffer a wgpu device holds (see [`Backend::max_buffer`]).
+#[cfg(feature = "gpu")]
+fn max_buffer(setup: &burn::tensor::wgpu::WgpuSetup) -> u64 {
+    let limits = setup.device.limits();
+    limits.max_storage_buffer_binding_size.min(limits.max_buffer_size)
 }
 
 #[cfg(all(not(target_arch = "wasm32"), not(feature = "gpu")))]
@@ -151,7 +168,7 @@ pub async fn select(request: BackendRequest) -> Backend {
                 adapter.name
             ),
             Ok(adapter) => match webgpu::device().await {
-                Ok(device) => {
+                Ok((device, max_buffer)) => {
                     let reason =
                         if request == BackendRequest::WebGpu { "requested with ?backend=webgpu" } else { "hardware adapter found" };
                     let soft = if adapter.fallback { " (software)" } else { "" };
@@ -160,6 +177,7 @@ pub async fn select(request: BackendRequest) -> Backend {
                         kind: BackendKind::WebGpu,
                         label: format!("WebGPU: {}{soft}", adapter.name),
                         reason: reason.into(),
+                        max_buffer: Some(max_buffer),
                     };
                 }
                 Err(why) => format!("WebGPU adapter {} found but no device came up: {why}", adapter.name),
@@ -183,8 +201,9 @@ mod webgpu {
 
     #[cfg(feature = "gpu")]
     thread_local! {
-        /// burn's wgpu runtime can be initialised once per page; later sessions reuse it.
-        static DEVICE: std::cell::RefCell<Option<Device>> = const { std::cell::RefCell::new(None) };
+        /// burn's wgpu runtime can be initialised once per page; later sessions reuse it, and
+        /// its largest buffer.
+        static DEVICE: std::cell::RefCell<Option<(Device, u64)>> = const { std::cell::RefCell::new(None) };
     }
 
     fn get(target: &JsValue, key: &str) -> JsValue {
@@ -215,21 +234,22 @@ mod webgpu {
         Ok(Adapter { name: if name.is_empty() { "unnamed adapter".into() } else { name }, fallback: fallback.unwrap_or(false) })
     }
 
-    /// burn's WebGPU device, started on first use.
+    /// burn's WebGPU device, started on first use, and its largest buffer.
     #[cfg(feature = "gpu")]
-    pub async fn device() -> Result<Device, String> {
-        if let Some(device) = DEVICE.with(|d| d.borrow().clone()) {
-            return Ok(device);
+    pub async fn device() -> Result<(Device, u64), String> {
+        if let Some(started) = DEVICE.with(|d| d.borrow().clone()) {
+            return Ok(started);
         }
-        let device = Device::wgpu_options().init_async().await.map_err(|e| format!("{e:?}"))?;
-        DEVICE.with(|d| *d.borrow_mut() = Some(device.clone()));
-        Ok(device)
+        let (device, setup) = Device::wgpu_options().init_with_setup_async().await.map_err(|e| format!("{e:?}"))?;
+        let started = (device, super::max_buffer(&setup));
+        DEVICE.with(|d| *d.borrow_mut() = Some(started.clone()));
+        Ok(started)
     }
 
     /// The CPU build (pkg/, built without the `gpu` feature) has no WebGPU backend; the page
     /// loads the WebGPU build (pkg-gpu/) when WebGPU is wanted.
     #[cfg(not(feature = "gpu"))]
-    pub async fn device() -> Result<Device, String> {
+    pub async fn device() -> Result<(Device, u64), String> {
         Err("this is the page's CPU build, which has no WebGPU backend (the page loads its WebGPU build for ?backend=webgpu or a hardware adapter)".into())
     }
 }

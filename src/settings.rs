@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::{CONTROLS, Control, MAX_WHOLE, ModelInfo, Preset};
+use crate::catalog::{CONTROLS, Control, MAX_WHOLE, ModelInfo, Preset, Room};
 use crate::error::{LabError, shown};
 use crate::model::{LatentKind, ModelKind};
 use crate::train::Recipe;
@@ -167,9 +167,10 @@ impl Settings {
     }
 
     /// The settings after `input`, and whether training must restart (a new model, seed or
-    /// preset). `train_len(model)` is the size of that model's training set, if loaded.
+    /// preset). `room(model)` is what that model must fit: its training set's size, if loaded
+    /// (which alone converts into a [`Room`]), and the device's largest buffer.
     /// Nothing changes on an error.
-    pub fn apply(&self, input: &SettingsInput, train_len: impl Fn(ModelKind) -> Option<usize>) -> Result<(Self, bool), LabError> {
+    pub fn apply<R: Into<Room>>(&self, input: &SettingsInput, room: impl Fn(ModelKind) -> R) -> Result<(Self, bool), LabError> {
         let model = match &input.model {
             Some(name) => ModelKind::parse(name)?,
             None => self.model(),
@@ -190,7 +191,7 @@ impl Settings {
         } else {
             // A new model or preset starts from the preset's values, not from settings tuned
             // for another, with its batch lowered to fit a small training set.
-            Settings::fresh(model, preset, seed).fitted(train_len(model)).0
+            Settings::fresh(model, preset, seed).fitted(room(model).into().train_len).0
         };
         for (field, value) in input.values.iter().filter_map(|(f, v)| Some((f, (*v)?))) {
             let control = Control::find(field).ok_or_else(|| LabError::invalid("config", format!("there is no setting '{field}'")))?;
@@ -210,7 +211,7 @@ impl Settings {
             }
             control.set(&mut next.recipe, value);
         }
-        next.recipe.validate(train_len(model).unwrap_or(usize::MAX))?;
+        next.recipe.validate(room(model).into())?;
         let restart = next.model() != self.model() || next.seed() != self.seed() || next.preset != self.preset;
         Ok((next, restart))
     }
@@ -264,17 +265,17 @@ impl Settings {
 
 /// The result of a link's settings applied one value at a time: what was accepted, and a
 /// refusal for each value that was not.
-pub fn apply_each(
+pub fn apply_each<R: Into<Room>>(
     settings: &Settings,
     input: &SettingsInput,
-    train_len: impl Fn(ModelKind) -> Option<usize>,
+    room: impl Fn(ModelKind) -> R,
 ) -> (Settings, bool, Vec<LabError>) {
-    if let Ok((next, restart)) = settings.apply(input, &train_len) {
+    if let Ok((next, restart)) = settings.apply(input, &room) {
         return (next, restart, Vec::new());
     }
     let (mut next, mut refusals) = (settings.clone(), Vec::new());
     for part in input.parts() {
-        match next.apply(&part, &train_len) {
+        match next.apply(&part, &room) {
             Ok((accepted, _)) => next = accepted,
             Err(e) => refusals.push(e),
         }
@@ -286,7 +287,7 @@ pub fn apply_each(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::PAPER_BETA;
+    use crate::catalog::{Bound, PAPER_BETA};
     use crate::model::GanKind;
     use crate::train::GanRule;
 
@@ -387,24 +388,43 @@ mod tests {
         }
     }
 
-    /// Every model takes a batch up to what a browser tab's memory holds for one step, and
-    /// the refusal names the largest it takes.
+    /// Every model takes a batch up to what a browser tab's memory holds for one step, and on
+    /// a GPU up to what its largest buffer holds of the widest layer; the refusal names the
+    /// largest it takes and why.
     #[test]
-    fn batches_are_limited_by_memory() {
+    fn batches_are_limited_by_memory_and_by_the_gpus_buffers() {
         let s = Settings::default();
-        // The autoencoder takes the whole of MNIST at once.
-        assert!(s.apply(&SettingsInput::default().with("batchSize", 60_000.0), MNIST).is_ok());
+        let batch = |n: usize| SettingsInput::default().with("batchSize", n as f64);
+        // The autoencoder takes the whole of MNIST at once on the CPU.
+        assert!(s.apply(&batch(60_000), MNIST).is_ok());
         let (dcgan, _) = s.apply(&model("dcgan-mnist"), MNIST).unwrap();
-        let most = dcgan.recipe.max_batch();
+        let (most, bound) = dcgan.recipe.max_batch(None);
+        assert_eq!(bound, Bound::Memory);
         assert!((2_000..20_000).contains(&most), "{most}");
-        assert!(dcgan.apply(&SettingsInput::default().with("batchSize", most as f64), MNIST).is_ok());
-        let err = dcgan.apply(&SettingsInput::default().with("batchSize", 20_000.0), MNIST).unwrap_err();
+        assert!(dcgan.apply(&batch(most), MNIST).is_ok());
+        let err = dcgan.apply(&batch(20_000), MNIST).unwrap_err();
         assert_eq!(err.field(), Some("batchSize"));
         assert!(err.to_string().contains(&format!("at most {most} for this model, not 20000")), "{err}");
+        assert!(err.to_string().contains("a browser tab holds about 2 GB"), "{err}");
+
+        // WebGPU's guaranteed buffer size, 128 MiB, holds 42,799 of the autoencoder's images
+        // (784 floats, its widest tensor), fewer than its memory bound.
+        let gpu = |_| Room { train_len: Some(60_000), max_buffer: Some(128 << 20) };
+        assert_eq!(s.recipe.max_batch(Some(128 << 20)), (42_799, Bound::Buffer));
+        assert!(s.apply(&batch(42_799), gpu).is_ok());
+        let err = s.apply(&batch(60_000), gpu).unwrap_err();
+        assert_eq!(err.field(), Some("batchSize"));
+        assert!(err.to_string().contains("at most 42799 for this model, not 60000"), "{err}");
+        assert!(err.to_string().contains("this GPU holds at most 134 MB in one buffer"), "{err}");
+        // A GPU with larger buffers leaves the memory bound.
+        assert_eq!(dcgan.recipe.max_batch(Some(1 << 30)), (most, Bound::Memory));
+
+        // Every preset fits both, on the smallest buffers WebGPU allows.
         for kind in ModelKind::all() {
             for &preset in kind.presets() {
                 let recipe = kind.recipe(preset, 1);
-                assert!(recipe.max_batch() >= 2 * recipe.batch_size(), "{} {}", kind.name(), preset.name());
+                let (most, _) = recipe.max_batch(Some(128 << 20));
+                assert!(most >= 2 * recipe.batch_size(), "{} {}", kind.name(), preset.name());
             }
         }
     }

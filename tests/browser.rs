@@ -60,6 +60,7 @@ async fn cpu_backends_train_and_decode() {
     for backend in ["cpu", "flex", "ndarray"] {
         let s = session(backend, 64.0).await;
         assert_eq!(get(&s.backend().unwrap(), "kind").as_string().unwrap(), if backend == "ndarray" { "ndarray" } else { "flex" });
+        assert!(get(&s.backend().unwrap(), "maxBuffer").is_null(), "a CPU backend has no buffer limit");
         trains_and_decodes(&s, 5).await;
         let lat = JsFuture::from(s.latents(false)).await.unwrap();
         assert_eq!(get(&lat, "points").dyn_into::<Float32Array>().unwrap().length(), 2 * 2000);
@@ -78,12 +79,26 @@ async fn classifier_reports_accuracy() {
     assert!(acc.to_vec().iter().all(|a| (0.0..=1.0).contains(a)));
 }
 
+/// `navigator.gpu.requestAdapter()` in this worker.
+fn navigator_gpu_adapter() -> js_sys::Promise {
+    let gpu = get(&get(&js_sys::global(), "navigator"), "gpu");
+    let request: js_sys::Function = get(&gpu, "requestAdapter").dyn_into().unwrap();
+    request.call0(&gpu).unwrap().dyn_into().unwrap()
+}
+
 #[wasm_bindgen_test]
 async fn webgpu_trains_and_decodes() {
     // Tiny on purpose: the software adapter takes seconds per step.
     let s = session("webgpu", 16.0).await;
     let backend = s.backend().unwrap();
     assert_eq!(get(&backend, "kind").as_string().unwrap(), "webgpu", "{:?}", get(&backend, "reason"));
+    // The device's largest buffer, which bounds the batch: the adapter's own limits (burn
+    // requests them whole), at least WebGPU's guaranteed 128 MiB.
+    let adapter = JsFuture::from(navigator_gpu_adapter()).await.unwrap();
+    let limits = get(&adapter, "limits");
+    let adapter_most = get(&limits, "maxStorageBufferBindingSize").as_f64().unwrap().min(get(&limits, "maxBufferSize").as_f64().unwrap());
+    assert_eq!(get(&backend, "maxBuffer").as_f64(), Some(adapter_most));
+    assert!(adapter_most >= (128 << 20) as f64);
     trains_and_decodes(&s, 2).await;
 }
 

@@ -7,7 +7,7 @@
 use std::cell::Cell;
 use std::rc::Rc;
 
-use latent_lab::backend::{self, BackendKind};
+use latent_lab::backend::{self, Backend, BackendKind};
 use latent_lab::catalog::{Control, MAX_WHOLE};
 use latent_lab::data::mnist::FILES;
 use latent_lab::data::npy::{self, Dtype};
@@ -18,9 +18,13 @@ use latent_lab::train::Figure;
 
 /// A session on burn-flex with MNIST loaded, whose clock the test moves by hand.
 fn session() -> (Session, Rc<Cell<f64>>) {
+    session_on(backend::cpu(BackendKind::Flex, "test"))
+}
+
+fn session_on(backend: Backend) -> (Session, Rc<Cell<f64>>) {
     let now = Rc::new(Cell::new(0.0));
     let clock = now.clone();
-    let mut session = Session::new(backend::cpu(BackendKind::Flex, "test"), Box::new(move || clock.get()));
+    let mut session = Session::new(backend, Box::new(move || clock.get()));
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
     let files = FILES.map(|f| std::fs::read(dir.join(f)).expect("run scripts/setup.sh first"));
     let loaded = session.load_mnist([&files[0], &files[1], &files[2], &files[3]]).unwrap();
@@ -120,6 +124,25 @@ fn a_link_keeps_its_refusals_and_the_page_reads_its_own_links() {
     assert!(refusals.is_empty(), "{refusals:?}");
     // An explicit preset=paper, as older links carry, is the autoencoders' own preset.
     s.configure(&SettingsInput { preset: Some("paper".into()), ..Default::default() }).unwrap();
+}
+
+/// A batch whose widest tensor is larger than the device's largest buffer is refused with
+/// the largest batch it takes (here a backend that states WebGPU's guaranteed 128 MiB); the
+/// CPU, once the run falls back to it, takes it.
+#[test]
+fn the_batch_fits_the_devices_largest_buffer() {
+    let (mut s, _) = session_on(Backend { max_buffer: Some(128 << 20), ..backend::cpu(BackendKind::Flex, "a GPU's limits") });
+    let err = s.configure(&change(None, &[("batchSize", 60_000.0)])).unwrap_err();
+    assert_eq!(err.field(), Some("batchSize"));
+    assert!(err.to_string().contains("at most 42799 for this model, not 60000"), "{err}");
+    assert!(err.to_string().contains("this GPU holds at most 134 MB in one buffer"), "{err}");
+    // A link's refusal says the same, and the rest of the link is taken.
+    let (_, refusals) = s.configure_link(&change(Some("vae"), &[("batchSize", 60_000.0)])).unwrap();
+    assert_eq!(refusals.iter().map(|e| e.field()).collect::<Vec<_>>(), [Some("batchSize")]);
+    assert_eq!(s.config().model, "vae");
+    s.configure(&change(None, &[("batchSize", 42_799.0)])).unwrap();
+    s.fall_back_to_cpu("the GPU failed".into()).unwrap();
+    s.configure(&change(None, &[("batchSize", 60_000.0)])).unwrap();
 }
 
 /// State bug 4: a refused value changes nothing and blocks no other edit: each change carries

@@ -12,7 +12,7 @@ use crate::data::IMAGE_SIDE;
 use crate::data::poly::POLY_SIDE;
 use crate::error::{LabError, shown};
 use crate::model::gan::{MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCriticConfig, PolyGeneratorConfig};
-use crate::model::{GanKind, LatentKind, ModelKind};
+use crate::model::{Footprint, GanKind, LatentKind, ModelKind};
 use crate::train::{GanConfig, GanLayers, GanRule, Recipe, TrainConfig};
 
 mod controls;
@@ -33,6 +33,30 @@ pub const STEP_MEMORY: u64 = 2 << 30;
 /// The largest whole number the page takes (seeds, step counts): 2^53 - 1, the largest a
 /// JavaScript number holds exactly.
 pub const MAX_WHOLE: u64 = (1 << 53) - 1;
+
+/// What bounds a model's batch (see [`Recipe::max_batch`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Bound {
+    /// What a training step keeps, in [`STEP_MEMORY`].
+    Memory,
+    /// The widest tensor, in the GPU's largest buffer.
+    Buffer,
+}
+
+/// What a model's settings must fit: its training set, once loaded, and on a GPU the largest
+/// buffer the device holds, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Room {
+    pub train_len: Option<usize>,
+    pub max_buffer: Option<u64>,
+}
+
+impl From<Option<usize>> for Room {
+    /// The room of a training set of this size (if loaded) on the CPU.
+    fn from(train_len: Option<usize>) -> Self {
+        Room { train_len, max_buffer: None }
+    }
+}
 
 /// The training data a model learns from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -291,44 +315,59 @@ impl Recipe {
         }
     }
 
-    /// Floats one sample of a training step keeps for the backward pass: the model's for the
-    /// autoencoders; for the GANs the generator's and the critic's on a real and a fake image
-    /// (the critic's update; the generator's takes one critic pass less).
-    pub fn floats_per_sample(&self) -> u64 {
+    /// What one sample takes in a training step: the model's image for the autoencoders;
+    /// for the GANs the generator's and the critic's on a real and a fake image (the critic's
+    /// update; the generator's takes one critic pass less).
+    pub fn footprint(&self) -> Footprint {
         match self {
-            Recipe::Latent(kind, _) => kind.shape().floats_per_image(kind.is_variational()),
-            Recipe::Gan(GanKind::DcganMnist, layers, _) => {
-                let critic = MnistDiscriminatorConfig::new().with_channels(layers.critic).floats_per_image();
-                MnistGeneratorConfig::new().with_channels(layers.generator).floats_per_image() + 2 * critic
-            }
-            Recipe::Gan(GanKind::DcganPoly | GanKind::WganPoly, layers, _) => {
-                let critic = PolyCriticConfig::new().with_width(layers.critic).floats_per_image();
-                PolyGeneratorConfig::new().with_channels(layers.generator).floats_per_image() + 2 * critic
-            }
+            Recipe::Latent(kind, _) => kind.shape().footprint(kind.is_variational()),
+            Recipe::Gan(GanKind::DcganMnist, layers, _) => Footprint::gan(
+                MnistGeneratorConfig::new().with_channels(layers.generator).footprint(),
+                MnistDiscriminatorConfig::new().with_channels(layers.critic).footprint(),
+            ),
+            Recipe::Gan(GanKind::DcganPoly | GanKind::WganPoly, layers, _) => Footprint::gan(
+                PolyGeneratorConfig::new().with_channels(layers.generator).footprint(),
+                PolyCriticConfig::new().with_width(layers.critic).footprint(),
+            ),
         }
     }
 
-    /// The largest batch whose training step fits in [`STEP_MEMORY`], at four bytes a kept
-    /// float: a gradient lives only while the backward pass goes through its layer. This
-    /// matches what the page was seen to take: the autoencoder at 60,000 in 1.2 GB, the live
-    /// MNIST DCGAN at 8,192, and not at 20,000, where it ran out of memory.
-    pub fn max_batch(&self) -> usize {
-        (STEP_MEMORY / (4 * self.floats_per_sample())).max(1) as usize
+    /// The largest batch that fits, and what bounds it: the step's kept floats in
+    /// [`STEP_MEMORY`] at four bytes each (a gradient lives only while the backward pass goes
+    /// through its layer), and on a GPU its widest tensor in the device's largest buffer. The
+    /// memory bound matches what the page was seen to take: the autoencoder at 60,000 in
+    /// 1.2 GB, the live MNIST DCGAN at 8,192, and not at 20,000, where it ran out of memory.
+    pub fn max_batch(&self, max_buffer: Option<u64>) -> (usize, Bound) {
+        let footprint = self.footprint();
+        let memory = STEP_MEMORY / (4 * footprint.kept);
+        let most = match max_buffer.map(|bytes| bytes / (4 * footprint.widest)) {
+            Some(buffer) if buffer < memory => (buffer, Bound::Buffer),
+            _ => (memory, Bound::Memory),
+        };
+        ((most.0.max(1)).try_into().unwrap_or(usize::MAX), most.1)
     }
 
-    /// Refuses values that cannot train on `train_len` images, and batches that would not fit
-    /// in memory.
-    pub fn validate(&self, train_len: usize) -> Result<(), LabError> {
-        let (batch, most) = (self.batch_size(), self.max_batch());
+    /// Refuses values that cannot train in `room`: batches larger than its training set or
+    /// than fits in memory or in the device's largest buffer.
+    pub fn validate(&self, room: Room) -> Result<(), LabError> {
+        let train_len = room.train_len.unwrap_or(usize::MAX);
+        let (batch, (most, bound)) = (self.batch_size(), self.max_batch(room.max_buffer));
         if batch > most && most < train_len {
-            let per_sample = (4 * self.floats_per_sample()) as f64 / 1e6;
+            let footprint = self.footprint();
+            let mb = |floats: u64| shown(((4 * floats) as f64 / 1e4).round() / 100.0);
+            let why = match (bound, room.max_buffer) {
+                (Bound::Buffer, Some(bytes)) => format!(
+                    "its widest layer takes about {} MB a sample, and this GPU holds at most {} MB in one buffer",
+                    mb(footprint.widest),
+                    shown((bytes as f64 / 1e6).round())
+                ),
+                _ => {
+                    format!("a step takes about {} MB a sample, and a browser tab holds about {} GB", mb(footprint.kept), STEP_MEMORY >> 30)
+                }
+            };
             return Err(LabError::invalid(
                 "batchSize",
-                format!(
-                    "the batch size must be at most {most} for this model, not {batch}: a step takes about {} MB a sample, and a browser tab holds about {} GB",
-                    shown((per_sample * 100.0).round() / 100.0),
-                    STEP_MEMORY >> 30,
-                ),
+                format!("the batch size must be at most {most} for this model, not {batch}: {why}"),
             ));
         }
         match self {

@@ -18,7 +18,7 @@ use burn::tensor::module::conv_transpose2d;
 use burn::tensor::ops::{ConvTransposeOptions, PadMode};
 
 use super::dropout::dropout;
-use super::{KEPT_PER_OUTPUT, dense, macs};
+use super::{Footprint, dense, macs};
 
 /// Keras BatchNormalization(momentum=0.8): running = 0.8 running + 0.2 batch. burn's
 /// momentum is the weight of the new batch.
@@ -210,10 +210,10 @@ pub struct MnistGeneratorConfig {
 }
 
 impl MnistGeneratorConfig {
-    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
-    pub fn floats_per_image(&self) -> u64 {
+    /// One image's footprint in a training step.
+    pub fn footprint(&self) -> Footprint {
         let c = self.channels as u64;
-        KEPT_PER_OUTPUT * (c * 49 + c / 2 * 49 + c / 4 * 196) + 2 * 784
+        Footprint::conv(&[c * 49, c / 2 * 49, c / 4 * 196], 2 * 784, 784)
     }
 
     /// 7x7 -> 7x7 -> 14x14 -> 28x28, with 5x5 kernels.
@@ -246,10 +246,10 @@ pub struct MnistDiscriminator {
 }
 
 impl MnistDiscriminatorConfig {
-    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
-    pub fn floats_per_image(&self) -> u64 {
+    /// One image's footprint in a training step.
+    pub fn footprint(&self) -> Footprint {
         let c = self.channels as u64;
-        KEPT_PER_OUTPUT * (c * 196 + 2 * c * 49) + 784
+        Footprint::conv(&[c * 196, 2 * c * 49], 784, 784)
     }
 
     pub fn init(&self, device: &Device) -> MnistDiscriminator {
@@ -299,10 +299,10 @@ pub struct PolyGeneratorConfig {
 }
 
 impl PolyGeneratorConfig {
-    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
-    pub fn floats_per_image(&self) -> u64 {
+    /// One image's footprint in a training step.
+    pub fn footprint(&self) -> Footprint {
         let c = self.channels as u64;
-        KEPT_PER_OUTPUT * (c * 100 + c * 400 + c / 2 * 1600) + 2 * 1600
+        Footprint::conv(&[c * 100, c * 400, c / 2 * 1600], 2 * 1600, 1600)
     }
 
     /// 10x10, upsampled to 20x20 and to 40x40, with 3x3 kernels.
@@ -334,10 +334,10 @@ pub struct PolyCritic {
 }
 
 impl PolyCriticConfig {
-    /// Floats one image's pass keeps for the backward pass (see [`KEPT_PER_OUTPUT`]).
-    pub fn floats_per_image(&self) -> u64 {
+    /// One image's footprint in a training step.
+    pub fn footprint(&self) -> Footprint {
         let w = self.width as u64;
-        KEPT_PER_OUTPUT * (w * 400 + 2 * w * 121 + 4 * w * 36 + 8 * w * 36) + 1600
+        Footprint::conv(&[w * 400, 2 * w * 121, 4 * w * 36, 8 * w * 36], 1600, 1600)
     }
 
     pub fn init(&self, device: &Device) -> PolyCritic {

@@ -21,6 +21,30 @@ pub use vae::Vae;
 /// layer's output, its normalisation or dropout, its activation, and the activation's factor.
 pub const KEPT_PER_OUTPUT: u64 = 4;
 
+/// What one image takes in a training step, in floats: all that the step keeps for the
+/// backward pass, and its widest single tensor (which a batch multiplies into one buffer, and
+/// a GPU holds only up to a size).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    pub kept: u64,
+    pub widest: u64,
+}
+
+impl Footprint {
+    /// A convolutional model's: `outputs` are its hidden layers' outputs (each kept
+    /// [`KEPT_PER_OUTPUT`] times), `once` what is kept only once (its input, its output),
+    /// `pixels` the size of the image it makes or takes.
+    pub fn conv(outputs: &[u64], once: u64, pixels: u64) -> Self {
+        let widest = outputs.iter().copied().fold(pixels, u64::max);
+        Footprint { kept: KEPT_PER_OUTPUT * outputs.iter().sum::<u64>() + once, widest }
+    }
+
+    /// Both models of a GAN step: the generator's, and the critic's on a real and a fake image.
+    pub fn gan(generator: Self, critic: Self) -> Self {
+        Footprint { kept: generator.kept + 2 * critic.kept, widest: generator.widest.max(critic.widest) }
+    }
+}
+
 /// A Keras `Dense` layer as the reference builds it: Glorot-uniform weights, zero bias.
 /// (burn's default is Kaiming-uniform for both, which changes the early learning curve.)
 pub fn dense(d_input: usize, d_output: usize, device: &Device) -> Linear {
@@ -134,13 +158,14 @@ impl DenseShape {
         }
     }
 
-    /// Floats one image's training step keeps for the backward pass: each Dense layer's
-    /// output and its activation, the VAE's sampling, and the loss's difference and square
-    /// beside the input (see [`KEPT_PER_OUTPUT`] for the convolutional models).
-    pub fn floats_per_image(&self, variational: bool) -> u64 {
+    /// One image's footprint in a training step. It keeps each Dense layer's output and its
+    /// activation, the VAE's sampling, and the loss's difference and square beside the input
+    /// (see [`KEPT_PER_OUTPUT`] for the convolutional models).
+    pub fn footprint(&self, variational: bool) -> Footprint {
         let hidden = 2 * (2 * self.hidden1 + 2 * self.hidden2 + IMAGE_PIXELS);
         let latent = self.latent * if variational { 6 } else { 2 };
-        (hidden + latent + 3 * IMAGE_PIXELS) as u64
+        let widest = [self.hidden1, self.hidden2, IMAGE_PIXELS].into_iter().max().unwrap_or(IMAGE_PIXELS);
+        Footprint { kept: (hidden + latent + 3 * IMAGE_PIXELS) as u64, widest: widest as u64 }
     }
 
     fn classifier(&self, device: &Device) -> Option<Linear> {

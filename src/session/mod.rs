@@ -13,9 +13,10 @@ mod views;
 use serde::Serialize;
 
 use crate::backend::{self, Backend, BackendKind};
-use crate::catalog::Dataset;
+use crate::catalog::{Dataset, Room};
 use crate::checkpoint::Checkpoint;
 use crate::error::{LabError, shown};
+use crate::model::ModelKind;
 use crate::settings::{Settings, SettingsInput, SettingsOutput, apply_each};
 use crate::train::{ModelTrainer, StepReport, optimizer_state_loads};
 
@@ -115,6 +116,12 @@ impl Session {
         &self.data
     }
 
+    /// What `model`'s settings must fit here: its training set, if loaded, and this
+    /// backend's largest buffer.
+    fn room(&self, model: ModelKind) -> Room {
+        Room { train_len: self.data.train_len(model), max_buffer: self.backend.max_buffer }
+    }
+
     fn trainer(&self) -> Result<&ModelTrainer, LabError> {
         self.trainer.as_ref().ok_or_else(|| Datasets::missing(self.settings.model()))
     }
@@ -194,14 +201,14 @@ impl Session {
     /// starts a new run (a new model from its first preset). Every value is checked before
     /// anything changes, and nothing changes on an error.
     pub fn configure(&mut self, input: &SettingsInput) -> Result<Configured, LabError> {
-        let (settings, reset) = self.settings.apply(input, |m| self.data.train_len(m))?;
+        let (settings, reset) = self.settings.apply(input, |m| self.room(m))?;
         self.take(settings, reset)
     }
 
     /// Applies a link's settings: all of them, or, when some are refused, each one that is
     /// accepted. Returns what changed and a refusal for each value that was not taken.
     pub fn configure_link(&mut self, input: &SettingsInput) -> Result<(Configured, Vec<LabError>), LabError> {
-        let (settings, reset, refusals) = apply_each(&self.settings, input, |m| self.data.train_len(m));
+        let (settings, reset, refusals) = apply_each(&self.settings, input, |m| self.room(m));
         Ok((self.take(settings, reset)?, refusals))
     }
 
@@ -349,7 +356,7 @@ impl Session {
     pub fn load_checkpoint(&mut self, bytes: &[u8]) -> Result<Resumed, LabError> {
         let checkpoint = Checkpoint::from_bytes(bytes)?;
         let (settings, _) = Settings::default()
-            .apply(&checkpoint.header.settings, |m| self.data.train_len(m))
+            .apply(&checkpoint.header.settings, |m| self.room(m))
             .map_err(|e| LabError::Checkpoint(format!("its settings are not valid: {e}")))?;
         let trainer = self.new_trainer(&settings, Some(&checkpoint))?.ok_or_else(|| Datasets::missing(settings.model()))?;
         (self.settings, self.trainer) = (settings, Some(trainer));
