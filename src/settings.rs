@@ -410,7 +410,7 @@ mod tests {
         // WebGPU's guaranteed buffer size, 128 MiB, holds 42,799 of the autoencoder's images
         // (784 floats, its widest tensor), fewer than its memory bound.
         let gpu = |_| Room { train_len: Some(60_000), max_buffer: Some(128 << 20) };
-        assert_eq!(s.recipe.max_batch(Some(128 << 20)), (42_799, Bound::Buffer));
+        assert_eq!(s.recipe.max_batch(Some(128 << 20)), (42_799, Bound::Buffer(128 << 20)));
         assert!(s.apply(&batch(42_799), gpu).is_ok());
         let err = s.apply(&batch(60_000), gpu).unwrap_err();
         assert_eq!(err.field(), Some("batchSize"));

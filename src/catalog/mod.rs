@@ -39,8 +39,8 @@ pub const MAX_WHOLE: u64 = (1 << 53) - 1;
 pub enum Bound {
     /// What a training step keeps, in [`STEP_MEMORY`].
     Memory,
-    /// The widest tensor, in the GPU's largest buffer.
-    Buffer,
+    /// The widest tensor, in the GPU's largest buffer (of this many bytes).
+    Buffer(u64),
 }
 
 /// What a model's settings must fit: its training set, once loaded, and on a GPU the largest
@@ -340,8 +340,8 @@ impl Recipe {
     pub fn max_batch(&self, max_buffer: Option<u64>) -> (usize, Bound) {
         let footprint = self.footprint();
         let memory = STEP_MEMORY / (4 * footprint.kept);
-        let most = match max_buffer.map(|bytes| bytes / (4 * footprint.widest)) {
-            Some(buffer) if buffer < memory => (buffer, Bound::Buffer),
+        let most = match max_buffer {
+            Some(bytes) if bytes / (4 * footprint.widest) < memory => (bytes / (4 * footprint.widest), Bound::Buffer(bytes)),
             _ => (memory, Bound::Memory),
         };
         ((most.0.max(1)).try_into().unwrap_or(usize::MAX), most.1)
@@ -355,13 +355,13 @@ impl Recipe {
         if batch > most && most < train_len {
             let footprint = self.footprint();
             let mb = |floats: u64| shown(((4 * floats) as f64 / 1e4).round() / 100.0);
-            let why = match (bound, room.max_buffer) {
-                (Bound::Buffer, Some(bytes)) => format!(
+            let why = match bound {
+                Bound::Buffer(bytes) => format!(
                     "its widest layer takes about {} MB a sample, and this GPU holds at most {} MB in one buffer",
                     mb(footprint.widest),
                     shown((bytes as f64 / 1e6).round())
                 ),
-                _ => {
+                Bound::Memory => {
                     format!("a step takes about {} MB a sample, and a browser tab holds about {} GB", mb(footprint.kept), STEP_MEMORY >> 30)
                 }
             };
