@@ -248,6 +248,26 @@ test('a pause keeps the run at its step, a model switch cannot lose it, and the 
   await page.close();
 });
 
+test('a reset keeps the run it throws away, and steps taken by hand are kept within seconds', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu');
+  // Stepped by hand: no pause keeps the run, only the reset and the save that follows steps.
+  await steps(page, 3);
+  await clearKept(page);
+  await page.click('#reset');
+  await keptAt(page, 3);
+  await page.waitForFunction(() => Number(document.body.dataset.step) === 0);
+  // Two steps of the new run are kept a few seconds later, over the run the reset kept, so
+  // that leaving the page (a reload) loses nothing.
+  await steps(page, 2);
+  await keptAt(page, 2);
+  await page.reload();
+  await ready(page);
+  await page.locator('#resume').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await page.locator('#saved-runs li[data-model="ae"]').textContent(), /^Autoencoder: step 2, /);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('values a model cannot take are refused with the number as given; a small data set lowers the batch', { timeout: 300_000 }, async () => {
   const refused = async (query, pattern) => {
     const { page } = await openPage(query);

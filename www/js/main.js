@@ -319,6 +319,7 @@ const handlers = {
     if (message.family === 'gan') ganCurves.add(message);
     else curves.addMetrics(message);
     latest.metrics = message;
+    unkept = true;
     document.body.dataset.step = String(message.step);
     document.body.dataset.wasmMemory = String(message.wasmMemory);
     curvesDirty = true;
@@ -406,8 +407,9 @@ const handlers = {
     $('saved-runs').replaceChildren(...runs.map(savedRunItem));
     $('resume').hidden = runs.length === 0;
   },
-  autosaved({ model, step, savedAt, error }) {
+  autosaved({ model, step, savedAt, tookMs, error }) {
     if (!error) keptSteps.set(model, step);
+    if (tookMs !== undefined) keepCostMs = tookMs;
     $('autosave-status').textContent = error ?? `Kept in this browser at step ${integer(step)} (${new Date(savedAt).toLocaleTimeString()}).`;
   },
   // The curves of a resumed run, as its checkpoint saved them (the worker checked them).
@@ -574,17 +576,27 @@ function savedRunItem({ model, step, savedAt, damaged }) {
   return item;
 }
 
-// The run is kept in the browser every AUTOSAVE_MS while it trains, on a pause, before a reset
-// or a change of model, and whenever the tab is hidden or left (the last chance before it
-// may be closed), so that only a crash can lose more than the last few seconds. With "pause
-// while hidden" it also pauses when hidden, and goes on when the tab is shown again.
-const AUTOSAVE_MS = 20_000;
+// The run is kept in the browser a few seconds after it trains (played or stepped), on a
+// pause, before a reset or a change of model, and whenever the tab is hidden, so that only a
+// crash or leaving the page can lose more than those seconds. A reload or a closed tab ends
+// the worker before a save started then can finish, so `pagehide` only helps where the page
+// is frozen rather than ended (the back-forward cache). A save stops training while it
+// serialises the run (some 30 ms for the autoencoder, 100 ms for the VAE in Chromium here),
+// so saves are spaced to take at most 1 % of the time. With "pause while hidden" the page also
+// pauses when hidden, and goes on when the tab is shown again.
+const KEEP_AFTER_MS = 5_000;
+let unkept = false; // steps trained since the last save was asked for
+let keepCostMs = 0;
+let lastKeep = -Infinity;
 function autosave() {
-  if (document.body.dataset.state === 'ready') send({ type: 'autosave' });
+  if (document.body.dataset.state !== 'ready') return;
+  unkept = false;
+  lastKeep = performance.now();
+  send({ type: 'autosave' });
 }
 setInterval(() => {
-  if (controls.running) autosave();
-}, AUTOSAVE_MS);
+  if (unkept && performance.now() - lastKeep >= Math.max(KEEP_AFTER_MS, 100 * keepCostMs)) autosave();
+}, 1000);
 addEventListener('pagehide', autosave);
 let pausedWhileHidden = false;
 document.addEventListener('visibilitychange', () => {

@@ -81,7 +81,7 @@ export const TO_WORKER = Object.freeze([
  * @typedef {{type: 'savedRuns', runs: {model: *, step: number|null, savedAt: number|null,
  *   damaged: string|null}[]}} SavedRuns  `damaged` says why a run cannot be resumed
  * @typedef {{type: 'autosaved', model?: string, step?: number, savedAt?: number,
- *   error?: string}} Autosaved
+ *   tookMs?: number, error?: string}} Autosaved  `tookMs`: how long training waited for it
  * @typedef {{type: 'history', text: string}} History  a resumed run's chart history
  * @typedef {{type: 'data', dataset: string, name: string, count: number}} DataMessage  a
  *   dataset arrived

@@ -520,8 +520,8 @@ function watchGpuDevices() {
 }
 watchGpuDevices();
 
-// The run as checkpoint bytes with the charts' history, and the model and step they are of;
-// null while the model waits for its data or before `fromStep`. All three are taken in one
+// The run as checkpoint bytes with the charts' history, the model and step they are of, and
+// how long training waited for them (`tookMs`); null while the model waits for its data or before `fromStep`. All three are taken in one
 // turn of the queue, and every change of run happens inside the queue too (see `restart`),
 // so a change of model asked for before this cannot put one run's bytes under another's name.
 function snapshot(fromStep) {
@@ -529,7 +529,9 @@ function snapshot(fromStep) {
     if (!ready || currentStep < fromStep) return null;
     const { model } = config;
     const step = currentStep;
-    return { model, step, bytes: await session.checkpoint(JSON.stringify(runHistory)) };
+    const started = performance.now();
+    const bytes = await session.checkpoint(JSON.stringify(runHistory));
+    return { model, step, bytes, tookMs: performance.now() - started };
   });
 }
 
@@ -601,9 +603,9 @@ const handlers = {
     try {
       const shot = await snapshot(1);
       if (!shot) return;
-      const { model, step, bytes } = shot;
+      const { model, step, bytes, tookMs } = shot;
       await saveRun(model, step, bytes);
-      post({ type: 'autosaved', model, step, savedAt: Date.now() });
+      post({ type: 'autosaved', model, step, savedAt: Date.now(), tookMs });
     } catch (e) {
       if (trapped(e)) throw e;
       post({ type: 'autosaved', error: `The run could not be kept in this browser: ${e?.message ?? e}` });
