@@ -40,7 +40,7 @@ export async function startSession({ backend, build, model, preset }) {
   const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
   const session = await Session.create(backend);
   session.loadMnist(...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
-  if (model.endsWith('-poly')) session.loadPolydata('polydata.npy', await load('/data/polydata.npy'));
+  if (model.endsWith('-poly')) session.generatePolydata();
   session.configure(preset ? { model, preset } : { model });
   const warm = performance.now();
   for (let i = 0; i < 50 && (i === 0 || performance.now() - warm < 5000); i++) await session.train(1);

@@ -268,6 +268,18 @@ fn polydata(count: usize) -> Vec<u8> {
     latent_lab::data::npy::write(&latent_lab::data::poly::generate(count, 1), latent_lab::data::npy::Dtype::F32)
 }
 
+/// The polynomial GANs' built-in images, made in wasm, are the native ones to the bit: the same
+/// fingerprint as tests/session.rs finds (the bits of their smoothness figure).
+#[wasm_bindgen_test]
+async fn the_built_in_polynomial_images_are_the_native_ones() {
+    let s = session("cpu", 16.0).await;
+    s.configure(config(&[("model", "wgan-poly".into())])).unwrap();
+    let made = s.generate_polydata().unwrap();
+    assert_eq!(get(&made, "count").as_f64(), Some(20_000.0));
+    assert_eq!(get(&made, "smoothness").as_f64().map(f64::to_bits), Some(4435765905594504744));
+    assert_eq!(get(&made, "restarted").as_bool(), Some(true));
+}
+
 #[wasm_bindgen_test]
 async fn every_gan_steps_and_draws_its_samples() {
     // WebGPU included, with one critic update and tiny batches: the software adapter

@@ -78,6 +78,25 @@ fn data_for_one_model_never_touches_another_models_run() {
     assert_eq!(s.config().values["batchSize"], Some(10.0));
 }
 
+/// The smoothness figure of the polynomial GANs' built-in images, to the bit: a fingerprint of
+/// the set, which the page's wasm build makes the same (tests/browser.rs holds it too).
+const BUILT_IN_SMOOTHNESS: u64 = 4435765905594504744; // 3.524997823943574e-12
+
+/// The polynomial GANs' built-in images are made by the session when asked (the page asks
+/// when such a model is first picked): the set `latent-lab polydata` writes by default (its
+/// defaults are the same constants).
+#[test]
+fn the_built_in_polynomial_images_are_made_on_demand() {
+    let (mut s, _) = session();
+    let picked = s.configure(&change(Some("wgan-poly"), &[])).unwrap();
+    assert!(!picked.ready, "the model waits for its data");
+    let made = s.generate_polydata().unwrap();
+    assert!(made.restarted);
+    assert_eq!((made.summary.count, made.summary.height, made.summary.width), (20_000, 40, 40));
+    assert_eq!(made.summary.smoothness.map(f64::to_bits), Some(BUILT_IN_SMOOTHNESS));
+    train(&mut s, 1);
+}
+
 /// State bug 2: a seed of 2^53 cannot come back to the page as the same number; it is
 /// refused before anything changes, and a reset from the largest seed wraps to 0.
 #[test]

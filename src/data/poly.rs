@@ -12,6 +12,11 @@ pub const POLY_SIDE: usize = 40;
 pub const POLY_PIXELS: usize = POLY_SIDE * POLY_SIDE;
 /// The most images [`generate`] makes: [`MAX_VALUES`] pixels (1 GiB), 167,772 images.
 pub const MAX_POLY_IMAGES: usize = (MAX_VALUES / POLY_PIXELS as u128) as usize;
+/// The polynomial GANs' training set: this many images from [`BUILT_IN_SEED`], made where they
+/// are needed (in the page's worker, by the command line) rather than downloaded, and written
+/// to a file by `latent-lab polydata` with the same defaults.
+pub const BUILT_IN_COUNT: usize = 20_000;
+pub const BUILT_IN_SEED: u64 = 1;
 /// Degrees are uniform in 0..=MAX_DEGREE.
 pub const MAX_DEGREE: usize = 4;
 

@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::backend::{self, BackendKind};
 use crate::catalog::{Dataset, EVAL_SUBSET};
 use crate::data::npy::{self, Images};
-use crate::data::poly::POLY_SIDE;
+use crate::data::poly::{self, POLY_SIDE};
 use crate::data::{IMAGE_PIXELS, Mnist, MnistSplit, TrainSet, random_indices};
 use crate::error::{ImagesError, LabError};
 use crate::metrics::PolyReference;
@@ -115,6 +115,13 @@ impl PolyData {
         }
         let reference = PolyReference::of(&images);
         Ok(PolyData { images, reference })
+    }
+
+    /// The built-in training set ([`poly::BUILT_IN_COUNT`] images from [`poly::BUILT_IN_SEED`]).
+    pub fn built_in() -> Self {
+        let images = poly::generate(poly::BUILT_IN_COUNT, poly::BUILT_IN_SEED);
+        let reference = PolyReference::of(&images);
+        PolyData { images, reference }
     }
 
     pub fn summary(&self) -> PolySummary {

@@ -165,6 +165,15 @@ impl Session {
         Ok(Loaded { summary, restarted, notice })
     }
 
+    /// Makes the polynomial GANs' built-in training set (the images `latent-lab polydata`
+    /// writes by default), in place of any loaded one.
+    pub fn generate_polydata(&mut self) -> Result<Loaded<PolySummary>, LabError> {
+        let generated = PolyData::built_in();
+        let summary = generated.summary();
+        let (restarted, notice) = self.put_data(|d| &mut d.poly, generated, Dataset::Poly)?;
+        Ok(Loaded { summary, restarted, notice })
+    }
+
     /// Puts new data of `dataset` in its `slot`. The current model's run starts over on it if
     /// the model trains on it, with the batch size lowered to the set's size where it was
     /// larger (said in the notice); any other model's run is not touched. On an error the

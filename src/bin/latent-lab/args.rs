@@ -8,6 +8,7 @@ use clap::{Arg, ArgMatches, Args, FromArgMatches, Parser, Subcommand, ValueEnum}
 use latent_lab::backend::BackendRequest;
 use latent_lab::catalog::{CONTROLS, Preset};
 use latent_lab::data::npy::Dtype;
+use latent_lab::data::poly;
 use latent_lab::model::ModelKind;
 use latent_lab::settings::SettingsInput;
 
@@ -54,9 +55,9 @@ impl From<DtypeArg> for Dtype {
 pub struct Polydata {
     #[arg(long, default_value = "data/polydata.npy")]
     pub out: PathBuf,
-    #[arg(long, default_value_t = 20_000, value_parser = clap::value_parser!(u64).range(1..=latent_lab::data::poly::MAX_POLY_IMAGES as u64).map(|n| n as usize))]
+    #[arg(long, default_value_t = poly::BUILT_IN_COUNT, value_parser = clap::value_parser!(u64).range(1..=poly::MAX_POLY_IMAGES as u64).map(|n| n as usize))]
     pub count: usize,
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = poly::BUILT_IN_SEED)]
     pub seed: u64,
     #[arg(long, value_enum, default_value = "f32")]
     pub dtype: DtypeArg,
@@ -100,9 +101,10 @@ pub struct DataArgs {
     /// The folder of the four MNIST IDX files
     #[arg(long, default_value = "data/mnist")]
     pub mnist: PathBuf,
-    /// The polynomial images (a .npy of shape (count, 40, 40))
-    #[arg(long, default_value = "data/polydata.npy")]
-    pub polydata: PathBuf,
+    /// The polynomial images (a .npy of shape (count, 40, 40)); without it, the built-in set
+    /// is made (the images `polydata` writes by default)
+    #[arg(long)]
+    pub polydata: Option<PathBuf>,
     /// The MNIST judge's weights
     #[arg(long, default_value = "data/mnist-judge.bpk")]
     pub judge: PathBuf,

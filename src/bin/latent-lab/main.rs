@@ -18,11 +18,13 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use latent_lab::LabError;
 use latent_lab::backend::{self, BackendKind};
-use latent_lab::checkpoint::EXTENSION;
+use latent_lab::catalog::Dataset;
+use latent_lab::checkpoint::{Checkpoint, EXTENSION};
 use latent_lab::data::mnist::FILES;
 use latent_lab::data::npy;
 use latent_lab::data::poly;
-use latent_lab::session::{Session, Split};
+use latent_lab::model::ModelKind;
+use latent_lab::session::{Datasets, Session, Split};
 use latent_lab::train::judge::{JudgeConfig, accuracy, train_judge};
 use serde_json::json;
 
@@ -103,16 +105,16 @@ fn judge(a: Judge) -> Result<(), String> {
     Ok(())
 }
 
-/// A session on the chosen backend with MNIST and, where their files exist, the polynomial
-/// images and the judge: what the page loads, from the paths of `data`.
+/// A session on the chosen backend with MNIST, the polynomial images given, and the judge
+/// where its file exists: what the page loads, from the paths of `data`.
 fn open(data: &DataArgs) -> Result<Session, String> {
     let backend = backend::select(data.backend.into()).map_err(err)?;
     let start = Instant::now();
     let mut session = Session::new(backend, Box::new(move || start.elapsed().as_secs_f64() * 1e3));
     let [a, b, c, d] = read_mnist(&data.mnist)?;
     session.load_mnist([&a, &b, &c, &d]).map_err(|e| format!("{}: {e}", data.mnist.display()))?;
-    if let Ok(bytes) = std::fs::read(&data.polydata) {
-        session.load_polydata(&data.polydata.display().to_string(), &bytes).map_err(err)?;
+    if let Some(path) = &data.polydata {
+        session.load_polydata(&path.display().to_string(), &read_file(path)?).map_err(err)?;
     }
     if let Ok(bytes) = std::fs::read(&data.judge) {
         session.load_judge(bytes).map_err(|e| format!("{}: {e}", data.judge.display()))?;
@@ -138,8 +140,13 @@ fn measure(session: &mut Session, split: Split, name: &str) -> Result<serde_json
     Ok(figures.into())
 }
 
-fn missing_data(session: &Session) -> String {
-    format!("{}; run the set-up, or pass --polydata PATH", latent_lab::session::Datasets::missing(session.settings().model()))
+/// Makes the built-in polynomial images when `model` trains on them and no file gave them, as
+/// the page does: only then, as they take a moment.
+fn ensure_data(session: &mut Session, model: ModelKind) -> Result<(), String> {
+    if model.dataset() == Dataset::Poly && session.data().train_len(model).is_none() {
+        session.generate_polydata().map_err(err)?;
+    }
+    Ok(())
 }
 
 fn train(a: Train) -> Result<(), String> {
@@ -147,7 +154,8 @@ fn train(a: Train) -> Result<(), String> {
     session.configure(&a.settings).map_err(err)?;
     let settings = session.settings().clone();
     let model = settings.model();
-    let len = session.data().train_len(model).ok_or_else(|| missing_data(&session))?;
+    ensure_data(&mut session, model)?;
+    let len = session.data().train_len(model).ok_or_else(|| Datasets::missing(model).to_string())?;
     // An epoch is a pass over the training set in batches (the last one partial); a WGAN step
     // takes a real batch for each critic update.
     let per_epoch = len.div_ceil(settings.recipe.batch_size()).div_ceil(settings.recipe.batches_per_step()) as u64;
@@ -212,7 +220,12 @@ fn mean(values: &[f32]) -> f64 {
 fn evaluate(a: Evaluate) -> Result<(), String> {
     let mut session = open(&a.data)?;
     let path = a.checkpoint.display().to_string();
-    let resumed = session.load_checkpoint(&read_file(&a.checkpoint)?).map_err(|e| format!("{path}: {e}"))?;
+    let bytes = read_file(&a.checkpoint)?;
+    let header = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?.header;
+    if let Some(model) = header.settings.model.as_deref().and_then(|name| ModelKind::parse(name).ok()) {
+        ensure_data(&mut session, model)?;
+    }
+    let resumed = session.load_checkpoint(&bytes).map_err(|e| format!("{path}: {e}"))?;
     let model = session.settings().model().name();
     let report = match a.decode {
         Some(xy) => {
@@ -239,9 +252,8 @@ fn bench(a: Bench) -> Result<(), String> {
         let (model, preset) = case.split_once(':').map_or((case, None), |(m, p)| (m, Some(p.to_string())));
         let input = latent_lab::settings::SettingsInput { model: Some(model.into()), preset, ..Default::default() };
         session.configure(&input).map_err(|e| format!("{case}: {e}"))?;
-        if session.data().train_len(session.settings().model()).is_none() {
-            return Err(missing_data(&session));
-        }
+        let kind = session.settings().model();
+        ensure_data(&mut session, kind)?;
         let mut step = || -> Result<f64, String> {
             let t0 = Instant::now();
             pollster::block_on(session.train(1)).map_err(err)?;
