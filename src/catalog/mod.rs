@@ -64,7 +64,7 @@ impl From<Option<usize>> for Room {
 pub enum Dataset {
     /// MNIST's labelled 28x28 digits.
     Mnist,
-    /// 40x40 images of polynomial contours (docs/models.md), generated at set-up.
+    /// 40x40 images of polynomial contours (docs/models.md), made where they are needed.
     Poly,
 }
 

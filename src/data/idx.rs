@@ -45,7 +45,12 @@ fn maybe_gunzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IdxError> {
         return Ok(bytes.into());
     }
     let mut out = Vec::new();
-    flate2::read::GzDecoder::new(bytes).take(MAX_DECOMPRESSED + 1).read_to_end(&mut out).map_err(|e| IdxError::Gzip(e.to_string()))?;
+    flate2::read::GzDecoder::new(bytes).take(MAX_DECOMPRESSED + 1).read_to_end(&mut out).map_err(|e| {
+        IdxError::Gzip(match e.kind() {
+            std::io::ErrorKind::UnexpectedEof => "the file is truncated (its gzip stream ends early)".into(),
+            _ => e.to_string(),
+        })
+    })?;
     if out.len() as u64 > MAX_DECOMPRESSED {
         return Err(IdxError::TooLarge { limit: MAX_DECOMPRESSED });
     }
@@ -112,6 +117,8 @@ mod tests {
         enc.write_all(&raw).unwrap();
         let gz = enc.finish().unwrap();
         assert_eq!(parse_images(&gz).unwrap(), parse_images(&raw).unwrap());
+        let err = parse_images(&gz[..gz.len() - 12]).unwrap_err();
+        assert!(err.to_string().contains("truncated"), "{err}");
     }
 
     #[test]

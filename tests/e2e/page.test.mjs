@@ -159,10 +159,10 @@ test('bad control values are refused with a message', { timeout: 120_000 }, asyn
 
 test('a corrupted MNIST file gives a clear error on the page', { timeout: 120_000 }, async () => {
   const page = await lab.browser.newPage();
-  const real = readFileSync(new URL('../../data/mnist/t10k-images-idx3-ubyte', import.meta.url));
-  // Truncated: the header promises 10,000 images but only part of the data is there.
-  await page.route('**/data/mnist/t10k-images-idx3-ubyte', (route) =>
-    route.fulfill({ status: 200, contentType: 'application/octet-stream', body: real.subarray(0, 123456) }));
+  const real = readFileSync(new URL('../../data/mnist/t10k-images-idx3-ubyte.gz', import.meta.url));
+  // Truncated: the gzip stream ends early.
+  await page.route('**/data/mnist/t10k-images-idx3-ubyte.gz', (route) =>
+    route.fulfill({ status: 200, contentType: 'application/gzip', body: real.subarray(0, 123456) }));
   await page.goto(lab.base + '?backend=cpu');
   await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
   const text = await page.locator('#error').textContent();
@@ -172,11 +172,11 @@ test('a corrupted MNIST file gives a clear error on the page', { timeout: 120_00
   await shot(page, 'corrupt-mnist');
 
   // A missing file says so too.
-  await page.unroute('**/data/mnist/t10k-images-idx3-ubyte');
-  await page.route('**/data/mnist/train-labels-idx1-ubyte', (route) => route.fulfill({ status: 404, body: 'not found' }));
+  await page.unroute('**/data/mnist/t10k-images-idx3-ubyte.gz');
+  await page.route('**/data/mnist/train-labels-idx1-ubyte.gz', (route) => route.fulfill({ status: 404, body: 'not found' }));
   await page.reload();
   await page.waitForSelector('#error:not([hidden])', { timeout: 120_000 });
-  assert.match(await page.locator('#error').textContent(), /train-labels-idx1-ubyte could not be fetched \(HTTP 404\)/);
+  assert.match(await page.locator('#error').textContent(), /train-labels-idx1-ubyte.gz could not be fetched \(HTTP 404\)/);
   await page.close();
 });
 

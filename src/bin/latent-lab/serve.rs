@@ -3,9 +3,9 @@
 //! packages, `data/` and `assets/`; never `.git/`, `src/`, `target/` or a dotted name.
 //!
 //! - Request heads are bounded in size and in time, so a slow or endless head costs nothing.
-//! - Text, wasm and data are gzipped on the fly at the fastest level (the page's data is about
-//!   190 MB raw). A compressed response has no Content-Length; the worker's progress bars then
-//!   count against the sizes it expects.
+//! - Text, wasm and data are gzipped on the fly at the fastest level, but not files that are
+//!   gzipped already (MNIST, 11 MB). A compressed response has no Content-Length; the worker's
+//!   progress bars then count against the sizes it expects.
 //! - Every file is revalidated (`no-cache`) with its Last-Modified date, so a reload costs a
 //!   304, not a second download, and a rebuilt package is never stale.
 
@@ -23,10 +23,13 @@ use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tower::{ServiceBuilder, ServiceExt, service_fn};
-use tower_http::compression::{CompressionLayer, CompressionLevel};
+use tower_http::compression::predicate::{NotForContentType, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel, DefaultPredicate};
 use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
+/// Files gzipped already (the page's MNIST files), sent as they are, with their length.
+const GZIPPED: NotForContentType = NotForContentType::const_new("application/gzip");
 /// The top-level names the page loads; everything else is 404.
 const SERVED: [&str; 6] = ["index.html", "www", "pkg", "pkg-gpu", "data", "assets"];
 /// A request head larger than this is refused (hyper's smallest buffer; the page's are < 1 KB).
@@ -82,7 +85,7 @@ fn run(listener: TcpListener, root: &Path, head_timeout: Duration) -> Result<(),
         }
     });
     let service = ServiceBuilder::new()
-        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest))
+        .layer(CompressionLayer::new().quality(CompressionLevel::Fastest).compress_when(DefaultPredicate::new().and(GZIPPED)))
         .layer(SetResponseHeaderLayer::overriding(CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(SetResponseHeaderLayer::if_not_present(CONTENT_TYPE, HeaderValue::from_static("text/plain; charset=utf-8")))
         .service(allowed);
@@ -143,6 +146,7 @@ mod tests {
             ("index.html", "<!doctype html>page"),
             ("www/js/main.js", "export const x = 1;"),
             ("data/set.npy", &"0123456789".repeat(1000)),
+            ("data/set.gz", &"0123456789".repeat(1000)),
             ("src/lib.rs", "secret"),
             (".git/config", "secret"),
             ("README.md", "secret"),
@@ -192,6 +196,9 @@ mod tests {
         let zipped = get(address, "/data/set.npy", "Accept-Encoding: gzip\r\n");
         assert_eq!(header(&zipped, "content-encoding"), Some("gzip"), "{zipped}");
         assert!(zipped.len() < 10_000, "compressed: {} bytes", zipped.len());
+        let gzipped = get(address, "/data/set.gz", "Accept-Encoding: gzip\r\n");
+        assert_eq!(header(&gzipped, "content-type"), Some("application/gzip"));
+        assert_eq!((header(&gzipped, "content-encoding"), header(&gzipped, "content-length")), (None, Some("10000")));
     }
 
     #[test]
