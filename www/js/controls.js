@@ -69,7 +69,9 @@ export class Controls {
     }
     this.model.replaceChildren(...groups.values());
     const row = $('control-fields');
+    const errors = $('control-errors');
     row.replaceChildren();
+    errors.replaceChildren();
     this.fields = controls.map((c) => {
       const box = element('div', { id: `${c.field}-field`, class: 'field', hidden: '' });
       const input = element('input', {
@@ -86,9 +88,9 @@ export class Controls {
         element('label', { for: c.field, title: c.help }, c.label),
         input,
         element('p', { id: `${c.field}-help`, class: 'field-help', hidden: '' }, c.help),
-        element('p', { id: `${c.field}-error`, class: 'field-error', hidden: '' }),
       );
       row.append(box);
+      errors.append(element('p', { id: `${c.field}-error`, class: 'field-error', hidden: '' }));
       this.watch(c.field, input, () => ({ [c.field]: parse(input.value) }));
       return { field: c.field, box, input };
     });
