@@ -405,7 +405,7 @@ mod tests {
         let err = dcgan.apply(&batch(20_000), MNIST).unwrap_err();
         assert_eq!(err.field(), Some("batchSize"));
         assert!(err.to_string().contains(&format!("at most {most} for this model, not 20000")), "{err}");
-        assert!(err.to_string().contains("a browser tab holds about 2 GB"), "{err}");
+        assert!(err.to_string().contains("a step takes about 0.23 MB a sample, and a browser tab holds about 2 GB"), "{err}");
 
         // WebGPU's guaranteed buffer size, 128 MiB, holds 42,799 of the autoencoder's images
         // (784 floats, its widest tensor), fewer than its memory bound.
@@ -415,7 +415,10 @@ mod tests {
         let err = s.apply(&batch(60_000), gpu).unwrap_err();
         assert_eq!(err.field(), Some("batchSize"));
         assert!(err.to_string().contains("at most 42799 for this model, not 60000"), "{err}");
-        assert!(err.to_string().contains("this GPU holds at most 134 MB in one buffer"), "{err}");
+        assert!(
+            err.to_string().contains("its widest layer takes about 0.0031 MB a sample, and this GPU holds at most 134 MB in one buffer"),
+            "{err}"
+        );
         // A GPU with larger buffers leaves the memory bound.
         assert_eq!(dcgan.recipe.max_batch(Some(1 << 30)), (most, Bound::Memory));
 
