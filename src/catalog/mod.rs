@@ -340,11 +340,9 @@ impl Recipe {
     pub fn max_batch(&self, max_buffer: Option<u64>) -> (usize, Bound) {
         let footprint = self.footprint();
         let memory = STEP_MEMORY / (4 * footprint.kept);
-        let most = match max_buffer {
-            Some(bytes) if bytes / (4 * footprint.widest) < memory => (bytes / (4 * footprint.widest), Bound::Buffer(bytes)),
-            _ => (memory, Bound::Memory),
-        };
-        ((most.0.max(1)).try_into().unwrap_or(usize::MAX), most.1)
+        let buffer = max_buffer.map(|bytes| (bytes / (4 * footprint.widest), Bound::Buffer(bytes)));
+        let (most, bound) = buffer.filter(|&(most, _)| most < memory).unwrap_or((memory, Bound::Memory));
+        (usize::try_from(most.max(1)).unwrap_or(usize::MAX), bound)
     }
 
     /// Refuses values that cannot train in `room`: batches larger than its training set or

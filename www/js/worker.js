@@ -465,13 +465,12 @@ async function loop() {
 // Whether the run is on WebGPU, kept here rather than asked of the Session, which is busy
 // whenever another call of it is in flight.
 let gpuRun = false;
-const onGpu = () => gpuRun;
 
 // Runs `work` (Session calls); when it fails on WebGPU (the device was lost, or the GPU
 // returned an error), the run moves to the CPU instead of stopping. A lost device fails
 // whichever call comes first, a step or a view drawn between steps.
 async function onDevice(work) {
-  const gpu = onGpu();
+  const gpu = gpuRun;
   try {
     await work();
   } catch (e) {
@@ -488,7 +487,7 @@ const train = (steps) => onDevice(() => exclusive(() => trainChunk(steps)));
 // first moves the run, the second finds it on the CPU already.
 async function fallBack(why) {
   const moved = await exclusive(() => {
-    if (!onGpu()) return null;
+    if (!gpuRun) return null;
     const { step } = session.fallBackToCpu(`the GPU failed (${why})`);
     gpuRun = false;
     currentStep = step;
