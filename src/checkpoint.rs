@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::catalog::MAX_WHOLE;
+use crate::data::DatasetId;
 use crate::data::cursor::CursorState;
 use crate::error::LabError;
 use crate::settings::SettingsInput;
@@ -46,6 +47,9 @@ pub struct Header {
     /// Byte length of the history at the end (JSON the page writes and reads; 0: none).
     #[serde(default)]
     pub history: u64,
+    /// The data the run trained on (none before it was recorded: any data is taken).
+    #[serde(default)]
+    pub dataset: Option<DatasetId>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +66,7 @@ fn refuse(message: impl Into<String>) -> LabError {
 }
 
 impl Checkpoint {
-    pub fn new(settings: SettingsInput, state: TrainerState) -> Self {
+    pub fn new(settings: SettingsInput, dataset: Option<DatasetId>, state: TrainerState) -> Self {
         let lengths = |records: &[Vec<u8>]| records.iter().map(|r| r.len() as u64).collect();
         let header = Header {
             settings,
@@ -71,6 +75,7 @@ impl Checkpoint {
             optimizers: lengths(&state.optimizers),
             cursor: state.cursor,
             history: 0,
+            dataset,
         };
         Checkpoint { header, records: state.weights, optimizers: state.optimizers, history: Vec::new() }
     }
@@ -162,7 +167,8 @@ mod tests {
             step: 42,
             cursor: Some(CursorState { epoch: 1, pos: 3 }),
         };
-        Checkpoint::new(settings, state).with_history(b"{}".to_vec())
+        let dataset = DatasetId { name: "fashion".into(), builtin: true, hash: "0".repeat(32) };
+        Checkpoint::new(settings, Some(dataset), state).with_history(b"{}".to_vec())
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub enum IdxError {
     BadMagic { what: &'static str, found: u32, expected: u32 },
     #[error("the header promises {expected} bytes of data but the file holds {actual} (the file is truncated or has trailing bytes)")]
     SizeMismatch { expected: u128, actual: u128 },
-    #[error("the images are {rows}x{cols} pixels, but MNIST digits are 28x28")]
+    #[error("the images are {rows}x{cols} pixels, but MNIST's and Fashion-MNIST's are 28x28")]
     WrongImageSize { rows: u32, cols: u32 },
     #[error("label {label} at index {index} is not a digit 0-9")]
     LabelOutOfRange { index: usize, label: u8 },
@@ -44,21 +44,10 @@ pub enum IdxError {
 /// A data file that could not be used: which file, what is wrong, what to do.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum DataError {
-    #[error("{file}: {problem}. Re-run the set-up command to restore the MNIST files.")]
+    #[error("{file}: {problem}. Re-run the set-up command to restore the dataset's files.")]
     Idx { file: String, problem: IdxError },
     #[error("{images_file} holds {images} images but {labels_file} holds {labels} labels. Use matching image and label files.")]
     CountMismatch { images_file: String, images: usize, labels_file: String, labels: usize },
-}
-
-/// A file of images for the GANs that could not be used.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum ImagesError {
-    #[error("{file}: {problem}.")]
-    Npy { file: String, problem: crate::data::npy::NpyError },
-    #[error("{file} holds {height}x{width} images, but the polynomial GANs make {side}x{side} images.")]
-    WrongSide { file: String, height: usize, width: usize, side: usize },
-    #[error("{file} holds no images.")]
-    Empty { file: String },
 }
 
 /// Every error the library returns.
@@ -66,8 +55,6 @@ pub enum ImagesError {
 pub enum LabError {
     #[error(transparent)]
     Data(#[from] DataError),
-    #[error(transparent)]
-    Images(#[from] ImagesError),
     /// A control value (learning rate, batch size, model name...) that cannot be used.
     #[error("{message}")]
     InvalidConfig { field: &'static str, message: String },
@@ -76,15 +63,24 @@ pub enum LabError {
     /// Reading results back from the device failed (e.g. a lost GPU).
     #[error("reading results back from the device failed: {0}")]
     Readback(String),
-    #[error("no MNIST data is loaded yet")]
+    #[error("no 28x28 dataset is loaded yet")]
     NoData,
-    #[error("no polynomial images are loaded yet")]
+    #[error("no 40x40 images are loaded yet")]
     NoPolydata,
-    /// The MNIST judge's weights could not be read (a damaged or foreign file).
-    #[error("the MNIST judge's weights cannot be used: {0}")]
+    /// Your own data could not be used.
+    #[error(transparent)]
+    Own(#[from] crate::data::own::OwnError),
+    /// A checkpoint that trained on other data than the loaded one.
+    #[error("this run trained on {trained}, but {loaded} is loaded: pick the same data to resume it")]
+    WrongDataset { trained: String, loaded: String },
+    /// A latent classifier given data without labels.
+    #[error("the {model} needs labelled data, and {dataset} has none: put the images in one sub-folder per class")]
+    NeedsLabels { model: String, dataset: String },
+    /// A judge's weights could not be read (a damaged or foreign file).
+    #[error("the judge's weights cannot be used: {0}")]
     Judge(String),
-    #[error("the MNIST judge is not loaded yet")]
-    NoJudge,
+    #[error("no judge is trained for {0}: the quality meters need one")]
+    NoJudge(String),
     /// A checkpoint file that cannot be loaded (damaged, foreign, of another model or format).
     #[error("the checkpoint cannot be loaded: {0}")]
     Checkpoint(String),
@@ -94,11 +90,16 @@ impl LabError {
     /// A short machine-readable name, used as the JS error's `name`.
     pub fn kind(&self) -> &'static str {
         match self {
-            LabError::Data(_) | LabError::Images(_) | LabError::Judge(_) | LabError::Checkpoint(_) => "DataError",
+            LabError::Data(_)
+            | LabError::Own(_)
+            | LabError::WrongDataset { .. }
+            | LabError::NeedsLabels { .. }
+            | LabError::Judge(_)
+            | LabError::Checkpoint(_) => "DataError",
             LabError::InvalidConfig { .. } => "InvalidConfig",
             LabError::Backend(_) => "BackendError",
             LabError::Readback(_) => "ReadbackError",
-            LabError::NoData | LabError::NoPolydata | LabError::NoJudge => "NoData",
+            LabError::NoData | LabError::NoPolydata | LabError::NoJudge(_) => "NoData",
         }
     }
 

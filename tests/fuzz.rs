@@ -12,7 +12,7 @@ use latent_lab::backend::BackendKind;
 use latent_lab::checkpoint::Checkpoint;
 use latent_lab::data::idx::{parse_images, parse_labels};
 use latent_lab::data::npy::{self, Dtype, Images};
-use latent_lab::data::{MnistSplit, TrainSet};
+use latent_lab::data::{Split, TrainSet};
 use latent_lab::settings::{Settings, SettingsInput};
 use latent_lab::train::ModelTrainer;
 use proptest::prelude::*;
@@ -89,13 +89,13 @@ fn npy_file(dtype: Dtype) -> Vec<u8> {
 }
 
 /// A real checkpoint of a small autoencoder, and the trainer to load damaged copies into.
-fn checkpoint_case() -> (Vec<u8>, Settings, MnistSplit) {
-    let data = MnistSplit::from_parts(idx_images(64)[16..].to_vec(), (0..64).map(|i| i % 10).collect());
+fn checkpoint_case() -> (Vec<u8>, Settings, Split) {
+    let data = Split::from_parts(idx_images(64)[16..].to_vec(), (0..64).map(|i| i % 10).collect());
     let change = SettingsInput::default().with("batchSize", 16.0);
     let (settings, _) = Settings::default().apply(&change, |_| Some(64)).unwrap();
-    let mut trainer = ModelTrainer::new(&settings.recipe, device(BackendKind::Flex).autodiff(), TrainSet::Mnist(&data)).unwrap();
-    trainer.step(TrainSet::Mnist(&data)).unwrap();
-    (Checkpoint::new(settings.input(), trainer.state().unwrap()).to_bytes(), settings, data)
+    let mut trainer = ModelTrainer::new(&settings.recipe, device(BackendKind::Flex).autodiff(), TrainSet::Split(&data)).unwrap();
+    trainer.step(TrainSet::Split(&data)).unwrap();
+    (Checkpoint::new(settings.input(), None, trainer.state().unwrap()).to_bytes(), settings, data)
 }
 
 proptest! {
@@ -129,10 +129,10 @@ proptest! {
         if restored.model() != settings.model() {
             return Ok(());
         }
-        let mut trainer = ModelTrainer::new(&restored.recipe, device(BackendKind::Flex).autodiff(), TrainSet::Mnist(&data)).unwrap();
+        let mut trainer = ModelTrainer::new(&restored.recipe, device(BackendKind::Flex).autodiff(), TrainSet::Split(&data)).unwrap();
         if trainer.restore(&checkpoint.state()).is_ok() {
             // A checkpoint that loads trains on.
-            trainer.step(TrainSet::Mnist(&data)).unwrap();
+            trainer.step(TrainSet::Split(&data)).unwrap();
         }
     }
 }

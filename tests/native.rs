@@ -6,7 +6,7 @@ use burn::prelude::*;
 use latent_lab::backend::{BackendKind, BackendRequest};
 use latent_lab::catalog::Preset;
 use latent_lab::data::TrainSet;
-use latent_lab::data::mnist::FILES;
+use latent_lab::data::split::IDX_FILES;
 use latent_lab::model::{Autoencoder, DenseShape, GanKind, LatentKind, ModelKind, Vae};
 use latent_lab::train::gan::fixed_noise;
 use latent_lab::train::{Figure, GanConfig, GanRule, ModelTrainer, Recipe, TrainConfig};
@@ -28,16 +28,16 @@ fn real_mnist_has_the_standard_split() {
 #[test]
 fn mismatched_counts_and_bad_files_name_the_file() {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
-    let test_images = std::fs::read(dir.join(FILES[2])).unwrap();
-    let train_labels = std::fs::read(dir.join(FILES[1])).unwrap();
-    let err = latent_lab::data::MnistSplit::from_idx("t10k-images", &test_images, "train-labels", &train_labels).unwrap_err();
+    let test_images = std::fs::read(dir.join(IDX_FILES[2])).unwrap();
+    let train_labels = std::fs::read(dir.join(IDX_FILES[1])).unwrap();
+    let err = latent_lab::data::Split::from_idx("t10k-images", &test_images, "train-labels", &train_labels).unwrap_err();
     assert_eq!(
         err,
         DataError::CountMismatch { images_file: "t10k-images".into(), images: 10_000, labels_file: "train-labels".into(), labels: 60_000 }
     );
     let truncated = &test_images[..test_images.len() - 100];
-    let test_labels = std::fs::read(dir.join(FILES[3])).unwrap();
-    let err = latent_lab::data::MnistSplit::from_idx("t10k-images", truncated, "t10k-labels", &test_labels).unwrap_err();
+    let test_labels = std::fs::read(dir.join(IDX_FILES[3])).unwrap();
+    let err = latent_lab::data::Split::from_idx("t10k-images", truncated, "t10k-labels", &test_labels).unwrap_err();
     assert!(matches!(err, DataError::Idx { ref file, problem: IdxError::SizeMismatch { .. } } if file == "t10k-images"));
     assert!(err.to_string().starts_with("t10k-images: "), "{err}");
 }
@@ -78,10 +78,10 @@ fn training_lowers_the_loss() {
         for model_kind in [LatentKind::Autoencoder, LatentKind::AutoencoderClassifier, LatentKind::Vae, LatentKind::VaeClassifier] {
             let config = TrainConfig { learning_rate: 1e-3, batch_size: 64, seed: 3, beta: 0.01 };
             let recipe = Recipe::Latent(model_kind, config);
-            let mut trainer = ModelTrainer::new(&recipe, device(kind).autodiff(), TrainSet::Mnist(&train)).unwrap();
+            let mut trainer = ModelTrainer::new(&recipe, device(kind).autodiff(), TrainSet::Split(&train)).unwrap();
             let before = pollster::block_on(trainer.evaluate(&test)).unwrap();
             for _ in 0..60 {
-                trainer.step(TrainSet::Mnist(&train)).unwrap();
+                trainer.step(TrainSet::Split(&train)).unwrap();
             }
             let report = pollster::block_on(trainer.read_back()).unwrap();
             let count = |f| report.get(f).map(<[f32]>::len);
@@ -118,7 +118,7 @@ fn bad_control_values_are_refused() {
         (TrainConfig { beta: -0.5, ..ok.clone() }, "beta"),
         (TrainConfig { beta: f64::INFINITY, ..ok.clone() }, "beta"),
     ] {
-        let err = ModelTrainer::new(&Recipe::Latent(LatentKind::Vae, bad), device.clone(), TrainSet::Mnist(&m.train)).err().unwrap();
+        let err = ModelTrainer::new(&Recipe::Latent(LatentKind::Vae, bad), device.clone(), TrainSet::Split(&m.train)).err().unwrap();
         assert_eq!(err.field(), Some(field), "{err}");
     }
     assert!(matches!(ModelKind::parse("gan"), Err(LabError::InvalidConfig { field: "model", .. })));
@@ -144,7 +144,7 @@ fn every_gan_steps_with_finite_losses() {
     let device = device(BackendKind::Flex).autodiff();
     for kind in [GanKind::DcganMnist, GanKind::DcganPoly, GanKind::WganPoly] {
         let recipe = live(kind, 5, |c| c.batch_size = 16);
-        let data = if kind == GanKind::DcganMnist { TrainSet::Mnist(&mnist_train) } else { TrainSet::Images(&poly) };
+        let data = if kind == GanKind::DcganMnist { TrainSet::Split(&mnist_train) } else { TrainSet::Images(&poly) };
         let mut trainer = ModelTrainer::new(&recipe, device.clone(), data).unwrap();
         for _ in 0..3 {
             trainer.step(data).unwrap();
@@ -168,7 +168,7 @@ fn every_gan_steps_with_finite_losses() {
         assert!(all[69 * pixels..].iter().zip(&last).all(|(a, b)| (a - b).abs() < 1e-5), "{kind:?}");
     }
     // A GAN refuses data of the wrong size rather than failing inside a step.
-    let err = ModelTrainer::new(&live(GanKind::WganPoly, 1, |_| ()), device, TrainSet::Mnist(&mnist_train)).err().unwrap();
+    let err = ModelTrainer::new(&live(GanKind::WganPoly, 1, |_| ()), device, TrainSet::Split(&mnist_train)).err().unwrap();
     assert_eq!(err.field(), Some("data"), "{err}");
 }
 

@@ -36,7 +36,7 @@ fn settings_of(checkpoint: &Checkpoint, train_len: impl Fn(ModelKind) -> Option<
 }
 
 fn checkpoint_of(trainer: &ModelTrainer, settings: &Settings) -> Checkpoint {
-    Checkpoint::new(settings.input(), trainer.state().unwrap())
+    Checkpoint::new(settings.input(), None, trainer.state().unwrap())
 }
 
 /// A checkpoint resumes the run exactly: a fresh model built from its settings and restored
@@ -54,7 +54,7 @@ fn checkpoints_resume_the_run_exactly() {
         let change = SettingsInput { model: Some(name.into()), seed: Some(4.0), ..SettingsInput::default() }.with("batchSize", batch);
         let train_len = |model: ModelKind| Some(if matches!(model, ModelKind::Gan(GanKind::WganPoly)) { 64 } else { 512 });
         let (settings, _) = Settings::default().apply(&change, train_len).unwrap();
-        let data = if name == "wgan-poly" { TrainSet::Images(&poly) } else { TrainSet::Mnist(&mnist_train) };
+        let data = if name == "wgan-poly" { TrainSet::Images(&poly) } else { TrainSet::Split(&mnist_train) };
         let mut trainer = ModelTrainer::new(&settings.recipe, device.clone(), data).unwrap();
         // Past an epoch's end (512 / 200, 64 / 24 with two critic batches a step), so that
         // the data position includes a reshuffle.
@@ -80,7 +80,7 @@ fn checkpoints_resume_the_run_exactly() {
         let mut forged = checkpoint.clone();
         forged.header.settings = SettingsInput { model: Some(other.into()), ..SettingsInput::default() };
         let forged_settings = settings_of(&forged, train_len);
-        let other_data = if other == "dcgan-poly" { TrainSet::Images(&poly) } else { TrainSet::Mnist(&mnist_train) };
+        let other_data = if other == "dcgan-poly" { TrainSet::Images(&poly) } else { TrainSet::Split(&mnist_train) };
         let mut victim = ModelTrainer::new(&forged_settings.recipe, device.clone(), other_data).unwrap();
         let before = outputs(&victim);
         let err = victim.restore(&forged.state()).unwrap_err();

@@ -8,11 +8,12 @@ use std::cell::Cell;
 use std::rc::Rc;
 
 use latent_lab::backend::{self, Backend, BackendKind};
-use latent_lab::catalog::{Control, MAX_WHOLE};
-use latent_lab::data::mnist::FILES;
+use latent_lab::catalog::{Builtin, Control, DataSlot, MAX_WHOLE};
 use latent_lab::data::npy::{self, Dtype};
+use latent_lab::data::own::Collector;
 use latent_lab::data::poly;
-use latent_lab::session::{Meters, Session, Split};
+use latent_lab::data::split::IDX_FILES;
+use latent_lab::session::{Loaded, Meters, Session, Split};
 use latent_lab::settings::SettingsInput;
 use latent_lab::train::Figure;
 
@@ -26,8 +27,8 @@ fn session_on(backend: Backend) -> (Session, Rc<Cell<f64>>) {
     let clock = now.clone();
     let mut session = Session::new(backend, Box::new(move || clock.get()));
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
-    let files = FILES.map(|f| std::fs::read(dir.join(f)).expect("run scripts/setup.sh first"));
-    let loaded = session.load_mnist([&files[0], &files[1], &files[2], &files[3]]).unwrap();
+    let files = IDX_FILES.map(|f| std::fs::read(dir.join(f)).expect("run scripts/setup.sh first"));
+    let loaded = session.load_idx(Builtin::Mnist, [&files[0], &files[1], &files[2], &files[3]]).unwrap();
     assert_eq!((loaded.summary.train, loaded.summary.test), (60_000, 10_000));
     assert!(loaded.restarted, "the autoencoder trains on MNIST");
     (session, now)
@@ -35,6 +36,13 @@ fn session_on(backend: Backend) -> (Session, Rc<Cell<f64>>) {
 
 fn polydata(count: usize) -> Vec<u8> {
     npy::write(&poly::generate(count, 3), Dtype::F32)
+}
+
+/// Your own .npy of `count` polynomial images, as the page's drop and `--dataset PATH` load it.
+fn load_poly(s: &mut Session, name: &str, count: usize) -> Loaded {
+    let mut collector = Collector::new(DataSlot::Side40);
+    collector.add_file(name, polydata(count)).unwrap();
+    s.load_own(collector.finish(name).unwrap()).unwrap()
 }
 
 fn change(model: Option<&str>, values: &[(&str, f64)]) -> SettingsInput {
@@ -53,7 +61,7 @@ fn data_for_one_model_never_touches_another_models_run() {
     let (mut s, _) = session();
     s.configure(&change(None, &[("batchSize", 64.0)])).unwrap();
     train(&mut s, 3);
-    let loaded = s.load_polydata("mine.npy", &polydata(200)).unwrap();
+    let loaded = load_poly(&mut s, "mine.npy", 200);
     assert!(!loaded.restarted);
     assert_eq!(s.step_count().unwrap(), 3, "the autoencoder's run was reset by data it does not train on");
     assert_eq!(s.config().model, "ae");
@@ -61,13 +69,13 @@ fn data_for_one_model_never_touches_another_models_run() {
     let picked = s.configure(&change(Some("wgan-poly"), &[])).unwrap();
     assert!(picked.reset && picked.ready);
     train(&mut s, 2);
-    let loaded = s.load_polydata("other.npy", &polydata(100)).unwrap();
+    let loaded = load_poly(&mut s, "other.npy", 100);
     assert!(loaded.restarted, "new data for the current model starts a new run");
-    assert_eq!((loaded.summary.count, s.step_count().unwrap()), (100, 0));
+    assert_eq!((loaded.summary.train, s.step_count().unwrap()), (100, 0));
     // A set smaller than the batch is taken, with the batch lowered to fit and a notice.
     s.configure(&change(None, &[("batchSize", 50.0)])).unwrap();
     train(&mut s, 1);
-    let loaded = s.load_polydata("tiny.npy", &polydata(10)).unwrap();
+    let loaded = load_poly(&mut s, "tiny.npy", 10);
     assert!(loaded.restarted);
     assert_eq!(loaded.notice.as_deref(), Some("The batch size is now 10, as the data holds only 10 images (it was 50)."));
     assert_eq!(s.config().values["batchSize"], Some(10.0));
@@ -92,7 +100,7 @@ fn the_built_in_polynomial_images_are_made_on_demand() {
     assert!(!picked.ready, "the model waits for its data");
     let made = s.generate_polydata().unwrap();
     assert!(made.restarted);
-    assert_eq!((made.summary.count, made.summary.height, made.summary.width), (20_000, 40, 40));
+    assert_eq!((made.summary.train, made.summary.slot, made.summary.id.builtin()), (20_000, DataSlot::Side40, Some(Builtin::Poly)));
     assert_eq!(made.summary.smoothness.map(f64::to_bits), Some(BUILT_IN_SMOOTHNESS));
     train(&mut s, 1);
 }
@@ -230,7 +238,7 @@ fn views_and_meters() {
     }
     assert!(pollster::block_on(s.samples(4)).is_err(), "an autoencoder has no samples");
 
-    s.load_polydata("poly.npy", &polydata(256)).unwrap();
+    load_poly(&mut s, "poly.npy", 256);
     s.configure(&change(Some("dcgan-poly"), &[])).unwrap();
     train(&mut s, 2);
     assert_eq!(pollster::block_on(s.samples(6)).unwrap().width, 240);
@@ -242,7 +250,7 @@ fn views_and_meters() {
     // The MNIST DCGAN's meters wait for the judge.
     s.configure(&change(Some("dcgan-mnist"), &[])).unwrap();
     train(&mut s, 1);
-    assert!(matches!(pollster::block_on(s.meters()), Err(latent_lab::LabError::NoJudge)));
+    assert!(matches!(pollster::block_on(s.meters()), Err(latent_lab::LabError::NoJudge(_))));
     assert_eq!(pollster::block_on(s.decode(&[0.0, 0.0])).unwrap_err().field(), Some("latent"), "its noise is not a plane");
 }
 
@@ -262,4 +270,62 @@ fn edited_checkpoint_settings_are_refused() {
     let err = s.load_checkpoint(&edited.to_bytes()).unwrap_err().to_string();
     assert!(err.contains("learning rate"), "{err}");
     assert_eq!(s.step_count().unwrap(), 3, "a refused checkpoint changed the run");
+}
+
+fn load_builtin(s: &mut Session, dataset: Builtin) -> Loaded {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data").join(dataset.name());
+    let files = IDX_FILES.map(|f| std::fs::read(dir.join(format!("{f}.gz"))).expect("run scripts/setup.sh first"));
+    s.load_idx(dataset, [&files[0], &files[1], &files[2], &files[3]]).unwrap()
+}
+
+/// A run records the data it trained on: a Fashion-MNIST checkpoint is refused on MNIST with
+/// a message naming both, and resumes on Fashion-MNIST (gzipped files are the same data as
+/// raw ones: the hash is of the images, not of the files).
+#[test]
+fn a_checkpoint_resumes_only_on_its_own_data() {
+    let (mut s, _) = session();
+    let mnist = s.data().id(DataSlot::Side28).cloned().unwrap();
+    assert_eq!(load_builtin(&mut s, Builtin::Mnist).summary.id, mnist);
+    let fashion = load_builtin(&mut s, Builtin::Fashion);
+    assert_eq!(fashion.summary.classes[9], "Ankle boot");
+    assert_eq!((fashion.summary.train, fashion.summary.test), (60_000, 10_000));
+    s.configure(&change(None, &[("batchSize", 32.0)])).unwrap();
+    train(&mut s, 2);
+    let bytes = pollster::block_on(s.checkpoint()).unwrap().to_bytes();
+    load_builtin(&mut s, Builtin::Mnist);
+    train(&mut s, 1);
+    let err = s.load_checkpoint(&bytes).unwrap_err().to_string();
+    assert!(err.starts_with("this run trained on Fashion-MNIST (") && err.contains("but MNIST ("), "{err}");
+    assert_eq!(s.step_count().unwrap(), 1, "the refused checkpoint left the run alone");
+    load_builtin(&mut s, Builtin::Fashion);
+    assert_eq!(s.load_checkpoint(&bytes).unwrap().step, 2);
+}
+
+/// Your own unlabelled images train an autoencoder; a latent classifier refuses them and the
+/// run it had stays.
+#[test]
+fn unlabelled_own_data_trains_an_autoencoder_but_not_a_classifier() {
+    let (mut s, _) = session();
+    s.configure(&change(Some("ae-classifier"), &[("batchSize", 16.0)])).unwrap();
+    train(&mut s, 2);
+    let mut collector = Collector::new(DataSlot::Side28);
+    for i in 0..40u8 {
+        collector.add_rgba(&format!("pics/{i}.png"), 3, 3, &[i * 6, 0, 0, 255].repeat(9)).unwrap();
+    }
+    let err = s.load_own(collector.finish("pics").unwrap()).unwrap_err().to_string();
+    assert!(err.contains("needs labelled data, and your data 'pics'"), "{err}");
+    assert_eq!((s.step_count().unwrap(), s.data().id(DataSlot::Side28).unwrap().name.as_str()), (2, "mnist"));
+
+    s.configure(&change(Some("vae"), &[])).unwrap();
+    let mut collector = Collector::new(DataSlot::Side28);
+    for i in 0..40u8 {
+        collector.add_rgba(&format!("pics/{i}.png"), 3, 3, &[i * 6, 0, 0, 255].repeat(9)).unwrap();
+    }
+    let loaded = s.load_own(collector.finish("pics").unwrap()).unwrap();
+    assert!(loaded.restarted && loaded.summary.classes.is_empty());
+    assert_eq!((loaded.summary.train, loaded.summary.test), (35, 5));
+    assert_eq!(loaded.summary.own.as_ref().unwrap().resized_from, [[3, 3]]);
+    train(&mut s, 2);
+    assert_eq!(s.real_images(4).unwrap().width, 4 * 28);
+    assert_eq!(pollster::block_on(s.latents(true)).unwrap().1, [0; 5]);
 }

@@ -191,7 +191,7 @@ pub static CONTROLS: [Control; 8] = [
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::catalog::Dataset;
+    use crate::catalog::{Builtin, DataSlot};
     use crate::model::ModelKind;
 
     #[test]
@@ -213,8 +213,10 @@ mod tests {
         }
         assert_eq!(Control::find("learningRate").map(Control::flag).as_deref(), Some("learning-rate"));
         assert_eq!(Control::find("nCritic").map(Control::flag).as_deref(), Some("n-critic"));
-        for dataset in Dataset::ALL {
+        for dataset in Builtin::ALL {
             assert_eq!(serde_json::to_value(dataset).unwrap(), dataset.name());
+            assert_eq!(Builtin::parse(dataset.name()), Some(dataset));
         }
+        assert_eq!(serde_json::to_value(DataSlot::Side28).unwrap(), "side28");
     }
 }

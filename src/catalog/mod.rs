@@ -4,9 +4,7 @@
 //! flags, and checkpoints store settings under the same field names. A hyper-parameter is
 //! added in [`CONTROLS`] alone (with the field of [`TrainConfig`] or [`GanConfig`] it sets).
 
-use std::collections::BTreeMap;
-
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::data::IMAGE_SIDE;
 use crate::data::poly::POLY_SIDE;
@@ -58,34 +56,108 @@ impl From<Option<usize>> for Room {
     }
 }
 
-/// The training data a model learns from.
+/// Which of the session's two training sets a model learns from. Every dataset of that image
+/// size fits the model; your own images are resized to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DataSlot {
+    /// 28x28 grey images (MNIST, Fashion-MNIST or your own), labelled or not.
+    Side28,
+    /// 40x40 images as the polynomial GANs read them (docs/models.md).
+    Side40,
+}
+
+impl DataSlot {
+    pub fn side(self) -> usize {
+        match self {
+            Self::Side28 => IMAGE_SIDE,
+            Self::Side40 => POLY_SIDE,
+        }
+    }
+
+    /// The dataset a model of this slot trains on until another is picked.
+    pub fn default_dataset(self) -> Builtin {
+        match self {
+            Self::Side28 => Builtin::Mnist,
+            Self::Side40 => Builtin::Poly,
+        }
+    }
+}
+
+/// The datasets the page and the command line know by name; anything else is your own data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub enum Dataset {
-    /// MNIST's labelled 28x28 digits.
+pub enum Builtin {
     Mnist,
-    /// 40x40 images of polynomial contours (docs/models.md), made where they are needed.
+    Fashion,
+    /// Polynomial contours, made where they are needed (`data::poly`).
     Poly,
 }
 
-impl Dataset {
-    pub const ALL: [Dataset; 2] = [Dataset::Mnist, Dataset::Poly];
+const FASHION_CLASSES: [&str; 10] =
+    ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+const DIGITS: [&str; 10] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
 
-    /// Its name in the page's messages (as serialised).
+impl Builtin {
+    pub const ALL: [Builtin; 3] = [Builtin::Mnist, Builtin::Fashion, Builtin::Poly];
+
+    /// Its name in links, checkpoints and on the command line (as serialised).
     pub fn name(self) -> &'static str {
         match self {
             Self::Mnist => "mnist",
+            Self::Fashion => "fashion",
             Self::Poly => "poly",
         }
     }
 
-    /// What the page calls it until the data arrives.
     pub fn label(self) -> &'static str {
         match self {
             Self::Mnist => "MNIST",
+            Self::Fashion => "Fashion-MNIST",
             Self::Poly => "polynomial images",
         }
     }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|b| b.name() == name)
+    }
+
+    pub fn slot(self) -> DataSlot {
+        match self {
+            Self::Mnist | Self::Fashion => DataSlot::Side28,
+            Self::Poly => DataSlot::Side40,
+        }
+    }
+
+    /// The name of each label, in label order; none for unlabelled data.
+    pub fn classes(self) -> &'static [&'static str] {
+        match self {
+            Self::Mnist => &DIGITS,
+            Self::Fashion => &FASHION_CLASSES,
+            Self::Poly => &[],
+        }
+    }
+
+    /// Whether a frozen classifier judges GAN samples of this dataset (trained by
+    /// `latent-lab judge --dataset NAME` at set-up).
+    pub fn judged(self) -> bool {
+        self.slot() == DataSlot::Side28
+    }
+
+    pub fn info(self) -> DatasetInfo {
+        DatasetInfo { name: self.name(), label: self.label(), slot: self.slot(), classes: self.classes(), judged: self.judged() }
+    }
+}
+
+/// What the page shows of a built-in dataset before it is loaded.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DatasetInfo {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub slot: DataSlot,
+    pub classes: &'static [&'static str],
+    pub judged: bool,
 }
 
 /// Which settings a model starts from: the reference's, or narrower layers and smaller
@@ -124,7 +196,7 @@ pub struct ModelInfo {
     pub group: &'static str,
     /// `latent` (autoencoders) or `gan`.
     pub family: &'static str,
-    pub dataset: Dataset,
+    pub slot: DataSlot,
     /// Side of the images the model makes (and trains on), in pixels.
     pub image_side: usize,
     /// Whether a point of the plane can be turned into an image: a 2-D latent code, or a GAN's
@@ -178,19 +250,16 @@ impl ModelKind {
         MODELS.iter().find(|(k, ..)| *k == self).map_or("?", |(_, n, _)| n)
     }
 
-    pub fn dataset(self) -> Dataset {
+    pub fn slot(self) -> DataSlot {
         match self {
-            ModelKind::Latent(_) | ModelKind::Gan(GanKind::DcganMnist) => Dataset::Mnist,
-            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => Dataset::Poly,
+            ModelKind::Latent(_) | ModelKind::Gan(GanKind::DcganMnist) => DataSlot::Side28,
+            ModelKind::Gan(GanKind::DcganPoly | GanKind::WganPoly) => DataSlot::Side40,
         }
     }
 
     /// Side of the images the model makes (and trains on).
     pub fn image_side(self) -> usize {
-        match self.dataset() {
-            Dataset::Mnist => IMAGE_SIDE,
-            Dataset::Poly => POLY_SIDE,
-        }
+        self.slot().side()
     }
 
     /// Its presets; a new run of the model starts from the first.
@@ -222,7 +291,7 @@ impl ModelKind {
             label,
             group,
             family,
-            dataset: self.dataset(),
+            slot: self.slot(),
             image_side: self.image_side(),
             plane: !gan(GanKind::DcganMnist),
             variational,
@@ -419,8 +488,8 @@ fn short(v: f64) -> String {
 #[serde(rename_all = "camelCase")]
 pub struct Catalog {
     pub models: Vec<ModelInfo>,
-    /// Each dataset's label by its name.
-    pub datasets: BTreeMap<&'static str, &'static str>,
+    /// The built-in datasets.
+    pub datasets: Vec<DatasetInfo>,
     pub controls: &'static [Control],
     /// Every key a link may carry: the model, its seed and preset, and each control.
     pub link_keys: Vec<&'static str>,
@@ -433,7 +502,7 @@ pub fn catalog() -> Catalog {
     link_keys.extend(CONTROLS.iter().map(|c| c.field));
     Catalog {
         models: ModelKind::all().map(ModelKind::info).collect(),
-        datasets: Dataset::ALL.iter().map(|d| (d.name(), d.label())).collect(),
+        datasets: Builtin::ALL.map(Builtin::info).to_vec(),
         controls: &CONTROLS,
         link_keys,
         eval_subset: EVAL_SUBSET,

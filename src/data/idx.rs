@@ -12,7 +12,7 @@ pub const LABELS_MAGIC: u32 = 0x0000_0801;
 
 /// Decompressed files larger than this are refused: the MNIST train images are 47 MB, so
 /// anything past this is not MNIST and would only exhaust the tab's memory.
-const MAX_DECOMPRESSED: u64 = 256 << 20;
+pub const MAX_DECOMPRESSED: u64 = 256 << 20;
 
 /// Images of one IDX file, row-major, one byte per pixel.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,6 +44,11 @@ fn maybe_gunzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IdxError> {
     if !bytes.starts_with(&[0x1f, 0x8b]) {
         return Ok(bytes.into());
     }
+    Ok(gunzip(bytes)?.into())
+}
+
+/// Inflates a gzip stream, refusing anything that grows past [`MAX_DECOMPRESSED`].
+pub fn gunzip(bytes: &[u8]) -> Result<Vec<u8>, IdxError> {
     let mut out = Vec::new();
     flate2::read::GzDecoder::new(bytes).take(MAX_DECOMPRESSED + 1).read_to_end(&mut out).map_err(|e| {
         IdxError::Gzip(match e.kind() {
@@ -54,7 +59,7 @@ fn maybe_gunzip(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, IdxError> {
     if out.len() as u64 > MAX_DECOMPRESSED {
         return Err(IdxError::TooLarge { limit: MAX_DECOMPRESSED });
     }
-    Ok(out.into())
+    Ok(out)
 }
 
 /// Checks the header against `magic` and the data length against the header's dimensions.

@@ -22,7 +22,7 @@ pub enum NpyError {
     UnsupportedVersion { major: u8, minor: u8 },
     #[error("the .npy header cannot be parsed: {0}")]
     BadHeader(String),
-    #[error("dtype '{0}' is not supported: save the array as little-endian float64 ('<f8') or float32 ('<f4')")]
+    #[error("dtype '{0}' is not supported: save the array as float64 ('<f8'), float32 ('<f4') or uint8 ('|u1')")]
     UnsupportedDtype(String),
     #[error("the array is in Fortran order: save it in C order (np.ascontiguousarray)")]
     FortranOrder,
@@ -103,16 +103,35 @@ impl Images {
     }
 }
 
-/// Element type of a written file.
+/// Element type of a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dtype {
+    U8,
     F32,
     F64,
+}
+
+impl Dtype {
+    fn size(self) -> usize {
+        match self {
+            Self::U8 => 1,
+            Self::F32 => 4,
+            Self::F64 => 8,
+        }
+    }
 }
 
 /// Parses a .npy file of little-endian float32 or float64 in C order, shape (N, H, W) or
 /// (N, H, W, 1); float64 is rounded to f32. Every value must be finite.
 pub fn read(bytes: &[u8]) -> Result<Images, NpyError> {
+    match read_typed(bytes)? {
+        (_, Dtype::U8) => Err(NpyError::UnsupportedDtype("|u1".into())),
+        (images, _) => Ok(images),
+    }
+}
+
+/// [`read`], also taking uint8 (`|u1`, values 0-255 as they are); says which type the file held.
+pub fn read_typed(bytes: &[u8]) -> Result<(Images, Dtype), NpyError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(NpyError::BadMagic)?;
     let truncated = |needed| NpyError::TruncatedHeader { len: bytes.len(), needed };
     let (&major, &minor) = (rest.first().ok_or(truncated(8))?, rest.get(1).ok_or(truncated(8))?);
@@ -129,11 +148,13 @@ pub fn read(bytes: &[u8]) -> Result<Images, NpyError> {
         .ok_or(truncated(header_start.saturating_add(header_len)))?;
     let Header { descr, fortran_order, shape } = parse_header(header)?;
 
-    let size = match descr.as_str() {
-        "<f4" => 4,
-        "<f8" => 8,
+    let dtype = match descr.as_str() {
+        "<f4" => Dtype::F32,
+        "<f8" => Dtype::F64,
+        "|u1" | "<u1" => Dtype::U8,
         _ => return Err(NpyError::UnsupportedDtype(descr)),
     };
+    let size = dtype.size();
     if fortran_order {
         return Err(NpyError::FortranOrder);
     }
@@ -152,22 +173,23 @@ pub fn read(bytes: &[u8]) -> Result<Images, NpyError> {
     if values * size as u128 != data.len() as u128 {
         return Err(NpyError::SizeMismatch { expected: values * size as u128, actual: data.len() as u128 });
     }
-    let pixels: Vec<f32> = if size == 4 {
-        data.as_chunks::<4>().0.iter().map(|&b| f32::from_le_bytes(b)).collect()
-    } else {
-        data.as_chunks::<8>().0.iter().map(|&b| f64::from_le_bytes(b) as f32).collect()
+    let pixels: Vec<f32> = match dtype {
+        Dtype::U8 => data.iter().map(|&b| f32::from(b)).collect(),
+        Dtype::F32 => data.as_chunks::<4>().0.iter().map(|&b| f32::from_le_bytes(b)).collect(),
+        Dtype::F64 => data.as_chunks::<8>().0.iter().map(|&b| f64::from_le_bytes(b) as f32).collect(),
     };
     if let Some(index) = pixels.iter().position(|v| !v.is_finite()) {
         return Err(NpyError::NonFinite { index });
     }
     // Below MAX_VALUES, so these fit a usize even on wasm32.
-    Images::new(count as usize, height as usize, width as usize, pixels)
+    Ok((Images::new(count as usize, height as usize, width as usize, pixels)?, dtype))
 }
 
 /// A version 1.0 .npy file of shape (count, height, width), laid out as numpy writes it: the
 /// header padded with spaces and a final '\n' so that the data starts at a multiple of 64.
 pub fn write(images: &Images, dtype: Dtype) -> Vec<u8> {
     let descr = match dtype {
+        Dtype::U8 => "|u1",
         Dtype::F32 => "<f4",
         Dtype::F64 => "<f8",
     };
@@ -176,8 +198,7 @@ pub fn write(images: &Images, dtype: Dtype) -> Vec<u8> {
     let unpadded = MAGIC.len() + 4 + header.len() + 1;
     header.extend(std::iter::repeat_n(' ', unpadded.next_multiple_of(64) - unpadded));
     header.push('\n');
-    let value_size = if dtype == Dtype::F32 { 4 } else { 8 };
-    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + images.pixels.len() * value_size);
+    let mut out = Vec::with_capacity(MAGIC.len() + 4 + header.len() + images.pixels.len() * dtype.size());
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&[1, 0]);
     // Three integers and fixed text: far below the u16 limit of version 1.0.
@@ -185,6 +206,8 @@ pub fn write(images: &Images, dtype: Dtype) -> Vec<u8> {
     out.extend_from_slice(header.as_bytes());
     for &p in &images.pixels {
         match dtype {
+            // Saturating: a uint8 file holds 0-255.
+            Dtype::U8 => out.push(p.round() as u8),
             Dtype::F32 => out.extend_from_slice(&p.to_le_bytes()),
             Dtype::F64 => out.extend_from_slice(&f64::from(p).to_le_bytes()),
         }

@@ -5,7 +5,7 @@ use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 
 use super::{DenseDecoder, DenseShape, LatentModel, Losses, classification, dense};
-use crate::data::MnistBatch;
+use crate::data::LabelledBatch;
 
 /// Weight of the latent classifier's cross-entropy next to the per-pixel MSE (the reference's 0.1).
 const CLASSIFIER_WEIGHT: f64 = 0.1;
@@ -61,7 +61,7 @@ impl Autoencoder {
 }
 
 impl LatentModel for Autoencoder {
-    fn losses(&self, batch: &MnistBatch, _beta: f64) -> Losses {
+    fn losses(&self, batch: &LabelledBatch, _beta: f64) -> Losses {
         let out = self.forward(batch.images.clone());
         let mse = (out.recon - batch.images.clone()).square().mean();
         match out.class_logits {

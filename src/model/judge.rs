@@ -10,7 +10,7 @@ use burn::tensor::activation::{relu, softmax};
 
 use super::dense;
 use super::gan::conv;
-use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, MnistBatch};
+use crate::data::{IMAGE_PIXELS, IMAGE_SIDE, LabelledBatch};
 use crate::error::LabError;
 use crate::record::{load_record, record_bytes};
 
@@ -58,7 +58,7 @@ impl Judge {
     }
 
     /// Cross-entropy and accuracy on a labelled batch (training and evaluation).
-    pub fn losses(&self, batch: &MnistBatch) -> (Tensor<1>, Tensor<1>) {
+    pub fn losses(&self, batch: &LabelledBatch) -> (Tensor<1>, Tensor<1>) {
         super::classification(self.forward(batch.images.clone()).1, batch.labels.clone())
     }
 

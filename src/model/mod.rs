@@ -12,7 +12,7 @@ use burn::nn::{Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{log_softmax, relu, sigmoid};
 
-use crate::data::{IMAGE_PIXELS, MnistBatch};
+use crate::data::{IMAGE_PIXELS, LabelledBatch};
 
 pub use autoencoder::Autoencoder;
 pub use vae::Vae;
@@ -210,7 +210,7 @@ pub struct Losses {
 pub trait LatentModel: Module + Sized {
     /// Loss and metrics of one batch; `beta` weights the KL term of models that have one
     /// (the VAE) and is ignored by the others.
-    fn losses(&self, batch: &MnistBatch, beta: f64) -> Losses;
+    fn losses(&self, batch: &LabelledBatch, beta: f64) -> Losses;
     /// The 2-D latent points of `images` ([n, 784] -> [n, 2]), as the scatter shows them.
     fn embed(&self, images: Tensor<2>) -> Tensor<2>;
     /// The posterior means of `images`, for models whose latent code is sampled; the code

@@ -6,7 +6,7 @@ use burn::tensor::Distribution;
 use burn::tensor::activation::relu;
 
 use super::{DenseDecoder, DenseShape, LatentModel, Losses, classification, dense};
-use crate::data::{IMAGE_PIXELS, MnistBatch};
+use crate::data::{IMAGE_PIXELS, LabelledBatch};
 
 /// Weight of the latent classifier's cross-entropy. The reference trained its classifier
 /// output with the VAE loss (a defect, docs/models.md), weighted 0.1: 0.1 x 784 x the mean
@@ -84,7 +84,7 @@ pub fn kl_divergence(mean: Tensor<2>, log_var: Tensor<2>) -> Tensor<1> {
 impl LatentModel for Vae {
     /// Per sample 784 x MSE + beta x KL, averaged over the batch (the reference's loss), plus
     /// `CLASSIFIER_WEIGHT` x cross-entropy with a classifier.
-    fn losses(&self, batch: &MnistBatch, beta: f64) -> Losses {
+    fn losses(&self, batch: &LabelledBatch, beta: f64) -> Losses {
         let out = self.forward(batch.images.clone());
         let mse = (out.recon - batch.images.clone()).square().mean();
         let kl = kl_divergence(out.mean, out.log_var).mean();

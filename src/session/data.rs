@@ -1,66 +1,77 @@
-//! The data a session holds: the datasets its models train on, each checked as it arrives,
-//! and the frozen judge of the MNIST DCGAN. Which model trains on which set is decided here,
-//! from the catalog, and nowhere else.
+//! The data a session holds: a dataset of each image size its models train on, each checked
+//! and named by its content as it arrives, and the frozen judges of the MNIST DCGAN's meters.
+//! Which model trains on which set is decided here, from the catalog, and nowhere else.
 
 use burn::prelude::Device;
 use serde::Serialize;
 
 use crate::backend::{self, BackendKind};
-use crate::catalog::{Dataset, EVAL_SUBSET};
-use crate::data::npy::{self, Images};
-use crate::data::poly::{self, POLY_SIDE};
-use crate::data::{IMAGE_PIXELS, Mnist, MnistSplit, TrainSet, random_indices};
-use crate::error::{ImagesError, LabError};
+use crate::catalog::{Builtin, DataSlot, EVAL_SUBSET};
+use crate::data::npy::Images;
+use crate::data::own::{OwnImages, OwnReport, OwnSet};
+use crate::data::poly;
+use crate::data::{DatasetId, IMAGE_PIXELS, Split, Splits, TrainSet, random_indices};
+use crate::error::LabError;
 use crate::metrics::PolyReference;
 use crate::model::ModelKind;
 use crate::model::judge::{JUDGE_FEATURES, Judge};
 use crate::train::judge::RealDigits;
 
-/// MNIST, with the fixed test subset the page evaluates often and draws in the scatter.
-pub struct MnistData {
-    pub mnist: Mnist,
+/// A 28x28 dataset (MNIST, Fashion-MNIST or your own), with the fixed test subset the page
+/// evaluates often and draws in the scatter.
+pub struct Data28 {
+    pub id: DatasetId,
+    /// Class names in label order; empty for unlabelled data.
+    pub classes: Vec<String>,
+    pub splits: Splits,
     /// The fixed test subset for frequent evaluation and the scatter.
-    pub subset: MnistSplit,
-    /// Test indices of the reconstruction strip: the first example of each digit.
+    pub subset: Split,
+    /// Test indices of the reconstruction strip: the first example of each class (the first
+    /// ten test images when there are no classes).
     pub strip: Vec<usize>,
+    /// What became of your own files; none for a built-in dataset.
+    pub own: Option<OwnReport>,
 }
 
 /// Images for the polynomial GANs and the figures of the real data the meters compare with.
-pub struct PolyData {
+pub struct Data40 {
+    pub id: DatasetId,
     pub images: Images,
     pub reference: PolyReference,
+    pub own: Option<OwnReport>,
 }
 
-/// The frozen MNIST judge of the MNIST DCGAN's meters (docs/models.md), and the real test
-/// digits' figures its meters stand beside.
+/// A frozen classifier of one built-in dataset, which the MNIST DCGAN's meters use on that
+/// data (docs/models.md), and the real test images' figures its meters stand beside.
 pub struct JudgeData {
+    pub dataset: Builtin,
     pub judge: Judge,
-    /// Worked out at the first meters call after MNIST is loaded (forgotten when it changes).
+    /// Worked out at the first meters call after the data is loaded (forgotten when it changes).
     pub real: Option<RealDigits>,
 }
 
-/// What a loaded MNIST holds.
+/// What a loaded dataset holds, as the page and the command line show it.
 #[derive(Debug, Clone, Serialize)]
-pub struct MnistSummary {
+#[serde(rename_all = "camelCase")]
+pub struct DataSummary {
+    pub id: DatasetId,
+    /// "MNIST", or your file's name.
+    pub label: String,
+    pub slot: DataSlot,
+    pub classes: Vec<String>,
     pub train: usize,
     pub test: usize,
-}
-
-/// What a loaded stack of polynomial images holds, and the smoothness of the real images.
-#[derive(Debug, Clone, Serialize)]
-pub struct PolySummary {
-    pub count: usize,
-    pub height: usize,
-    pub width: usize,
+    /// The polynomial GANs' smoothness meter of the real images.
     pub smoothness: Option<f64>,
+    pub own: Option<OwnReport>,
 }
 
-/// Every dataset a session has loaded (none at first).
+/// Every dataset a session has loaded (none at first): one for each image size.
 #[derive(Default)]
 pub struct Datasets {
-    pub mnist: Option<MnistData>,
-    pub poly: Option<PolyData>,
-    pub judge: Option<JudgeData>,
+    pub side28: Option<Data28>,
+    pub side40: Option<Data40>,
+    pub judges: Vec<JudgeData>,
 }
 
 /// The judge runs on the CPU whatever the GAN trains on: it looks at a few hundred small
@@ -71,7 +82,7 @@ pub fn judge_device() -> Device {
 }
 
 /// `n` distinct examples of `split` chosen by a fixed seed.
-fn random_subset(split: &MnistSplit, n: usize, seed: u64) -> MnistSplit {
+fn random_subset(split: &Split, n: usize, seed: u64) -> Split {
     let order = random_indices(split.len(), n, seed);
     let mut images = Vec::with_capacity(order.len() * IMAGE_PIXELS);
     let mut labels = Vec::with_capacity(order.len());
@@ -79,61 +90,76 @@ fn random_subset(split: &MnistSplit, n: usize, seed: u64) -> MnistSplit {
         images.extend_from_slice(split.image(i));
         labels.push(split.label(i));
     }
-    MnistSplit::from_parts(images, labels)
+    Split::from_parts(images, labels)
 }
 
-impl MnistData {
-    /// The four MNIST IDX files (train images, train labels, test images, test labels; gzip
-    /// accepted), checked.
-    pub fn parse(files: [&[u8]; 4]) -> Result<Self, LabError> {
-        let mnist = Mnist::from_idx(files)?;
-        if mnist.train.is_empty() || mnist.test.is_empty() {
+impl Data28 {
+    /// The four IDX files of a built-in dataset (train images, train labels, test images,
+    /// test labels; gzip accepted), checked.
+    pub fn parse(dataset: Builtin, files: [&[u8]; 4]) -> Result<Self, LabError> {
+        let splits = Splits::from_idx(files)?;
+        if splits.train.is_empty() || splits.test.is_empty() {
             return Err(LabError::NoData);
         }
-        let subset = random_subset(&mnist.test, EVAL_SUBSET, 0x5eed);
-        let strip = (0..10u8).filter_map(|d| (0..mnist.test.len()).find(|&i| mnist.test.label(i) == d)).collect();
-        Ok(MnistData { mnist, subset, strip })
+        let classes = dataset.classes().iter().map(|c| c.to_string()).collect();
+        Ok(Self::new(DatasetId::of_splits(dataset.name(), true, &splits), classes, splits, None))
     }
 
-    pub fn summary(&self) -> MnistSummary {
-        MnistSummary { train: self.mnist.train.len(), test: self.mnist.test.len() }
+    fn new(id: DatasetId, classes: Vec<String>, splits: Splits, own: Option<OwnReport>) -> Self {
+        let subset = random_subset(&splits.test, EVAL_SUBSET, 0x5eed);
+        let test = &splits.test;
+        let strip = if classes.is_empty() {
+            (0..test.len().min(10)).collect()
+        } else {
+            (0..classes.len() as u8).filter_map(|c| (0..test.len()).find(|&i| test.label(i) == c)).collect()
+        };
+        Data28 { id, classes, splits, subset, strip, own }
+    }
+
+    pub fn summary(&self) -> DataSummary {
+        DataSummary {
+            id: self.id.clone(),
+            label: self.id.label(),
+            slot: DataSlot::Side28,
+            classes: self.classes.clone(),
+            train: self.splits.train.len(),
+            test: self.splits.test.len(),
+            smoothness: None,
+            own: self.own.clone(),
+        }
     }
 }
 
-impl PolyData {
-    /// A .npy stack of 40x40 images (`<f4` or `<f8`, shape (count, 40, 40)), checked; `name`
-    /// is the file's name for messages.
-    pub fn parse(name: &str, bytes: &[u8]) -> Result<Self, LabError> {
-        let file = || name.to_string();
-        let images = npy::read(bytes).map_err(|problem| ImagesError::Npy { file: file(), problem })?;
-        if images.count() == 0 {
-            return Err(ImagesError::Empty { file: file() }.into());
-        }
-        if [images.height(), images.width()] != [POLY_SIDE; 2] {
-            let (height, width) = (images.height(), images.width());
-            return Err(ImagesError::WrongSide { file: file(), height, width, side: POLY_SIDE }.into());
-        }
-        let reference = PolyReference::of(&images);
-        Ok(PolyData { images, reference })
-    }
-
+impl Data40 {
     /// The built-in training set ([`poly::BUILT_IN_COUNT`] images from [`poly::BUILT_IN_SEED`]).
     pub fn built_in() -> Self {
-        let images = poly::generate(poly::BUILT_IN_COUNT, poly::BUILT_IN_SEED);
-        let reference = PolyReference::of(&images);
-        PolyData { images, reference }
+        Self::new(Builtin::Poly.name(), true, poly::generate(poly::BUILT_IN_COUNT, poly::BUILT_IN_SEED), None)
     }
 
-    pub fn summary(&self) -> PolySummary {
-        let i = &self.images;
-        PolySummary { count: i.count(), height: i.height(), width: i.width(), smoothness: self.reference.smoothness }
+    fn new(name: &str, builtin: bool, images: Images, own: Option<OwnReport>) -> Self {
+        let reference = PolyReference::of(&images);
+        Data40 { id: DatasetId::of_images(name, builtin, &images), images, reference, own }
+    }
+
+    pub fn summary(&self) -> DataSummary {
+        DataSummary {
+            id: self.id.clone(),
+            label: self.id.label(),
+            slot: DataSlot::Side40,
+            classes: Vec::new(),
+            train: self.images.count(),
+            test: 0,
+            smoothness: self.reference.smoothness,
+            own: self.own.clone(),
+        }
     }
 }
 
 impl JudgeData {
-    /// The judge's weights (what `latent-lab judge` writes); a damaged or foreign file is refused.
-    pub fn parse(bytes: Vec<u8>) -> Result<Self, LabError> {
-        Ok(JudgeData { judge: Judge::from_bytes(bytes, &judge_device())?, real: None })
+    /// The judge's weights for `dataset` (what `latent-lab judge` writes); a damaged or
+    /// foreign file is refused.
+    pub fn parse(dataset: Builtin, bytes: Vec<u8>) -> Result<Self, LabError> {
+        Ok(JudgeData { dataset, judge: Judge::from_bytes(bytes, &judge_device())?, real: None })
     }
 
     pub fn features() -> usize {
@@ -141,12 +167,30 @@ impl JudgeData {
     }
 }
 
+/// Your own data, in the slot its images were sized for.
+pub enum OwnData {
+    Side28(Data28),
+    Side40(Data40),
+}
+
+impl OwnData {
+    pub fn new(set: OwnSet) -> Self {
+        let OwnSet { name, classes, images, report } = set;
+        match images {
+            OwnImages::Side28(splits) => {
+                OwnData::Side28(Data28::new(DatasetId::of_splits(&name, false, &splits), classes, splits, Some(report)))
+            }
+            OwnImages::Side40(images) => OwnData::Side40(Data40::new(&name, false, images, Some(report))),
+        }
+    }
+}
+
 impl Datasets {
     /// The training set of `model`, if loaded.
     pub fn train_set(&self, model: ModelKind) -> Option<TrainSet<'_>> {
-        match model.dataset() {
-            Dataset::Mnist => self.mnist.as_ref().map(|d| TrainSet::Mnist(&d.mnist.train)),
-            Dataset::Poly => self.poly.as_ref().map(|p| TrainSet::Images(&p.images)),
+        match model.slot() {
+            DataSlot::Side28 => self.side28.as_ref().map(|d| TrainSet::Split(&d.splits.train)),
+            DataSlot::Side40 => self.side40.as_ref().map(|p| TrainSet::Images(&p.images)),
         }
     }
 
@@ -155,19 +199,47 @@ impl Datasets {
         self.train_set(model).map(TrainSet::len)
     }
 
-    /// What is missing before `model` can train: its data.
-    pub fn missing(model: ModelKind) -> LabError {
-        match model.dataset() {
-            Dataset::Mnist => LabError::NoData,
-            Dataset::Poly => LabError::NoPolydata,
+    /// Which data of `slot` is loaded.
+    pub fn id(&self, slot: DataSlot) -> Option<&DatasetId> {
+        match slot {
+            DataSlot::Side28 => self.side28.as_ref().map(|d| &d.id),
+            DataSlot::Side40 => self.side40.as_ref().map(|d| &d.id),
         }
     }
 
-    pub fn mnist(&self) -> Result<&MnistData, LabError> {
-        self.mnist.as_ref().ok_or(LabError::NoData)
+    /// What the loaded data of `slot` holds.
+    pub fn summary(&self, slot: DataSlot) -> Option<DataSummary> {
+        match slot {
+            DataSlot::Side28 => self.side28.as_ref().map(Data28::summary),
+            DataSlot::Side40 => self.side40.as_ref().map(Data40::summary),
+        }
     }
 
-    pub fn poly(&self) -> Result<&PolyData, LabError> {
-        self.poly.as_ref().ok_or(LabError::NoPolydata)
+    /// Refuses `model` on the loaded data when it cannot learn from it: a latent classifier
+    /// needs labels.
+    pub fn check_fits(&self, model: ModelKind) -> Result<(), LabError> {
+        if let (ModelKind::Latent(kind), Some(data)) = (model, &self.side28)
+            && kind.has_classifier()
+            && data.classes.is_empty()
+        {
+            return Err(LabError::NeedsLabels { model: model.info().label.into(), dataset: data.id.describe() });
+        }
+        Ok(())
+    }
+
+    /// What is missing before `model` can train: its data.
+    pub fn missing(model: ModelKind) -> LabError {
+        match model.slot() {
+            DataSlot::Side28 => LabError::NoData,
+            DataSlot::Side40 => LabError::NoPolydata,
+        }
+    }
+
+    pub fn side28(&self) -> Result<&Data28, LabError> {
+        self.side28.as_ref().ok_or(LabError::NoData)
+    }
+
+    pub fn side40(&self) -> Result<&Data40, LabError> {
+        self.side40.as_ref().ok_or(LabError::NoPolydata)
     }
 }

@@ -13,14 +13,15 @@ mod views;
 use serde::Serialize;
 
 use crate::backend::{self, Backend, BackendKind};
-use crate::catalog::{Dataset, Room};
+use crate::catalog::{Builtin, DataSlot, Room};
 use crate::checkpoint::Checkpoint;
+use crate::data::own::OwnSet;
 use crate::error::{LabError, shown};
 use crate::model::ModelKind;
 use crate::settings::{Settings, SettingsInput, SettingsOutput, apply_each};
 use crate::train::{ModelTrainer, StepReport, optimizer_state_loads};
 
-pub use data::{Datasets, JudgeData, MnistData, MnistSummary, PolyData, PolySummary, judge_device};
+pub use data::{Data28, Data40, DataSummary, Datasets, JudgeData, OwnData, judge_device};
 pub use recovery::{Recovery, SNAPSHOT_EVERY_MS};
 pub use views::{DigitMeters, Grid, Meters, PolyMeters, Reconstructions, Split};
 
@@ -42,9 +43,9 @@ pub struct Configured {
 
 /// What loading a dataset did.
 #[derive(Debug, Clone, Serialize)]
-pub struct Loaded<T> {
+pub struct Loaded {
     #[serde(flatten)]
-    pub summary: T,
+    pub summary: DataSummary,
     /// Whether the current model trains on this data and so started a new run on it; a
     /// model that trains on other data keeps its run.
     pub restarted: bool,
@@ -129,6 +130,7 @@ impl Session {
     /// A fresh model and optimiser for `settings`, or none until its data is loaded.
     fn new_trainer(&self, settings: &Settings, from: Option<&Checkpoint>) -> Result<Option<ModelTrainer>, LabError> {
         let Some(data) = self.data.train_set(settings.model()) else { return Ok(None) };
+        self.data.check_fits(settings.model())?;
         let mut trainer = ModelTrainer::new(&settings.recipe, self.backend.device.clone().autodiff(), data)?;
         if let Some(checkpoint) = from {
             trainer.restore(&checkpoint.state())?;
@@ -144,65 +146,75 @@ impl Session {
         Ok(())
     }
 
-    /// Parses the four MNIST IDX files (train images, train labels, test images, test
-    /// labels; gzip accepted). A bad file leaves the session as it was.
-    pub fn load_mnist(&mut self, files: [&[u8]; 4]) -> Result<Loaded<MnistSummary>, LabError> {
-        let loaded = MnistData::parse(files)?;
-        let summary = loaded.summary();
-        let (restarted, notice) = self.put_data(|d| &mut d.mnist, loaded, Dataset::Mnist)?;
-        if let Some(judge) = self.data.judge.as_mut() {
-            judge.real = None; // the real digits' figures were of the old test set
-        }
-        Ok(Loaded { summary, restarted, notice })
-    }
-
-    /// Parses a .npy stack of 40x40 images for the polynomial GANs (`name` is the file's name
-    /// for messages). A bad file leaves the session as it was.
-    pub fn load_polydata(&mut self, name: &str, bytes: &[u8]) -> Result<Loaded<PolySummary>, LabError> {
-        let loaded = PolyData::parse(name, bytes)?;
-        let summary = loaded.summary();
-        let (restarted, notice) = self.put_data(|d| &mut d.poly, loaded, Dataset::Poly)?;
-        Ok(Loaded { summary, restarted, notice })
+    /// Parses the four IDX files of a built-in 28x28 dataset (train images, train labels,
+    /// test images, test labels; gzip accepted). A bad file leaves the session as it was.
+    pub fn load_idx(&mut self, dataset: Builtin, files: [&[u8]; 4]) -> Result<Loaded, LabError> {
+        let loaded = Data28::parse(dataset, files)?;
+        self.put_28(loaded)
     }
 
     /// Makes the polynomial GANs' built-in training set (the images `latent-lab polydata`
     /// writes by default), in place of any loaded one.
-    pub fn generate_polydata(&mut self) -> Result<Loaded<PolySummary>, LabError> {
-        let generated = PolyData::built_in();
-        let summary = generated.summary();
-        let (restarted, notice) = self.put_data(|d| &mut d.poly, generated, Dataset::Poly)?;
+    pub fn generate_polydata(&mut self) -> Result<Loaded, LabError> {
+        self.put_40(Data40::built_in())
+    }
+
+    /// Takes your own data (see [`crate::data::own::Collector`]) in place of the loaded data
+    /// of its image size.
+    pub fn load_own(&mut self, set: OwnSet) -> Result<Loaded, LabError> {
+        match OwnData::new(set) {
+            OwnData::Side28(data) => self.put_28(data),
+            OwnData::Side40(data) => self.put_40(data),
+        }
+    }
+
+    fn put_28(&mut self, data: Data28) -> Result<Loaded, LabError> {
+        let summary = data.summary();
+        let (restarted, notice) = self.put_data(|d| &mut d.side28, data, DataSlot::Side28)?;
+        for judge in &mut self.data.judges {
+            judge.real = None; // the real images' figures were of the old test set
+        }
         Ok(Loaded { summary, restarted, notice })
     }
 
-    /// Puts new data of `dataset` in its `slot`. The current model's run starts over on it if
-    /// the model trains on it, with the batch size lowered to the set's size where it was
-    /// larger (said in the notice); any other model's run is not touched. On an error the
-    /// old data and run stay.
+    fn put_40(&mut self, data: Data40) -> Result<Loaded, LabError> {
+        let summary = data.summary();
+        let (restarted, notice) = self.put_data(|d| &mut d.side40, data, DataSlot::Side40)?;
+        Ok(Loaded { summary, restarted, notice })
+    }
+
+    /// Puts new data of `slot` in place. The current model's run starts over on it if the
+    /// model trains on it, with the batch size lowered to the set's size where it was larger
+    /// (said in the notice); any other model's run is not touched. On an error (a latent
+    /// classifier given unlabelled data) the old data and run stay.
     fn put_data<T>(
         &mut self,
-        slot: fn(&mut Datasets) -> &mut Option<T>,
+        place: fn(&mut Datasets) -> &mut Option<T>,
         data: T,
-        dataset: Dataset,
+        slot: DataSlot,
     ) -> Result<(bool, Option<String>), LabError> {
-        let previous = slot(&mut self.data).replace(data);
+        let previous = place(&mut self.data).replace(data);
         let model = self.settings.model();
-        if model.dataset() != dataset {
+        if model.slot() != slot {
             return Ok((false, None));
         }
         let (settings, notice) = self.settings.fitted(self.data.train_len(model));
         match self.restart_with(settings) {
             Ok(()) => Ok((true, notice)),
             Err(e) => {
-                *slot(&mut self.data) = previous;
+                *place(&mut self.data) = previous;
                 Err(e)
             }
         }
     }
 
-    /// Loads the frozen MNIST judge that the MNIST DCGAN's meters need; a damaged or foreign
-    /// file is refused and the session keeps what it had.
-    pub fn load_judge(&mut self, bytes: Vec<u8>) -> Result<usize, LabError> {
-        self.data.judge = Some(JudgeData::parse(bytes)?);
+    /// Loads the frozen judge of a built-in dataset, which the MNIST DCGAN's meters use while
+    /// it trains on that data; a damaged or foreign file is refused and the session keeps
+    /// what it had.
+    pub fn load_judge(&mut self, dataset: Builtin, bytes: Vec<u8>) -> Result<usize, LabError> {
+        let judge = JudgeData::parse(dataset, bytes)?;
+        self.data.judges.retain(|j| j.dataset != dataset);
+        self.data.judges.push(judge);
         Ok(JudgeData::features())
     }
 
@@ -310,7 +322,7 @@ impl Session {
         } else {
             trainer.state()?
         };
-        Ok(Checkpoint::new(settings, state))
+        Ok(Checkpoint::new(settings, self.data.id(self.settings.model().slot()).cloned(), state))
     }
 
     /// Rolls the run back to its last good state (the run's start when none was kept yet)
@@ -367,6 +379,11 @@ impl Session {
         let (settings, _) = Settings::default()
             .apply(&checkpoint.header.settings, |m| self.room(m))
             .map_err(|e| LabError::Checkpoint(format!("its settings are not valid: {e}")))?;
+        if let (Some(trained), Some(loaded)) = (&checkpoint.header.dataset, self.data.id(settings.model().slot()))
+            && trained.hash != loaded.hash
+        {
+            return Err(LabError::WrongDataset { trained: trained.describe(), loaded: loaded.describe() });
+        }
         let trainer = self.new_trainer(&settings, Some(&checkpoint))?.ok_or_else(|| Datasets::missing(settings.model()))?;
         (self.settings, self.trainer) = (settings, Some(trainer));
         self.recovery = Recovery::default();

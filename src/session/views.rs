@@ -5,9 +5,9 @@
 use serde::Serialize;
 
 use super::{Datasets, Session, judge_device};
-use crate::data::IMAGE_SIDE;
 use crate::data::npy::Images;
 use crate::data::poly::POLY_SIDE;
+use crate::data::{IMAGE_SIDE, TrainSet};
 use crate::error::LabError;
 use crate::metrics::{self, PAIRWISE_IMAGES};
 use crate::model::{GanKind, ModelKind};
@@ -124,11 +124,11 @@ impl Session {
 
     /// Test figures of an autoencoder on `split`.
     pub async fn evaluate(&self, split: Split) -> Result<EvalReport, LabError> {
-        let data = self.data.mnist()?;
+        let data = self.data.side28()?;
         let images = match split {
             Split::Subset => &data.subset,
-            Split::Test => &data.mnist.test,
-            Split::Train => &data.mnist.train,
+            Split::Test => &data.splits.test,
+            Split::Train => &data.splits.train,
         };
         self.trainer()?.evaluate(images).await
     }
@@ -136,7 +136,7 @@ impl Session {
     /// Latent points of the evaluation subset `[x0, y0, ...]` with their labels: posterior
     /// means when `mean`, else the sampled codes.
     pub async fn latents(&self, mean: bool) -> Result<(Vec<f32>, Vec<u8>), LabError> {
-        let data = self.data.mnist()?;
+        let data = self.data.side28()?;
         let points = self.trainer()?.embed(&data.subset, mean).await?;
         let labels = (0..data.subset.len()).map(|i| data.subset.label(i)).collect();
         Ok((points, labels))
@@ -179,14 +179,14 @@ impl Session {
         Ok(self.grid(&images, n))
     }
 
-    /// One test digit of each class and its reconstruction.
+    /// One test image of each class and its reconstruction.
     pub async fn reconstructions(&self) -> Result<Reconstructions, LabError> {
-        let data = self.data.mnist()?;
-        let recons = self.trainer()?.reconstruct(&data.mnist.test, &data.strip).await?;
+        let data = self.data.side28()?;
+        let recons = self.trainer()?.reconstruct(&data.splits.test, &data.strip).await?;
         Ok(Reconstructions {
             count: data.strip.len(),
             side: IMAGE_SIDE,
-            originals: data.strip.iter().flat_map(|&i| bytes_to_rgba(data.mnist.test.image(i))).collect(),
+            originals: data.strip.iter().flat_map(|&i| bytes_to_rgba(data.splits.test.image(i))).collect(),
             recons: gray_to_rgba(&recons),
         })
     }
@@ -204,15 +204,34 @@ impl Session {
         Ok(self.grid(&images, n))
     }
 
+    /// The first training images of the current model's data, an `n` x `n` grid (fewer when
+    /// the set is smaller), as the model reads them: what your own files became, and the real
+    /// images beside a GAN's samples.
+    pub fn real_images(&self, n: usize) -> Result<Grid, LabError> {
+        if !(1..=MAX_GRID_SIDE).contains(&n) {
+            return Err(LabError::invalid("samples", format!("the grid side must be 1 to {MAX_GRID_SIDE}, not {n}")));
+        }
+        let model = self.model();
+        let set = self.data.train_set(model).ok_or_else(|| Datasets::missing(model))?;
+        let n = n.min(set.len().isqrt()).max(1);
+        let mut values = Vec::new();
+        match (model, set) {
+            (ModelKind::Latent(_), TrainSet::Split(split)) => values = split.unit_pixels(&(0..n * n).collect::<Vec<_>>()),
+            _ => (0..n * n).for_each(|i| set.images().extend_pixels(i, &mut values)),
+        }
+        Ok(self.grid(&values, n))
+    }
+
     /// Quality meters of the GAN on 256 samples from a fixed noise seed, beside the real
-    /// data's figures; the MNIST DCGAN's need the judge ([`Session::load_judge`]).
+    /// data's figures; the MNIST DCGAN's need the judge of the data it trains on
+    /// ([`Session::load_judge`]), which your own data has none of.
     pub async fn meters(&mut self) -> Result<Meters, LabError> {
         let model = self.model();
         let trainer = self.trainer()?;
         let dim = trainer.noise_dim().ok_or_else(|| not_a_gan(model))?;
         let pixels = trainer.generate(&fixed_noise(METER_SAMPLES, dim, METER_NOISE_SEED)).await?;
         if !model.info().judged {
-            let poly = self.data.poly()?;
+            let poly = self.data.side40()?;
             let samples = Images::new(METER_SAMPLES, POLY_SIDE, POLY_SIDE, pixels)
                 .map_err(|e| LabError::Backend(format!("the generator returned images of the wrong size: {e}")))?;
             return Ok(Meters::Poly(PolyMeters {
@@ -222,11 +241,12 @@ impl Session {
                 count: METER_SAMPLES,
             }));
         }
-        let Datasets { mnist, judge, .. } = &mut self.data;
-        let judge = judge.as_mut().ok_or(LabError::NoJudge)?;
+        let Datasets { side28, judges, .. } = &mut self.data;
+        let data = side28.as_ref().ok_or(LabError::NoData)?;
+        let judge = judges.iter_mut().find(|j| Some(j.dataset) == data.id.builtin()).ok_or_else(|| LabError::NoJudge(data.id.label()))?;
         let real = match judge.real.take() {
             Some(real) => real,
-            None => real_digits(&judge.judge, &mnist.as_ref().ok_or(LabError::NoData)?.mnist.test, &judge_device()).await?,
+            None => real_digits(&judge.judge, &data.splits.test, &judge_device()).await?,
         };
         let measured = digit_meters(&judge.judge, &tanh_to_unit(&pixels), &real.reference, &judge_device()).await;
         let real = judge.real.insert(real);

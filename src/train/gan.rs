@@ -12,7 +12,7 @@ use super::{
     EvalReport, Figure, KERAS_EPSILON, Run, StepReport, Train, TrainerState, check_batch, check_rate, copy_to, flattened, flops, read_f32,
     zip_floats,
 };
-use crate::data::{ImageSet, MnistSplit, SplitMix64, TrainSet};
+use crate::data::{ImageSet, Split, SplitMix64, TrainSet};
 use crate::error::{LabError, shown};
 use crate::model::gan::{Critic, Generator};
 use crate::record::{load_optimizer, load_record, optimizer_bytes, record_bytes};
@@ -414,15 +414,15 @@ impl<G: Generator, D: Critic> Train for GanTrainer<G, D> {
         Some(self.generator.noise_dim())
     }
 
-    async fn evaluate(&self, _data: &MnistSplit) -> Result<EvalReport, LabError> {
+    async fn evaluate(&self, _data: &Split) -> Result<EvalReport, LabError> {
         Err(no_latent_code())
     }
 
-    async fn embed(&self, _data: &MnistSplit, _mean: bool) -> Result<Vec<f32>, LabError> {
+    async fn embed(&self, _data: &Split, _mean: bool) -> Result<Vec<f32>, LabError> {
         Err(no_latent_code())
     }
 
-    async fn reconstruct(&self, _data: &MnistSplit, _indices: &[usize]) -> Result<Vec<f32>, LabError> {
+    async fn reconstruct(&self, _data: &Split, _indices: &[usize]) -> Result<Vec<f32>, LabError> {
         Err(no_latent_code())
     }
 }

@@ -4,7 +4,7 @@ use burn::optim::GradientsParams;
 use burn::prelude::*;
 
 use super::{EVAL_CHUNK, keras_adam, read_f32};
-use crate::data::{EpochCursor, IMAGE_PIXELS, MnistSplit, random_indices};
+use crate::data::{EpochCursor, IMAGE_PIXELS, Split, random_indices};
 use crate::error::LabError;
 use crate::metrics::{self, DigitReport, Gaussian, PAIRWISE_IMAGES};
 use crate::model::judge::{JUDGE_FEATURES, Judge};
@@ -27,7 +27,7 @@ impl Default for JudgeConfig {
 
 /// Trains a judge on `train` on `device` (an autodiff device); `progress(epoch, step, loss)`
 /// hears every 100th step. Losses are read back only then, so the CPU is not stalled.
-pub fn train_judge(train: &MnistSplit, device: &Device, config: &JudgeConfig, mut progress: impl FnMut(u64, u64, f32)) -> Judge {
+pub fn train_judge(train: &Split, device: &Device, config: &JudgeConfig, mut progress: impl FnMut(u64, u64, f32)) -> Judge {
     device.seed(config.seed);
     let mut judge = Judge::new(device);
     let mut optim = keras_adam();
@@ -48,7 +48,7 @@ pub fn train_judge(train: &MnistSplit, device: &Device, config: &JudgeConfig, mu
 }
 
 /// The judge's accuracy on all of `split`.
-pub async fn accuracy(judge: &Judge, split: &MnistSplit, device: &Device) -> Result<f32, LabError> {
+pub async fn accuracy(judge: &Judge, split: &Split, device: &Device) -> Result<f32, LabError> {
     let mut correct = Vec::new();
     for start in (0..split.len()).step_by(EVAL_CHUNK) {
         let indices: Vec<usize> = (start..(start + EVAL_CHUNK).min(split.len())).collect();
@@ -107,7 +107,7 @@ pub async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian, d
 /// The real test digits' figures: the reference Gaussian of [`JUDGE_REFERENCE`] of them, and
 /// the meters of [`PAIRWISE_IMAGES`] others against it. Fixed digits, so that every run is
 /// measured against the same yardstick.
-pub async fn real_digits(judge: &Judge, test: &MnistSplit, device: &Device) -> Result<RealDigits, LabError> {
+pub async fn real_digits(judge: &Judge, test: &Split, device: &Device) -> Result<RealDigits, LabError> {
     let indices = random_indices(test.len(), JUDGE_REFERENCE + PAIRWISE_IMAGES, 0x5eed);
     let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
     let (_, features) = verdict(judge, &test.unit_pixels(reference), device).await?;

@@ -4,7 +4,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use super::{EvalReport, Figure, Run, StepReport, Train, TrainerState, check_batch, check_rate, copy_to, flops, keras_adam, read_f32};
-use crate::data::{IMAGE_PIXELS, MnistSplit, TrainSet};
+use crate::data::{IMAGE_PIXELS, Split, TrainSet};
 use crate::error::{LabError, shown};
 use crate::model::{LatentModel, Losses};
 use crate::record::{load_optimizer, load_record, optimizer_bytes, record_bytes};
@@ -69,7 +69,7 @@ impl<M: LatentModel> LatentTrainer<M> {
 
     /// The model's figures over `data`'s images in chunks, without gradients, weighted by
     /// each chunk's size, divided by the whole count.
-    async fn mean_figures(&self, data: &MnistSplit) -> Result<Vec<(Figure, f32)>, LabError> {
+    async fn mean_figures(&self, data: &Split) -> Result<Vec<(Figure, f32)>, LabError> {
         let model = self.model.valid();
         let device = self.inference_device();
         let mut sums: Option<(Vec<Figure>, Tensor<1>)> = None;
@@ -102,7 +102,7 @@ impl<M: LatentModel> Train for LatentTrainer<M> {
     }
 
     fn step(&mut self, data: TrainSet<'_>) -> Result<(), LabError> {
-        let TrainSet::Mnist(data) = data else {
+        let TrainSet::Split(data) = data else {
             return Err(LabError::invalid("data", "the autoencoders train on labelled 28x28 digits"));
         };
         self.run.seed_step();
@@ -159,7 +159,7 @@ impl<M: LatentModel> Train for LatentTrainer<M> {
         None
     }
 
-    async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
+    async fn evaluate(&self, data: &Split) -> Result<EvalReport, LabError> {
         let figures = self.mean_figures(data).await?;
         let get = |figure| figures.iter().find(|(f, _)| *f == figure).map(|(_, v)| *v);
         Ok(EvalReport {
@@ -171,7 +171,7 @@ impl<M: LatentModel> Train for LatentTrainer<M> {
         })
     }
 
-    async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError> {
+    async fn embed(&self, data: &Split, mean: bool) -> Result<Vec<f32>, LabError> {
         let model = self.model.valid();
         let device = self.inference_device();
         let chunks = (0..data.len())
@@ -189,7 +189,7 @@ impl<M: LatentModel> Train for LatentTrainer<M> {
     }
 
     /// 784 values per image.
-    async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
+    async fn reconstruct(&self, data: &Split, indices: &[usize]) -> Result<Vec<f32>, LabError> {
         let model = self.model.valid();
         let images = data.batch(indices, &self.inference_device()).images;
         let out = read_f32(model.reconstruct(images)).await?;

@@ -17,7 +17,7 @@ use burn::optim::{AdamConfig, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::data::cursor::CursorState;
-use crate::data::{EpochCursor, MnistSplit, SplitMix64, TrainSet};
+use crate::data::{EpochCursor, Split, SplitMix64, TrainSet};
 use crate::error::{LabError, shown};
 use crate::model::gan::{
     ConvGenerator, MnistDiscriminator, MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCritic, PolyCriticConfig, PolyGeneratorConfig,
@@ -287,11 +287,11 @@ pub trait Train {
     /// The dimension of the generator's noise; none for the autoencoders.
     fn noise_dim(&self) -> Option<usize>;
     /// Loss, MSE, KL and accuracy on all of `data`, for the autoencoders.
-    async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError>;
+    async fn evaluate(&self, data: &Split) -> Result<EvalReport, LabError>;
     /// Latent points of `data`, `[x0, y0, ...]`: posterior means when `mean`.
-    async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError>;
+    async fn embed(&self, data: &Split, mean: bool) -> Result<Vec<f32>, LabError>;
     /// Reconstructions of the images at `indices` of `data`, concatenated.
-    async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError>;
+    async fn reconstruct(&self, data: &Split, indices: &[usize]) -> Result<Vec<f32>, LabError>;
 }
 
 /// Which networks a trainer trains and how: what [`ModelTrainer::new`] builds from.
@@ -414,15 +414,15 @@ impl ModelTrainer {
         each!(self, t => t.noise_dim())
     }
 
-    pub async fn evaluate(&self, data: &MnistSplit) -> Result<EvalReport, LabError> {
+    pub async fn evaluate(&self, data: &Split) -> Result<EvalReport, LabError> {
         each!(self, t => t.evaluate(data).await)
     }
 
-    pub async fn embed(&self, data: &MnistSplit, mean: bool) -> Result<Vec<f32>, LabError> {
+    pub async fn embed(&self, data: &Split, mean: bool) -> Result<Vec<f32>, LabError> {
         each!(self, t => t.embed(data, mean).await)
     }
 
-    pub async fn reconstruct(&self, data: &MnistSplit, indices: &[usize]) -> Result<Vec<f32>, LabError> {
+    pub async fn reconstruct(&self, data: &Split, indices: &[usize]) -> Result<Vec<f32>, LabError> {
         each!(self, t => t.reconstruct(data, indices).await)
     }
 }

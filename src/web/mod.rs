@@ -18,7 +18,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::future_to_promise;
 
 use crate::backend::{self, BackendRequest};
-use crate::catalog;
+use crate::catalog::{self, Builtin, DataSlot};
+use crate::checkpoint::Checkpoint;
+use crate::data::own;
 use crate::error::LabError;
 use crate::session::{self, Split};
 use crate::settings::SettingsInput;
@@ -53,6 +55,66 @@ fn run_constructors() {
 #[wasm_bindgen]
 pub fn catalog() -> Result<JsValue, JsValue> {
     to_js(&catalog::catalog())
+}
+
+/// What a checkpoint file holds before it is loaded: `{model, dataset}`, the model's name and
+/// the data it trained on (`DatasetId`), each null when the file does not say; a damaged file
+/// is refused.
+#[wasm_bindgen(js_name = checkpointInfo)]
+pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let header = Checkpoint::from_bytes(bytes).map_err(js_error)?.header;
+    Ok(object(&[("model", header.settings.model.map_or(JsValue::NULL, JsValue::from)), ("dataset", to_js(&header.dataset)?)]))
+}
+
+fn builtin(name: &str) -> Result<Builtin, JsValue> {
+    Builtin::parse(name).ok_or_else(|| js_error(LabError::invalid("dataset", format!("there is no built-in dataset '{name}'"))))
+}
+
+/// Your own files on their way to a dataset, sized for the models of `slot` (`side28` or
+/// `side40`); see `data::own::Collector`. The worker hands it each file, decodes the images
+/// it hands back with the browser's decoder, and gives it to `Session.loadOwn`.
+#[wasm_bindgen]
+pub struct Collector {
+    inner: own::Collector,
+}
+
+#[wasm_bindgen]
+impl Collector {
+    #[wasm_bindgen(constructor)]
+    pub fn new(slot: JsValue) -> Result<Collector, JsValue> {
+        let slot: DataSlot =
+            serde_wasm_bindgen::from_value(slot).map_err(|e| js_error(LabError::invalid("dataset", format!("not a data slot: {e}"))))?;
+        Ok(Collector { inner: own::Collector::new(slot) })
+    }
+
+    /// Refuses `files` more files up front when they cannot fit the limit.
+    #[wasm_bindgen(js_name = checkCount)]
+    pub fn check_count(&self, name: &str, files: usize) -> Result<(), JsValue> {
+        self.inner.check_count(name, files).map_err(|e| js_error(e.into()))
+    }
+
+    /// Takes one file; returns `[{path, bytes}]`, the images in it for the browser to decode.
+    #[wasm_bindgen(js_name = addFile)]
+    pub fn add_file(&mut self, path: &str, bytes: Vec<u8>) -> Result<js_sys::Array, JsValue> {
+        let decode = self.inner.add_file(path, bytes).map_err(|e| js_error(e.into()))?;
+        Ok(decode.into_iter().map(|d| object(&[("path", d.path.into()), ("bytes", Uint8Array::from(&d.bytes[..]).into())])).collect())
+    }
+
+    /// Takes a decoded image: `rgba` as an `ImageData`'s `data`.
+    #[wasm_bindgen(js_name = addRgba)]
+    pub fn add_rgba(&mut self, path: &str, width: usize, height: usize, rgba: &[u8]) -> Result<(), JsValue> {
+        self.inner.add_rgba(path, width, height, rgba).map_err(|e| js_error(e.into()))
+    }
+
+    /// Notes an image the browser could not decode (skipped and counted).
+    pub fn skip(&mut self, path: &str, reason: &str) {
+        self.inner.skip(path, reason);
+    }
+
+    /// Images collected so far.
+    pub fn count(&self) -> usize {
+        self.inner.count()
+    }
 }
 
 #[wasm_bindgen]
@@ -95,33 +157,53 @@ impl Session {
         self.with(|s| Ok(convert::backend(s.backend())))
     }
 
-    /// The four MNIST IDX files; resolves to `{train, test, restarted}`.
-    #[wasm_bindgen(js_name = loadMnist)]
-    pub fn load_mnist(&self, train_images: &[u8], train_labels: &[u8], test_images: &[u8], test_labels: &[u8]) -> Result<JsValue, JsValue> {
-        let loaded = self.with(|s| s.load_mnist([train_images, train_labels, test_images, test_labels]))?;
+    /// The four IDX files of the built-in 28x28 dataset `dataset` (`mnist` or `fashion`);
+    /// returns its summary (`session::DataSummary`) with `restarted` and `notice`.
+    #[wasm_bindgen(js_name = loadIdx)]
+    pub fn load_idx(
+        &self,
+        dataset: String,
+        train_images: &[u8],
+        train_labels: &[u8],
+        test_images: &[u8],
+        test_labels: &[u8],
+    ) -> Result<JsValue, JsValue> {
+        let dataset = builtin(&dataset)?;
+        let loaded = self.with(|s| s.load_idx(dataset, [train_images, train_labels, test_images, test_labels]))?;
         to_js(&loaded)
     }
 
-    /// The frozen MNIST judge's weights; returns `{features}`.
+    /// The frozen judge of the built-in dataset `dataset`; returns `{features}`.
     #[wasm_bindgen(js_name = loadJudge)]
-    pub fn load_judge(&self, bytes: Vec<u8>) -> Result<JsValue, JsValue> {
-        let features = self.with(|s| s.load_judge(bytes))?;
+    pub fn load_judge(&self, dataset: String, bytes: Vec<u8>) -> Result<JsValue, JsValue> {
+        let dataset = builtin(&dataset)?;
+        let features = self.with(|s| s.load_judge(dataset, bytes))?;
         Ok(object(&[("features", features.into())]))
     }
 
-    /// A .npy stack of 40x40 images; returns `{count, height, width, smoothness, restarted}`.
-    #[wasm_bindgen(js_name = loadPolydata)]
-    pub fn load_polydata(&self, name: String, bytes: &[u8]) -> Result<JsValue, JsValue> {
-        let loaded = self.with(|s| s.load_polydata(&name, bytes))?;
-        to_js(&loaded)
-    }
-
     /// Makes the polynomial GANs' built-in images (20,000 from seed 1, as `latent-lab
-    /// polydata` writes them); returns what `loadPolydata` does.
+    /// polydata` writes them); returns what `loadIdx` does.
     #[wasm_bindgen(js_name = generatePolydata)]
     pub fn generate_polydata(&self) -> Result<JsValue, JsValue> {
         let loaded = self.with(|s| s.generate_polydata())?;
         to_js(&loaded)
+    }
+
+    /// Your own data, collected under the name `name` (the file or folder given); returns
+    /// what `loadIdx` does, with `own` saying what became of the files.
+    #[wasm_bindgen(js_name = loadOwn)]
+    pub fn load_own(&self, collector: Collector, name: String) -> Result<JsValue, JsValue> {
+        let set = collector.inner.finish(&name).map_err(|e| js_error(e.into()))?;
+        let loaded = self.with(|s| s.load_own(set))?;
+        to_js(&loaded)
+    }
+
+    /// The first `n` x `n` training images of the current model's data, as the model reads
+    /// them; resolves to `{width, height, rgba}`.
+    #[wasm_bindgen(js_name = realImages)]
+    pub fn real_images(&self, n: u32) -> Result<JsValue, JsValue> {
+        let grid = self.with(|s| s.real_images(n as usize))?;
+        Ok(convert::grid(grid))
     }
 
     /// Applies any subset of `{model, seed, preset, <control field>...}`; returns `{reset,

@@ -5,13 +5,13 @@
 
 use burn::prelude::*;
 use latent_lab::backend::{self, BackendKind};
-use latent_lab::data::{Mnist, mnist::FILES};
+use latent_lab::data::{Splits, split::IDX_FILES};
 
-pub fn mnist() -> Mnist {
+pub fn mnist() -> Splits {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
     let read = |f: &str| std::fs::read(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}; run scripts/setup.sh first"));
-    let files = FILES.map(read);
-    Mnist::from_idx([&files[0], &files[1], &files[2], &files[3]]).expect("real MNIST parses")
+    let files = IDX_FILES.map(read);
+    Splits::from_idx([&files[0], &files[1], &files[2], &files[3]]).expect("real MNIST parses")
 }
 
 pub fn device(kind: BackendKind) -> Device {

@@ -65,11 +65,15 @@ pub struct Polydata {
 
 #[derive(Args)]
 pub struct Judge {
-    /// The folder of the four MNIST IDX files
-    #[arg(long, default_value = "data/mnist")]
-    pub mnist: PathBuf,
-    #[arg(long, default_value = "data/mnist-judge.bpk")]
-    pub out: PathBuf,
+    /// The built-in 28x28 dataset to judge (mnist or fashion)
+    #[arg(long, default_value = "mnist")]
+    pub dataset: String,
+    /// The folder the set-up fills: DIR/NAME/ holds each built-in dataset's IDX files
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// Where to write the weights [default: DIR/NAME-judge.bpk, where the page looks]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u64).range(1..))]
     pub epochs: u64,
     #[arg(long, default_value_t = 1)]
@@ -98,16 +102,16 @@ impl From<BackendArg> for BackendRequest {
 /// Where the data is and what trains on it.
 #[derive(Args)]
 pub struct DataArgs {
-    /// The folder of the four MNIST IDX files
-    #[arg(long, default_value = "data/mnist")]
-    pub mnist: PathBuf,
-    /// The polynomial images (a .npy of shape (count, 40, 40)); without it, the built-in set
-    /// is made (the images `polydata` writes by default)
+    /// mnist, fashion, poly, or a PATH to your own data: a folder or a .zip of PNG/JPEG
+    /// images (one sub-folder per class), IDX files or a .npy, resized to the model's size
+    /// [default: mnist for the 28x28 models, poly for the 40x40 ones; for `evaluate`, the
+    /// checkpoint's]
     #[arg(long)]
-    pub polydata: Option<PathBuf>,
-    /// The MNIST judge's weights
-    #[arg(long, default_value = "data/mnist-judge.bpk")]
-    pub judge: PathBuf,
+    pub dataset: Option<String>,
+    /// The folder the set-up fills: DIR/mnist/ and DIR/fashion/ hold the IDX files,
+    /// DIR/NAME-judge.bpk each dataset's judge
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
     #[arg(long, value_enum, default_value = "flex")]
     pub backend: BackendArg,
 }

@@ -10,7 +10,7 @@
 mod args;
 mod serve;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -18,13 +18,14 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use latent_lab::LabError;
 use latent_lab::backend::{self, BackendKind};
-use latent_lab::catalog::Dataset;
+use latent_lab::catalog::{Builtin, DataSlot};
 use latent_lab::checkpoint::{Checkpoint, EXTENSION};
-use latent_lab::data::mnist::FILES;
-use latent_lab::data::npy;
-use latent_lab::data::poly;
+use latent_lab::data::own::{Collector, OwnSet};
+use latent_lab::data::split::IDX_FILES;
+use latent_lab::data::{Splits, npy, poly};
 use latent_lab::model::ModelKind;
 use latent_lab::session::{Datasets, Session, Split};
+use latent_lab::settings::Settings;
 use latent_lab::train::judge::{JudgeConfig, accuracy, train_judge};
 use serde_json::json;
 
@@ -65,9 +66,19 @@ fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
-fn read_mnist(dir: &Path) -> Result<[Vec<u8>; 4], String> {
-    let [a, b, c, d] = FILES.map(|name| read_file(&dir.join(name)));
+/// The four IDX files of a built-in dataset from DIR/NAME/, each raw or gzipped (`.gz`).
+fn read_idx(data_dir: &Path, dataset: Builtin) -> Result<[Vec<u8>; 4], String> {
+    let dir = data_dir.join(dataset.name());
+    let read = |name: &str| {
+        let raw = dir.join(name);
+        if raw.is_file() { read_file(&raw) } else { read_file(&dir.join(format!("{name}.gz"))) }
+    };
+    let [a, b, c, d] = IDX_FILES.map(read);
     Ok([a?, b?, c?, d?])
+}
+
+fn judge_path(data_dir: &Path, dataset: Builtin) -> PathBuf {
+    data_dir.join(format!("{}-judge.bpk", dataset.name()))
 }
 
 fn polydata(a: Polydata) -> Result<(), String> {
@@ -79,47 +90,131 @@ fn polydata(a: Polydata) -> Result<(), String> {
 }
 
 fn judge(a: Judge) -> Result<(), String> {
-    let files = read_mnist(&a.mnist)?;
-    let mnist = latent_lab::data::Mnist::from_idx([&files[0], &files[1], &files[2], &files[3]]).map_err(|e| e.to_string())?;
+    let dataset = Builtin::parse(&a.dataset)
+        .filter(|d| d.judged())
+        .ok_or_else(|| format!("there is no judge for '{}': use mnist or fashion", a.dataset))?;
+    let [w, x, y, z] = read_idx(&a.data_dir, dataset)?;
+    let splits = Splits::from_idx([&w, &x, &y, &z]).map_err(|e| e.to_string())?;
     let config = JudgeConfig { epochs: a.epochs, seed: a.seed, ..JudgeConfig::default() };
     // burn-flex: its convolutions are far faster than burn-ndarray's (docs/benchmarks.md).
     let device = backend::cpu(BackendKind::Flex, "the judge is trained on the CPU").device;
     let start = Instant::now();
-    let judge = train_judge(&mnist.train, &device.clone().autodiff(), &config, |epoch, step, loss| {
+    let judge = train_judge(&splits.train, &device.clone().autodiff(), &config, |epoch, step, loss| {
         if step % 500 == 0 {
             println!("epoch {epoch} step {step}: loss {loss:.4} ({:.0} s)", start.elapsed().as_secs_f64());
         }
     });
-    let accuracy = pollster::block_on(accuracy(&judge, &mnist.test, &device)).map_err(err)?;
+    let accuracy = pollster::block_on(accuracy(&judge, &splits.test, &device)).map_err(err)?;
     let bytes = judge.to_bytes().map_err(err)?;
-    write_file(&a.out, &bytes)?;
+    let out = a.out.unwrap_or_else(|| judge_path(&a.data_dir, dataset));
+    write_file(&out, &bytes)?;
     println!(
-        "trained the MNIST judge for {} epochs (seed {}) in {:.0} s: test accuracy {:.2} %; wrote {} ({} bytes)",
+        "trained the {} judge for {} epochs (seed {}) in {:.0} s: test accuracy {:.2} %; wrote {} ({} bytes)",
+        dataset.label(),
         config.epochs,
         config.seed,
         start.elapsed().as_secs_f64(),
         accuracy * 100.0,
-        a.out.display(),
+        out.display(),
         bytes.len()
     );
     Ok(())
 }
 
-/// A session on the chosen backend with MNIST, the polynomial images given, and the judge
-/// where its file exists: what the page loads, from the paths of `data`.
+/// A session on the chosen backend with no data yet.
 fn open(data: &DataArgs) -> Result<Session, String> {
     let backend = backend::select(data.backend.into()).map_err(err)?;
     let start = Instant::now();
-    let mut session = Session::new(backend, Box::new(move || start.elapsed().as_secs_f64() * 1e3));
-    let [a, b, c, d] = read_mnist(&data.mnist)?;
-    session.load_mnist([&a, &b, &c, &d]).map_err(|e| format!("{}: {e}", data.mnist.display()))?;
-    if let Some(path) = &data.polydata {
-        session.load_polydata(&path.display().to_string(), &read_file(path)?).map_err(err)?;
+    Ok(Session::new(backend, Box::new(move || start.elapsed().as_secs_f64() * 1e3)))
+}
+
+/// Loads the data `model` trains on, as the page does: `dataset` (a built-in dataset's name
+/// or a path to your own data), or by default the model's usual built-in data; a built-in
+/// 28x28 dataset comes with its judge where the set-up trained one.
+fn load_data(session: &mut Session, data: &DataArgs, model: ModelKind, dataset: Option<&str>) -> Result<(), String> {
+    let slot = model.slot();
+    let builtin = match dataset {
+        None => Some(slot.default_dataset()),
+        Some(name) => Builtin::parse(name),
+    };
+    let loaded = match (builtin, dataset) {
+        (Some(b), _) if b.slot() != slot => {
+            return Err(format!(
+                "{} trains on {side}x{side} images, and {} holds {}x{} ones: give one of {side}x{side}, or your own files (resized)",
+                model.name(),
+                b.label(),
+                b.slot().side(),
+                b.slot().side(),
+                side = slot.side()
+            ));
+        }
+        (Some(Builtin::Poly), _) => session.generate_polydata().map_err(err)?,
+        (Some(b), _) => {
+            let [w, x, y, z] = read_idx(&data.data_dir, b)?;
+            let loaded = session.load_idx(b, [&w, &x, &y, &z]).map_err(|e| format!("{}: {e}", data.data_dir.join(b.name()).display()))?;
+            if let Ok(bytes) = std::fs::read(judge_path(&data.data_dir, b)) {
+                session.load_judge(b, bytes).map_err(|e| format!("{}: {e}", judge_path(&data.data_dir, b).display()))?;
+            }
+            loaded
+        }
+        (None, Some(path)) => session.load_own(collect(Path::new(path), slot)?).map_err(err)?,
+        (None, None) => unreachable!("no name gives the default dataset"),
+    };
+    let s = &loaded.summary;
+    let classes = if s.classes.is_empty() { "no labels".to_string() } else { format!("classes {}", s.classes.join(", ")) };
+    eprintln!("data: {} ({} train, {} test images; {classes})", s.id.describe(), s.train, s.test);
+    if let Some(own) = &s.own {
+        let sizes: Vec<String> = own.resized_from.iter().map(|[w, h]| format!("{w}x{h}")).collect();
+        if !sizes.is_empty() {
+            eprintln!("  resized from {} to {}x{}", sizes.join(", "), own.side, own.side);
+        }
+        if !own.skipped.is_empty() {
+            eprintln!("  skipped {} files that could not be decoded: {}", own.skipped.len(), own.skipped.join(", "));
+        }
     }
-    if let Ok(bytes) = std::fs::read(&data.judge) {
-        session.load_judge(bytes).map_err(|e| format!("{}: {e}", data.judge.display()))?;
+    if let Some(notice) = &loaded.notice {
+        eprintln!("  {notice}");
     }
-    Ok(session)
+    Ok(())
+}
+
+/// Your own data at `path` (a file, or a folder read recursively in name order), sized for
+/// `slot`: the core's collector does everything but decoding PNG and JPEG, which the `image`
+/// crate does here as the browser does in the page.
+fn collect(path: &Path, slot: DataSlot) -> Result<OwnSet, String> {
+    let mut files = Vec::new();
+    let mut pending = vec![path.to_path_buf()];
+    while let Some(p) = pending.pop() {
+        if p.is_dir() {
+            let mut entries: Vec<PathBuf> =
+                std::fs::read_dir(&p).map_err(|e| format!("{}: {e}", p.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            entries.sort();
+            pending.extend(entries.into_iter().rev());
+        } else {
+            files.push(p);
+        }
+    }
+    let name = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let mut collector = Collector::new(slot);
+    collector.check_count(&name, files.len()).map_err(|e| e.to_string())?;
+    let bar = ProgressBar::new(files.len() as u64)
+        .with_style(ProgressStyle::with_template("reading {pos}/{len} files {wide_bar}").map_err(|e| e.to_string())?);
+    for file in &files {
+        let relative = file.strip_prefix(path.parent().unwrap_or(Path::new(""))).unwrap_or(file).to_string_lossy().replace('\\', "/");
+        for image in collector.add_file(&relative, read_file(file)?).map_err(|e| e.to_string())? {
+            match image::load_from_memory(&image.bytes) {
+                Ok(decoded) => {
+                    let rgba = decoded.to_rgba8();
+                    let (w, h) = rgba.dimensions();
+                    collector.add_rgba(&image.path, w as usize, h as usize, rgba.as_raw()).map_err(|e| e.to_string())?;
+                }
+                Err(e) => collector.skip(&image.path, &e.to_string()),
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    collector.finish(&name).map_err(|e| e.to_string())
 }
 
 /// Figures of an autoencoder on a split (named in the keys: `testLoss`), or a GAN's quality
@@ -127,7 +222,7 @@ fn open(data: &DataArgs) -> Result<Session, String> {
 fn measure(session: &mut Session, split: Split, name: &str) -> Result<serde_json::Value, String> {
     if session.settings().model().info().family == "gan" {
         let meters = pollster::block_on(session.meters()).map_err(|e| match e {
-            LabError::NoJudge => format!("{e}: run the set-up or `latent-lab judge`, or pass --judge PATH"),
+            LabError::NoJudge(_) => format!("{e}: run the set-up or `latent-lab judge --dataset NAME`"),
             e => e.to_string(),
         })?;
         return serde_json::to_value(meters).map_err(|e| e.to_string());
@@ -140,21 +235,12 @@ fn measure(session: &mut Session, split: Split, name: &str) -> Result<serde_json
     Ok(figures.into())
 }
 
-/// Makes the built-in polynomial images when `model` trains on them and no file gave them, as
-/// the page does: only then, as they take a moment.
-fn ensure_data(session: &mut Session, model: ModelKind) -> Result<(), String> {
-    if model.dataset() == Dataset::Poly && session.data().train_len(model).is_none() {
-        session.generate_polydata().map_err(err)?;
-    }
-    Ok(())
-}
-
 fn train(a: Train) -> Result<(), String> {
     let mut session = open(&a.data)?;
     session.configure(&a.settings).map_err(err)?;
+    let model = session.settings().model();
+    load_data(&mut session, &a.data, model, a.data.dataset.as_deref())?;
     let settings = session.settings().clone();
-    let model = settings.model();
-    ensure_data(&mut session, model)?;
     let len = session.data().train_len(model).ok_or_else(|| Datasets::missing(model).to_string())?;
     // An epoch is a pass over the training set in batches (the last one partial); a WGAN step
     // takes a real batch for each critic update.
@@ -222,9 +308,15 @@ fn evaluate(a: Evaluate) -> Result<(), String> {
     let path = a.checkpoint.display().to_string();
     let bytes = read_file(&a.checkpoint)?;
     let header = Checkpoint::from_bytes(&bytes).map_err(|e| format!("{path}: {e}"))?.header;
-    if let Some(model) = header.settings.model.as_deref().and_then(|name| ModelKind::parse(name).ok()) {
-        ensure_data(&mut session, model)?;
+    let model =
+        header.settings.model.as_deref().map_or(Ok(Settings::default().model()), ModelKind::parse).map_err(|e| format!("{path}: {e}"))?;
+    // Without --dataset, the data the checkpoint names (your own data must be given again).
+    let trained = header.dataset.as_ref().and_then(|d| d.builtin()).map(Builtin::name);
+    let own = header.dataset.as_ref().filter(|d| !d.builtin);
+    if let (None, Some(own)) = (&a.data.dataset, own) {
+        return Err(format!("{path} trained on {}: give the same files with --dataset PATH", own.describe()));
     }
+    load_data(&mut session, &a.data, model, a.data.dataset.as_deref().or(trained))?;
     let resumed = session.load_checkpoint(&bytes).map_err(|e| format!("{path}: {e}"))?;
     let model = session.settings().model().name();
     let report = match a.decode {
@@ -253,7 +345,9 @@ fn bench(a: Bench) -> Result<(), String> {
         let input = latent_lab::settings::SettingsInput { model: Some(model.into()), preset, ..Default::default() };
         session.configure(&input).map_err(|e| format!("{case}: {e}"))?;
         let kind = session.settings().model();
-        ensure_data(&mut session, kind)?;
+        if session.data().train_len(kind).is_none() {
+            load_data(&mut session, &a.data, kind, a.data.dataset.as_deref())?;
+        }
         let mut step = || -> Result<f64, String> {
             let t0 = Instant::now();
             pollster::block_on(session.train(1)).map_err(err)?;

