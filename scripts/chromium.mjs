@@ -39,7 +39,7 @@ export async function startSession({ backend, build, model, preset }) {
   const load = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
   const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
   const session = await Session.create(backend);
-  session.loadMnist(...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
+  session.loadIdx('mnist', ...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
   if (model.endsWith('-poly')) session.generatePolydata();
   session.configure(preset ? { model, preset } : { model });
   const warm = performance.now();

@@ -79,7 +79,7 @@ async function act() {
     const path = await download.path();
     await page.setInputFiles('#checkpoint-file', path);
   } else if (await page.evaluate(() => document.body.dataset.family === 'gan' && document.body.dataset.data === 'poly')) {
-    await page.setInputFiles('#npy-file', { name: 'mine.npy', mimeType: 'application/octet-stream', buffer: npy(64 + Math.floor(random() * 200), () => (random() - 0.5) / 20) });
+    await page.setInputFiles('#own-files', { name: 'mine.npy', mimeType: 'application/octet-stream', buffer: npy(64 + Math.floor(random() * 200), () => (random() - 0.5) / 20) });
   }
 }
 /** Every kept run's key against the model its checkpoint names. */

@@ -40,7 +40,7 @@ test('a checkpoint trained natively decodes the same image in the page', { timeo
     const load = async (p) => new Uint8Array(await (await fetch(p)).arrayBuffer());
     const files = ['train-images-idx3-ubyte', 'train-labels-idx1-ubyte', 't10k-images-idx3-ubyte', 't10k-labels-idx1-ubyte'];
     const session = await Session.create('cpu');
-    session.loadMnist(...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
+    session.loadIdx('mnist', ...(await Promise.all(files.map((f) => load('/data/mnist/' + f)))));
     const loaded = session.loadCheckpoint(new Uint8Array(bytes));
     const rgba = await session.decode(point[0], point[1]);
     // A damaged copy is refused and the loaded model stays.

@@ -188,8 +188,8 @@ test('the WGAN trains live on polynomial images: losses, samples, noise plane, b
   // nothing is downloaded for them.
   const downloads = [];
   page.on('request', (request) => downloads.push(new URL(request.url()).pathname));
-  await page.waitForFunction(() => document.body.dataset.family === 'gan' && document.body.dataset.data === 'poly'
-    && /^20,000 polynomial images \(made in this browser, seed 1\)/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
+  await page.waitForFunction(() => document.body.dataset.family === 'gan' && document.body.dataset.slot === 'side40'
+    && /^polynomial images: 20,000 train$/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
   assert.deepEqual(downloads.filter((path) => path.startsWith('/data/')), []);
   // The model starts once the data is in: the CPU backend for a GAN is burn-flex.
   await page.waitForFunction(() => /burn-flex/.test(document.getElementById('backend').textContent), null, { timeout: 60_000 });
@@ -218,7 +218,7 @@ test('the WGAN trains live on polynomial images: losses, samples, noise plane, b
   await shot(page, 'wgan');
 
   // A malformed .npy, chosen with the button, is refused with a message that names it.
-  await page.setInputFiles('#npy-file', { name: 'broken.npy', mimeType: 'application/octet-stream', buffer: Buffer.from('\x93NUMPY\x01\x00garbage') });
+  await page.setInputFiles('#own-files', { name: 'broken.npy', mimeType: 'application/octet-stream', buffer: Buffer.from('\x93NUMPY\x01\x00garbage') });
   await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
   assert.match(await page.locator('#error').textContent(), /broken\.npy: /);
   await shot(page, 'bad-npy');

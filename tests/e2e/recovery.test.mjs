@@ -22,13 +22,13 @@ test('a checkpoint resumes the run: the next step gives the same loss', { timeou
     const out = {};
     for (const [model, batchSize] of [['vae', 64], ['dcgan-mnist', 16]]) {
       const a = await Session.create('cpu');
-      a.loadMnist(...mnist);
+      a.loadIdx('mnist', ...mnist);
       a.configure({ model, batchSize, seed: 5 });
       await a.train(3);
       const bytes = await a.checkpoint('{"version":1,"metrics":[],"evals":[]}');
       const next = await a.train(2);
       const b = await Session.create('cpu');
-      b.loadMnist(...mnist);
+      b.loadIdx('mnist', ...mnist);
       const loaded = b.loadCheckpoint(bytes);
       const resumed = await b.train(2);
       const values = (r) => Array.from(r.losses ?? [...r.criticLosses, ...r.generatorLosses]);

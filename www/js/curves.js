@@ -12,7 +12,7 @@ const TRAIN = '#2563eb';
 const TRAIN_FAINT = 'rgba(37, 99, 235, 0.22)';
 const TEST = '#e8590c';
 const EPOCH = '#7c3aed';
-const EPOCH_SERIES = 'test (10,000, end of epoch)';
+const EPOCH_SERIES = 'test (whole set, end of epoch)';
 const RECON = '#2563eb';
 const KL = '#0f8a5f';
 

@@ -19,7 +19,7 @@ const GRAB_RADIUS = RING + 8; // generous, so the ring is easy to pick up with a
 const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 const PICK_RADIUS = 14; // how far from a dot a shift-click still picks it, in CSS pixels
 const PICK_NAMES = ['A', 'B'];
-const PICK_HINT = 'shift-click two digits to interpolate, or press i';
+const PICK_HINT = 'shift-click two points to interpolate, or press i';
 // Faint enough that the coloured dots stay readable over the white strokes of the digits.
 const MANIFOLD_ALPHA = 0.55;
 
@@ -67,7 +67,8 @@ export class LatentView {
     this.picks = [];
     this.frame = 0;
 
-    if (legend) fillLegend(legend);
+    this.legend = legend;
+    this.setClasses(DIGIT_COLORS.map((_, digit) => String(digit)));
     this.updatePickHint();
     this.listen();
     new ResizeObserver(() => {
@@ -77,7 +78,13 @@ export class LatentView {
     this.schedule();
   }
 
-  /** @param {Float32Array} points x0,y0,x1,y1,… @param {Uint8Array} labels digit per point */
+  /** The legend's names of the labels, in label order; none for unlabelled data. */
+  setClasses(classes) {
+    this.classes = classes;
+    if (this.legend) fillLegend(this.legend, classes);
+  }
+
+  /** @param {Float32Array} points x0,y0,x1,y1,… @param {Uint8Array} labels label per point */
   setPoints(points, labels) {
     this.plane = false;
     this.points = points;
@@ -258,7 +265,7 @@ export class LatentView {
   updatePickHint() {
     if (!this.pickHint) return;
     this.pickHint.textContent = this.picks.length === 1
-      ? `A: ${this.labels[this.picks[0]]} · now shift-click a second digit`
+      ? `A: ${this.classes[this.labels[this.picks[0]]] ?? this.labels[this.picks[0]]} · now shift-click a second point`
       : PICK_HINT;
   }
 
@@ -518,14 +525,16 @@ function fitExtent(points, n) {
   return { x0: x0 - padX, x1: x1 + padX, y0: y0 - padY, y1: y1 + padY };
 }
 
-function fillLegend(list) {
+// One swatch per class; unlabelled data is drawn in the first colour, and said so.
+function fillLegend(list, classes) {
+  const names = classes.length ? classes : ['no labels given'];
   list.replaceChildren(
-    ...DIGIT_COLORS.map((color, digit) => {
+    ...names.map((name, label) => {
       const item = document.createElement('li');
       const swatch = document.createElement('span');
       swatch.className = 'swatch';
-      swatch.style.backgroundColor = color;
-      item.append(swatch, String(digit));
+      swatch.style.backgroundColor = DIGIT_COLORS[label];
+      item.append(swatch, name);
       return item;
     }),
   );

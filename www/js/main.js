@@ -3,6 +3,7 @@
 
 import { Controls } from './controls.js';
 import { TrainingCurves } from './curves.js';
+import { DatasetMenu, droppedFiles, readFiles } from './datasets.js';
 import { GanCurves, SampleTimeline, showMeters } from './gan.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
@@ -184,7 +185,7 @@ function showScatter({ step, mode, points, labels }) {
   // The model has moved on since the last decode; keep the decoded image in step with it.
   if (!player.playing) decodeMarker();
   const codes = config?.variational ? `, ${MODE_NAMES[mode]},` : '';
-  $('latent-caption').textContent = `${integer(latent.count())} test digits${codes} at step ${integer(step)}`;
+  $('latent-caption').textContent = `${integer(latent.count())} test images${codes} at step ${integer(step)}`;
 }
 
 function showDecoded({ x, y, width, height, rgba }) {
@@ -196,7 +197,7 @@ function showDecoded({ x, y, width, height, rgba }) {
 function showRecon() {
   const canvas = $('recon');
   if (!reconShown) {
-    drawMessage(canvas, 'Test digits and their reconstructions appear after the first evaluation.', 120);
+    drawMessage(canvas, 'Test images and their reconstructions appear after the first evaluation.', 120);
     $('recon-caption').textContent = '';
     return;
   }
@@ -210,7 +211,7 @@ function showRecon() {
       { label: 'Reconstruction', pixels: recons },
     ],
   });
-  $('recon-caption').textContent = `${integer(count)} test digits at step ${integer(step)}`;
+  $('recon-caption').textContent = `${integer(count)} test images at step ${integer(step)}`;
 }
 
 // The GANs' noise is N(0, 1): the plane is shown over +-3 standard deviations.
@@ -236,15 +237,59 @@ function showConfig(next) {
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
-  document.body.dataset.data = config.dataset;
   document.body.dataset.model = config.model;
   $('latent-title').textContent = gan ? 'Noise plane' : 'Latent space';
   $('manifold-label').textContent = gan ? 'generated manifold' : 'decoded manifold';
-  $('dataset').textContent = datasetNames[config.dataset] ?? config.dataset;
+  document.body.dataset.slot = config.slot;
+  datasets.setSlot(config.slot);
+  showDataset();
 }
 
-// What each dataset holds, as the catalog names it and the worker last reported it.
-const datasetNames = {};
+// The data the current model trains on, in the header and in the legend of the scatter.
+function showDataset() {
+  const data = datasets.current();
+  $('dataset').textContent = data
+    ? `${data.label}: ${integer(data.train)} train${data.test ? ` · ${integer(data.test)} test` : ''}`
+    : 'loading…';
+  if (data?.slot === 'side28') latent.setClasses(data.classes);
+  const unjudged = config?.judged && data && !data.id.builtin;
+  if (unjudged) meterElements.note.textContent = `No meters: there is no judge for ${data.label}, only for the built-in datasets.`;
+}
+
+// Your own files for the current model: the worker reads them and says what they became.
+function sendOwn(name, files) {
+  readFiles(files).then(
+    (list) => send({ type: 'loadOwn', name, files: list }, list.map((f) => f.bytes)),
+    (e) => banner.show(`${name} could not be read: ${e.message}`),
+  );
+}
+
+const datasets = new DatasetMenu({
+  select: $('dataset-select'),
+  files: $('own-files'),
+  folder: $('own-folder'),
+  onBuiltin(name) {
+    autosave(); // the run on the old data, before new data starts a new one
+    send({ type: 'dataset', name });
+  },
+  onOwn(name, files) {
+    autosave();
+    sendOwn(name, files);
+  },
+});
+
+/** What became of your own files, in words. */
+function describeOwn(data) {
+  const { own } = data;
+  const parts = [`${data.label}: ${integer(own.images)} images (${integer(data.train)} to train on, ${integer(data.test)} to test)`];
+  if (own.resizedFrom.length) parts.push(`resized from ${own.resizedFrom.map(([w, h]) => `${w}x${h}`).join(', ')} to ${own.side}x${own.side}`);
+  if (own.skipped.length) parts.push(`${own.skipped.length} files skipped as unreadable (${own.skipped.slice(0, 3).join(', ')}${own.skipped.length > 3 ? ', …' : ''})`);
+  if (own.ignored) parts.push(`${own.ignored} files ignored (not images, IDX or .npy)`);
+  if (data.slot === 'side28') {
+    parts.push(data.classes.length ? `classes ${data.classes.join(', ')}` : 'no labels were given (no sub-folder per class): the scatter draws every point in one colour');
+  }
+  return `${parts.join('; ')}.`;
+}
 
 /** A new model: everything measured on the old one goes. */
 function startOver() {
@@ -261,7 +306,7 @@ function startOver() {
   const gan = config?.family === 'gan';
   $('latent-caption').textContent = gan
     ? "drag through the generator's 2-D noise: each point is an image"
-    : 'test digits encoded by the model';
+    : 'test images encoded by the model';
   if (gan) latent.showPlane(NOISE_EXTENT);
   latent.movedByUser = false;
   reconShown = null;
@@ -275,7 +320,7 @@ const handlers = {
   // What models there are and what can be set: the menus and the form are built from it.
   catalog({ catalog: described }) {
     catalog = described;
-    Object.assign(datasetNames, catalog.datasets);
+    datasets.setCatalog(catalog);
     controls.build(catalog);
   },
   loading(message) {
@@ -292,16 +337,18 @@ const handlers = {
     ganCurves.setModel(message.config);
     modeSwitch.hidden = !message.config.variational;
     status.ready(message);
-    const { data } = message; // MNIST, which arrives first, whichever model the link picked
-    if (data) datasetNames[data.dataset] = `${catalog.datasets[data.dataset]}: ${integer(data.train)} train · ${integer(data.test)} test`;
+    const { data } = message; // what the model trains on
+    if (data) datasets.setLoaded(data);
     showConfig(message.config);
     controls.setEnabled(true);
+    $('dataset-select').disabled = false;
     startOver();
+    showDataset();
     if (message.step) {
       document.body.dataset.step = String(message.step);
       status.showStep(message.step);
     }
-    curves.setEvalScope(message.evalCount, data?.dataset === message.config.dataset ? data.test : undefined);
+    curves.setEvalScope(message.evalCount, data?.test || undefined);
     // A decode sent to the previous model may never be answered.
     decodeInFlight = false;
     decodeNext = null;
@@ -422,10 +469,23 @@ const handlers = {
     curvesDirty = true;
     invalidate();
   },
-  data({ dataset, name, count }) {
-    datasetNames[dataset] = `${integer(count)} ${catalog.datasets[dataset]} (${name})`;
-    document.body.dataset.loaded = [...new Set([...(document.body.dataset.loaded ?? '').split(' '), dataset])].join(' ').trim();
-    if (config?.dataset === dataset) $('dataset').textContent = datasetNames[dataset];
+  data({ data }) {
+    datasets.setLoaded(data);
+    document.body.dataset.loaded = [...new Set([...(document.body.dataset.loaded ?? '').split(' '), data.id.name])].join(' ').trim();
+    latest.loading = null;
+    status.hideProgress();
+    if (data.slot === config?.slot) showDataset();
+    if (data.own) handlers.notice({ message: describeOwn(data) });
+    if (data.id.builtin) $('data-preview').hidden = true;
+  },
+  datasets({ installed }) {
+    datasets.setInstalled(installed);
+  },
+  // The first images of your data as the model reads them.
+  preview({ name, width, height, rgba }) {
+    $('data-preview').hidden = false;
+    drawPixels($('data-preview-grid'), rgba, width, height);
+    $('data-preview-caption').textContent = `the first training images of ${name}, as the model reads them`;
   },
   reset() {
     startOver();
@@ -622,19 +682,6 @@ const resizes = new ResizeObserver(() => {
 });
 for (const id of ['loss-chart', 'parts-chart', 'acc-chart', 'recon', 'gan-chart']) resizes.observe($(id));
 
-// A .npy file dropped on the page (or chosen with the button) becomes the polynomial GANs'
-// training data. The worker parses it and says what is wrong with a bad one.
-function sendNpy(file) {
-  if (!file) return;
-  file.arrayBuffer().then(
-    (bytes) => send({ type: 'loadNpy', name: file.name, bytes }, [bytes]),
-    (e) => banner.show(`${file.name} could not be read: ${e.message}`),
-  );
-}
-$('npy-file').addEventListener('change', (e) => {
-  sendNpy(e.target.files[0]);
-  e.target.value = ''; // choosing the same file again is a new request
-});
 // A checkpoint (.llck, saved by this page or written by `latent-lab train`) replaces the
 // model, its settings and its weights; the worker refuses a bad one and keeps the run.
 function sendCheckpoint(file) {
@@ -647,11 +694,17 @@ $('checkpoint-file').addEventListener('change', (e) => {
   if (e.target.files[0]) sendCheckpoint(e.target.files[0]);
   e.target.value = '';
 });
-const sendFile = (file) => {
-  if (!file) return;
-  if (/\.llck$/i.test(file.name)) sendCheckpoint(file);
-  else sendNpy(file);
-};
+// A dropped .llck is a checkpoint to load; anything else (images, folders, zips, IDX, .npy)
+// is data of your own to train on.
+async function sendDrop(dataTransfer) {
+  const single = dataTransfer?.files.length === 1 ? dataTransfer.files[0] : null;
+  if (single && /\.llck$/i.test(single.name)) {
+    sendCheckpoint(single);
+    return;
+  }
+  const { name, files } = await droppedFiles(dataTransfer);
+  datasets.onOwn(name, files);
+}
 let dragDepth = 0;
 document.addEventListener('dragenter', (e) => {
   if (!e.dataTransfer?.types.includes('Files')) return;
@@ -667,8 +720,8 @@ document.addEventListener('drop', (e) => {
   e.preventDefault();
   dragDepth = 0;
   document.body.classList.remove('dropping');
-  if (document.body.dataset.state !== 'ready') return;
-  sendFile(e.dataTransfer?.files[0]);
+  if (document.body.dataset.state !== 'ready' || !e.dataTransfer) return;
+  sendDrop(e.dataTransfer).catch((err) => banner.show(`The dropped files could not be read: ${err.message}`));
 });
 
 document.body.dataset.step = '0';

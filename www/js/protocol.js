@@ -6,13 +6,20 @@
 /**
  * A model's description and a run's settings, as the Session reports them
  * (src/catalog/mod.rs `ModelInfo`, src/settings.rs `SettingsOutput`).
- * @typedef {{name: string, label: string, group: string, family: 'latent'|'gan', dataset: string,
+ * @typedef {{name: string, label: string, group: string, family: 'latent'|'gan', slot: 'side28'|'side40',
  *   imageSide: number, plane: boolean, variational: boolean, classifier: boolean,
  *   wasserstein: boolean, judged: boolean, gridSide: number,
  *   presets: {name: string, label: string}[]}} ModelInfo
  * @typedef {{field: string, label: string, help: string, whole: boolean, min: number,
  *   max: number|null}} Control
- * @typedef {{models: ModelInfo[], datasets: Object<string, string>, controls: Control[],
+ * @typedef {{name: string, label: string, slot: string, classes: string[], judged: boolean}} DatasetInfo
+ *   a built-in dataset (src/catalog/mod.rs)
+ * @typedef {{id: {name: string, builtin: boolean, hash: string}, label: string, slot: string,
+ *   classes: string[], train: number, test: number, smoothness: number|null,
+ *   own: {images: number, side: number, resizedFrom: number[][], skipped: string[],
+ *   ignored: number}|null, restarted: boolean, notice: string|null}} DataSummary  the data
+ *   the Session holds for a slot (src/session/data.rs)
+ * @typedef {{models: ModelInfo[], datasets: DatasetInfo[], controls: Control[],
  *   linkKeys: string[], evalSubset: number, rollbackFactor: number}} Catalog
  * @typedef {ModelInfo & {model: string, seed: number, preset: string, presetText: string,
  *   values: Object<string, number|null>, presetValues: Object<string, number|null>,
@@ -30,7 +37,10 @@
  * @typedef {{type: 'rollback', factor: number}} Rollback  after a divergence
  * @typedef {{type: 'resume'|'discard', model: *}} SavedRun  a run kept in this browser, by its
  *   key as stored (a model's name, or whatever a damaged record holds)
- * @typedef {{type: 'loadCheckpoint'|'loadNpy', name: string, bytes: ArrayBuffer}} LoadFile
+ * @typedef {{type: 'loadCheckpoint', name: string, bytes: ArrayBuffer}} LoadCheckpoint
+ * @typedef {{type: 'dataset', name: string}} PickDataset  a built-in dataset by name
+ * @typedef {{type: 'loadOwn', name: string, files: {path: string, bytes: ArrayBuffer}[]}} LoadOwn
+ *   your own files (a folder's with their paths under it)
  * @typedef {{type: 'view', latentMode: 'z'|'mean', manifold: boolean,
  *   extent: {x0: number, x1: number, y0: number, y1: number}|null}} View  what the latent
  *   card shows
@@ -39,7 +49,7 @@
  */
 export const TO_WORKER = Object.freeze([
   'init', 'play', 'pause', 'step', 'reset', 'save', 'autosave', 'configure', 'rollback', 'resume', 'discard',
-  'loadCheckpoint', 'loadNpy', 'view', 'interpolate', 'decode',
+  'loadCheckpoint', 'dataset', 'loadOwn', 'view', 'interpolate', 'decode',
 ]);
 
 /**
@@ -48,10 +58,10 @@ export const TO_WORKER = Object.freeze([
  * @typedef {{type: 'backend', backend: Backend}} BackendMessage  the backend, or a new one
  *   after the GPU failed
  * @typedef {{type: 'loading', what: string, file: string, loaded: number, total: number,
- *   overall: number}} Loading  download progress
- * @typedef {{type: 'ready', backend: Backend, data: {dataset: string, train: number,
- *   test: number}|null, config: Config, evalCount: number, step?: number}} Ready  a model to
- *   show, from `step`; `data` is MNIST's, at start (the model may wait for other data)
+ *   overall: number, unit?: 'files'}} Loading  download progress, in bytes or (your own
+ *   files) in files read
+ * @typedef {{type: 'ready', backend: Backend, data: DataSummary|null, config: Config,
+ *   evalCount: number, step?: number}} Ready  a model to show, from `step`, and its data
  * @typedef {{type: 'reset'}} Reset  the charts start over
  * @typedef {{type: 'config', config: Config}} ConfigMessage  settings changed without a new run
  * @typedef {{type: 'state', running: boolean}} State
@@ -84,8 +94,11 @@ export const TO_WORKER = Object.freeze([
  * @typedef {{type: 'autosaved', model?: string, step?: number, savedAt?: number,
  *   tookMs?: number, error?: string}} Autosaved  `tookMs`: how long training waited for it
  * @typedef {{type: 'history', text: string}} History  a resumed run's chart history
- * @typedef {{type: 'data', dataset: string, name: string, count: number}} DataMessage  a
- *   dataset arrived
+ * @typedef {{type: 'data', data: DataSummary}} DataMessage  a dataset arrived
+ * @typedef {{type: 'datasets', installed: Object<string, boolean>}} Datasets  which built-in
+ *   datasets set-up installed
+ * @typedef {{type: 'preview', name: string, width: number, height: number,
+ *   rgba: Uint8ClampedArray}} Preview  the first images of your data
  * @typedef {{type: 'notice', message: string}} Notice
  * @typedef {{type: 'error', message: string, name?: string, field?: string,
  *   fatal: boolean}} ErrorMessage  `field` names the control a refusal is about
@@ -95,7 +108,7 @@ export const TO_WORKER = Object.freeze([
 export const FROM_WORKER = Object.freeze([
   'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
   'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
-  'autosaved', 'history', 'data', 'notice', 'error', 'crashed',
+  'autosaved', 'history', 'data', 'datasets', 'preview', 'notice', 'error', 'crashed',
 ]);
 
 /** Throws unless `message` is one of `known` (a typo in a message type fails at once). */

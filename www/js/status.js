@@ -19,13 +19,15 @@ export class StatusLine {
     this.backendKnown = false;
   }
 
-  loading({ what, file, loaded, total, overall }) {
+  loading({ what, file, loaded, total, overall, unit }) {
     const percent = Math.round(Math.min(1, Math.max(0, overall)) * 100);
     this.progress.hidden = false;
     this.fill.style.width = `${percent}%`;
     this.bar.setAttribute('aria-valuenow', String(percent));
     if (overall >= 1) {
       this.progressText.textContent = `${what} loaded, building the model…`;
+    } else if (unit === 'files') {
+      this.progressText.textContent = `Reading ${what}: ${integer(loaded)} / ${integer(total)} files (${file})`;
     } else if (total > 0) {
       const filePercent = Math.round((loaded / total) * 100);
       this.progressText.textContent =

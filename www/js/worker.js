@@ -7,17 +7,10 @@ import { RunHistory } from './history.js';
 import { FROM_WORKER, checked } from './protocol.js';
 import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
-const DATA_DIR = new URL('../../data/mnist/', import.meta.url);
-// The frozen MNIST classifier that set-up trains to judge the MNIST DCGAN (burn record, ~0.5 MB).
-const JUDGE_URL = new URL('../../data/mnist-judge.bpk', import.meta.url);
-// Train images, train labels, test images, test labels, gzipped by set-up (the Session
-// inflates them), with their sizes for progress until the server says otherwise.
-const FILES = [
-  ['train-images-idx3-ubyte.gz', 9719438],
-  ['train-labels-idx1-ubyte.gz', 28857],
-  ['t10k-images-idx3-ubyte.gz', 1616508],
-  ['t10k-labels-idx1-ubyte.gz', 4517],
-];
+// What set-up puts in data/: each built-in 28x28 dataset's four IDX files, gzipped (the
+// Session inflates them), in data/NAME/, and its judge in data/NAME-judge.bpk.
+const DATA_DIR = new URL('../../data/', import.meta.url);
+const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 const CHUNK_MS = 30; // aim of one train() call: short enough to stay responsive
 const MAX_STEPS_PER_CALL = 64; // bounds how stale the loss read-back can get on a fast GPU
 const EVAL_EVERY_MS = 2000;
@@ -29,7 +22,10 @@ const INTERPOLATION_FRAMES = 24;
 const SAMPLES_EVERY_MS = 2000;
 const METERS_EVERY_MS = 5000;
 
-let Session = null; // the class of the build start() loaded
+// The classes and functions of the build start() loaded.
+let Session = null;
+let Collector = null;
+let checkpointInfo = null;
 let session = null;
 // Whether the session has a model to train (false while a model's data is being fetched).
 let ready = false;
@@ -137,21 +133,22 @@ async function request(url, hint) {
   return response;
 }
 
-// Fetches `files` ([name, expected size] under `dir`) one after the other, reporting
-// progress as `loading` messages about `what`; `hint` says how to get a missing file.
+// Fetches `files` (names under `dir`) one after the other, reporting progress as `loading`
+// messages about `what`; `hint` says how to get a missing file.
 async function fetchFiles(what, dir, files, hint) {
-  const totals = files.map(([, size]) => size);
+  const responses = [];
+  for (const name of files) responses.push(await request(new URL(name, dir), hint));
+  const totals = responses.map((r) => Number(r.headers.get('Content-Length')) || 0);
   const loaded = files.map(() => 0);
+  const total = totals.reduce((a, b) => a + b, 0);
   const progress = (i) => post({
-    type: 'loading', what, file: files[i][0], loaded: loaded[i], total: totals[i],
-    overall: loaded.reduce((a, b) => a + b, 0) / totals.reduce((a, b) => a + b, 0),
+    type: 'loading', what, file: files[i], loaded: loaded[i], total: totals[i] || loaded[i],
+    overall: total ? loaded.reduce((a, b) => a + b, 0) / total : 0,
   });
   const buffers = [];
   for (let i = 0; i < files.length; i++) {
-    const response = await request(new URL(files[i][0], dir), hint);
-    totals[i] = Number(response.headers.get('Content-Length')) || totals[i];
     const parts = [];
-    const reader = response.body.getReader();
+    const reader = responses[i].body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -171,10 +168,6 @@ async function fetchFiles(what, dir, files, hint) {
 }
 
 const SETUP_HINT = 'Run the set-up command (README command 1), which puts the data in data/.';
-// The datasets the worker loads: MNIST, fetched at start, and the polynomial images, made on
-// demand (the names are the catalog's `dataset`s).
-const MNIST = 'mnist';
-const POLYDATA_SET = 'poly';
 
 // The Session's answer to a change of settings, taken in the same turn of the queue as the
 // change (see `restart`): the page shows the settings in force, and a new run starts the
@@ -198,7 +191,7 @@ function configured(result) {
 // What follows a change of settings: a model whose data is not here yet waits for it, a new
 // run draws its views.
 async function settle({ ready: loaded, reset, config: next }) {
-  if (!loaded) await ensureData(next.dataset);
+  if (!loaded) await ensureSlot(next.slot);
   else if (reset) await refreshViews(true);
 }
 
@@ -226,7 +219,7 @@ async function start(backend, link) {
   const build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
   let init;
   let describe;
-  ({ default: init, Session, catalog: describe } = await import(`../../${build}/latent_lab.js`));
+  ({ default: init, Session, Collector, checkpointInfo, catalog: describe } = await import(`../../${build}/latent_lab.js`));
   wasm = await init();
   catalog = describe();
   post({ type: 'catalog', catalog });
@@ -247,16 +240,27 @@ async function start(backend, link) {
   } catch (e) {
     refusals = [e];
   }
-  const files = await fetchFiles('MNIST', DATA_DIR, FILES, SETUP_HINT);
-  const data = session.loadMnist(...files);
-  // Ready to train when the link's model trains on MNIST; another waits for its data.
-  ready = data.restarted;
+  await checkInstalled();
   config = session.config();
-  post({ type: 'ready', backend: session.backend(), data: { ...data, dataset: MNIST }, config, evalCount: catalog.evalSubset });
+  // Only the data of the link's model is fetched (or made): loading it starts the run and
+  // shows the page.
+  await ensureSlot(config.slot);
   for (const refusal of refusals) reportError(refusal);
-  if (data.notice) post({ type: 'notice', message: data.notice });
-  await settle({ ready, reset: true, config });
   await offerSavedRuns();
+}
+
+// Which built-in datasets set-up installed (Fashion-MNIST needs Debian's package): the page
+// lists the others as not installed rather than failing when they are picked.
+const installed = {};
+async function checkInstalled() {
+  await Promise.all(catalog.datasets.filter((d) => d.slot === 'side28').map(async ({ name }) => {
+    try {
+      installed[name] = (await fetch(new URL(`${name}/${IDX_FILES[0]}`, DATA_DIR), { method: 'HEAD' })).ok;
+    } catch {
+      installed[name] = false;
+    }
+  }));
+  post({ type: 'datasets', installed });
 }
 
 // The names of the models the catalog knows: a kept run of any other is damaged.
@@ -273,53 +277,121 @@ async function offerSavedRuns() {
   post({ type: 'savedRuns', runs });
 }
 
-// The polynomial images are made by the Session (the same 20,000 as `latent-lab polydata`
-// writes, from seed 1) the first time a model that trains on them is picked, rather than
-// downloaded (128 MB). Loading them starts a new run only if the model still being shown
-// trains on them: a model picked in the meantime keeps its run.
-const BUILT_IN_POLY = 'made in this browser, seed 1';
-const dataLoads = new Map();
-async function ensureData(dataset) {
-  if (dataset !== POLYDATA_SET) throw new Error(`The page has no source for the dataset '${dataset}'.`);
-  if (!dataLoads.has(dataset)) dataLoads.set(dataset, loadData(dataset, BUILT_IN_POLY, () => session.generatePolydata()));
-  try {
-    await dataLoads.get(dataset);
-  } catch (e) {
-    dataLoads.delete(dataset); // a later pick tries again
-    throw e;
-  }
+// The data the Session holds for each slot (`side28`, `side40`), as it last reported it, and
+// the built-in dataset picked for each (the slot's first until another is picked).
+const loadedData = {};
+const picked = {};
+const builtin = (name) => catalog.datasets.find((d) => d.name === name);
+const pickedFor = (slot) => picked[slot] ?? catalog.datasets.find((d) => d.slot === slot).name;
+
+// Loads what a model of `slot` needs, unless the Session has it already.
+async function ensureSlot(slot) {
+  if (!loadedData[slot]) await loadBuiltin(pickedFor(slot));
 }
 
-// Hands a dataset to the Session (`load` is the Session call) and, when that started the
-// current model's run over, the page starts its views over too.
-async function loadData(dataset, name, load) {
+// A built-in dataset: a 28x28 one is fetched (gzipped, 11 MB for MNIST); the polynomial
+// images are made by the Session (the same 20,000 as `latent-lab polydata` writes, from seed
+// 1) rather than downloaded (128 MB). Loading data starts a new run only if the model being
+// shown trains on data of its size: a model picked in the meantime keeps its run. One load
+// of a dataset at a time.
+const inFlight = new Map();
+function loadBuiltin(name) {
+  if (!inFlight.has(name)) {
+    inFlight.set(name, (async () => {
+      const d = builtin(name);
+      if (!d) throw new Error(`There is no built-in dataset '${name}'.`);
+      if (d.slot !== 'side28') return loadData(() => session.generatePolydata());
+      if (installed[name] === false) {
+        throw new Error(`${d.label} is not installed. ${SETUP_HINT} (Without apt, put its four .gz IDX files in data/${name}/.)`);
+      }
+      const files = await fetchFiles(d.label, new URL(`${name}/`, DATA_DIR), IDX_FILES, SETUP_HINT);
+      return loadData(() => session.loadIdx(name, ...files));
+    })().finally(() => inFlight.delete(name)));
+  }
+  return inFlight.get(name);
+}
+
+// Hands data to the Session (`load` is the Session call) and, when that started the current
+// model's run over, the page starts its views over too.
+async function loadData(load) {
   const info = await exclusive(() => {
     const loaded = load();
-    post({ type: 'data', dataset, name, count: loaded.count });
+    loadedData[loaded.slot] = loaded;
+    post({ type: 'data', data: loaded });
     if (loaded.restarted) {
       ready = true;
       restart();
     }
     return loaded;
   });
+  if (info.notice) post({ type: 'notice', message: info.notice });
   if (info.restarted) await refreshViews(true);
   return info;
 }
 
-// The judge is fetched the first time the MNIST DCGAN starts; its meters wait for it.
-let judgeLoad = null;
-let judgeLoaded = false;
-function ensureJudge() {
-  judgeLoad ??= (async () => {
-    // Half a megabyte: no progress bar.
-    const bytes = new Uint8Array(await (await request(JUDGE_URL, SETUP_HINT)).arrayBuffer());
-    await exclusive(() => session.loadJudge(bytes));
-    judgeLoaded = true;
-  })().catch((e) => {
-    judgeLoad = null; // the next start of the model tries again
-    reportError(e);
-  });
+// Your own files ({path, bytes}, dropped or chosen on the page) for the current model's
+// size: the Session's collector takes each file and hands back the images in it, which the
+// browser decodes here. Nothing changes until all of them are in and the Session took them.
+async function loadOwn(name, files) {
+  const collector = new Collector(config.slot);
+  try {
+    collector.checkCount(name, files.length);
+    const progress = (done, file) => post({ type: 'loading', what: name, file, loaded: done, total: files.length, overall: done / files.length, unit: 'files' });
+    for (const [i, { path, bytes }] of files.entries()) {
+      for (const image of collector.addFile(path, new Uint8Array(bytes))) {
+        const pixels = await decodeImage(image.bytes);
+        if (pixels.error) collector.skip(image.path, pixels.error);
+        else collector.addRgba(image.path, pixels.width, pixels.height, pixels.rgba);
+      }
+      if (i % 16 === 15 || i === files.length - 1) progress(i + 1, path);
+    }
+  } catch (e) {
+    collector.free();
+    throw e;
+  }
+  const info = await loadData(() => session.loadOwn(collector, name));
+  if (info.restarted) {
+    const grid = await exclusive(() => session.realImages(PREVIEW_SIDE));
+    post({ type: 'preview', name, ...grid }, [grid.rgba.buffer]);
+  }
 }
+const PREVIEW_SIDE = 8;
+
+// A PNG or JPEG as RGBA pixels, by the browser's own decoder, or why it could not be read.
+async function decodeImage(bytes) {
+  let bitmap;
+  try {
+    bitmap = await createImageBitmap(new Blob([bytes]), { premultiplyAlpha: 'none', colorSpaceConversion: 'none' });
+  } catch (e) {
+    return { error: e?.message || 'not an image the browser can decode' };
+  }
+  const { width, height } = bitmap;
+  const context = new OffscreenCanvas(width, height).getContext('2d');
+  context.drawImage(bitmap, 0, 0);
+  bitmap.close();
+  const rgba = context.getImageData(0, 0, width, height).data;
+  return { width, height, rgba: new Uint8Array(rgba.buffer, rgba.byteOffset, rgba.length) };
+}
+
+// A judge is fetched the first time the MNIST DCGAN starts on its built-in dataset; the
+// meters wait for it. Your own data has none, which the page says.
+const judgeLoads = new Map();
+const judged = new Set();
+function ensureJudge() {
+  const id = loadedData.side28?.id;
+  const name = id?.builtin && builtin(id.name)?.judged ? id.name : null;
+  if (!name || judgeLoads.has(name)) return;
+  judgeLoads.set(name, (async () => {
+    // Half a megabyte: no progress bar.
+    const bytes = new Uint8Array(await (await request(new URL(`${name}-judge.bpk`, DATA_DIR), SETUP_HINT)).arrayBuffer());
+    await exclusive(() => session.loadJudge(name, bytes));
+    judged.add(name);
+  })().catch((e) => {
+    judgeLoads.delete(name); // the next start of the model tries again
+    reportError(e);
+  }));
+}
+const hasJudge = () => judged.has(loadedData.side28?.id.builtin ? loadedData.side28.id.name : null);
 
 async function trainChunk(maxSteps) {
   const t0 = performance.now();
@@ -416,7 +488,7 @@ const views = [
   {
     name: 'meters',
     every: METERS_EVERY_MS,
-    wanted: () => config.family === 'gan' && (!config.judged || judgeLoaded),
+    wanted: () => config.family === 'gan' && (!config.judged || hasJudge()),
     async run() {
       post({ type: 'meters', step: currentStep, ...(await session.meters()) });
     },
@@ -549,7 +621,27 @@ function restart(step = 0) {
   config = session.config();
   if (config.judged) ensureJudge();
   post({ type: 'reset' });
-  post({ type: 'ready', backend: session.backend(), data: null, config, evalCount: catalog.evalSubset, step });
+  post({ type: 'ready', backend: session.backend(), data: loadedData[config.slot] ?? null, config, evalCount: catalog.evalSubset, step });
+}
+
+// Before a checkpoint is loaded: the built-in data it trained on is fetched when other data
+// is loaded, and a model whose data is not here yet gets its usual data. The Session then
+// refuses a checkpoint of other data (your own, given again by you) by name.
+async function fetchDataOf(bytes) {
+  let info;
+  try {
+    info = checkpointInfo(bytes);
+  } catch {
+    return; // a damaged file: loading it says what is wrong
+  }
+  const slot = catalog.models.find((m) => m.name === info.model)?.slot;
+  const trained = info.dataset?.builtin ? builtin(info.dataset.name) : null;
+  if (trained && loadedData[trained.slot]?.id.hash !== info.dataset.hash) {
+    picked[trained.slot] = trained.name;
+    await loadBuiltin(trained.name);
+  } else if (slot) {
+    await ensureSlot(slot);
+  }
 }
 
 const handlers = {
@@ -615,8 +707,6 @@ const handlers = {
     try {
       const run = await loadRun(model, modelNames());
       if (!run) throw new Error(`No saved ${model} run is kept in this browser any more.`);
-      const dataset = catalog.models.find((m) => m.name === model)?.dataset;
-      if (dataset && dataset !== MNIST) await ensureData(dataset); // the model needs its data to load
       await handlers.loadCheckpoint({ name: `the saved ${model} run`, bytes: run.bytes });
     } catch (e) {
       // The page hid the list to resume; what is kept is offered again (to discard, say).
@@ -629,6 +719,7 @@ const handlers = {
     await offerSavedRuns();
   },
   async loadCheckpoint({ name, bytes }) {
+    await fetchDataOf(new Uint8Array(bytes));
     const { step, model, curvesLost, optimizerNote } = await exclusive(() => {
       let loaded;
       try {
@@ -657,14 +748,16 @@ const handlers = {
   async configure({ config: change }) {
     await settle(await exclusive(() => configured(session.configure(change))));
   },
-  // A .npy file the user dropped on the page: the models that train on 40x40 images train on
-  // it from now on; the current run starts over only if it is one of them.
-  async loadNpy({ name, bytes }) {
-    const info = await loadData(POLYDATA_SET, name, () => session.loadPolydata(name, new Uint8Array(bytes)));
-    dataLoads.set(POLYDATA_SET, Promise.resolve(info)); // the user's file replaces the built-in set
-    // A set smaller than the batch lowered the batch size; the notice says so.
-    const also = info.notice ? ` ${info.notice}` : '';
-    if (info.restarted) post({ type: 'notice', message: `${name} is the training data now: the run starts over on it.${also}` });
+  // A built-in dataset picked in the menu: the models of its size train on it from now on.
+  async dataset({ name }) {
+    const d = builtin(name);
+    if (d) picked[d.slot] = name;
+    await loadBuiltin(name);
+  },
+  // Your own files, dropped on the page or chosen with its buttons: the models of the current
+  // model's size train on them from now on; the current run starts over on them.
+  async loadOwn({ name, files }) {
+    await loadOwn(name, files);
   },
   // The latent card changed what it shows: redraw what depends on it now, not at the next tick.
   async view({ latentMode, manifold, extent }) {
@@ -676,12 +769,12 @@ const handlers = {
     Object.assign(view, next);
     if (!running) await refreshViews();
   },
-  // Decodes the straight path between the posterior means of two test digits of the scatter.
+  // Decodes the straight path between the posterior means of two test images of the scatter.
   async interpolate({ from, to }) {
     const { points: means } = await exclusive(() => session.latents(true));
     const count = means.length / 2;
     if (![from, to].every((i) => Number.isInteger(i) && i >= 0 && i < count)) {
-      throw new Error(`cannot interpolate between digits ${from} and ${to}: pick two of the ${count} digits in the scatter`);
+      throw new Error(`cannot interpolate between points ${from} and ${to}: pick two of the ${count} points in the scatter`);
     }
     const path = new Float32Array(2 * INTERPOLATION_FRAMES);
     for (let k = 0; k < INTERPOLATION_FRAMES; k++) {
