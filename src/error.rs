@@ -50,6 +50,31 @@ pub enum DataError {
     CountMismatch { images_file: String, images: usize, labels_file: String, labels: usize },
 }
 
+/// What is wrong with your own data, naming the file or folder at fault.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum OwnError {
+    #[error("'{name}' holds no images: give PNG or JPEG files (one sub-folder per class for labels), IDX files or a .npy array{skipped}")]
+    Empty { name: String, skipped: String },
+    #[error("'{name}' holds more than {limit} images: the page takes at most {limit} (MNIST's size). Give a smaller set.")]
+    TooMany { name: String, limit: usize },
+    #[error("'{name}' has {count} classes (sub-folders), but at most {limit} are supported")]
+    TooManyClasses { name: String, count: usize, limit: usize },
+    #[error("'{name}' holds one image: a dataset needs at least two (one to train on, one to test)")]
+    TooFew { name: String },
+    #[error("{file}: {problem}.")]
+    Npy { file: String, problem: crate::data::npy::NpyError },
+    #[error("{file}: {problem}.")]
+    Idx { file: String, problem: IdxError },
+    #[error("{file}: not a zip file that can be read ({problem}).")]
+    Zip { file: String, problem: String },
+    #[error("{images_file} holds {images} images but {labels_file} holds {labels} labels: labels must match the images in count.")]
+    CountMismatch { images_file: String, images: usize, labels_file: String, labels: usize },
+    #[error("{file} is an IDX labels file with no images file beside it: give its images file too.")]
+    LabelsAlone { file: String },
+    #[error("{file}: {width}x{height} pixels but {len} bytes of colour, not {expected}.")]
+    BadPixels { file: String, width: usize, height: usize, len: usize, expected: usize },
+}
+
 /// Every error the library returns.
 #[derive(Debug, Clone, PartialEq, Error)]
 pub enum LabError {
@@ -69,7 +94,7 @@ pub enum LabError {
     NoPolydata,
     /// Your own data could not be used.
     #[error(transparent)]
-    Own(#[from] crate::data::own::OwnError),
+    Own(#[from] OwnError),
     /// A checkpoint that trained on other data than the loaded one.
     #[error("this run trained on {trained}, but {loaded} is loaded: pick the same data to resume it")]
     WrongDataset { trained: String, loaded: String },

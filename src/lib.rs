@@ -23,4 +23,4 @@ pub mod train;
 #[cfg(target_arch = "wasm32")]
 pub mod web;
 
-pub use error::{DataError, IdxError, LabError};
+pub use error::{DataError, IdxError, LabError, OwnError};

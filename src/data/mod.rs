@@ -1,5 +1,6 @@
 //! Data: file formats and batching. Pure Rust up to the point where a batch becomes tensors.
 
+pub mod builtin;
 pub mod cursor;
 pub mod idx;
 pub mod npy;
@@ -21,7 +22,7 @@ use xxhash_rust::xxh3::Xxh3;
 #[serde(rename_all = "camelCase")]
 pub struct DatasetId {
     pub name: String,
-    /// Whether `name` is a built-in dataset's (`catalog::Builtin`) rather than your file's.
+    /// Whether `name` is a built-in dataset's ([`builtin::Builtin`]) rather than your file's.
     pub builtin: bool,
     /// XXH3-128 of the pixels and labels, 32 hex digits.
     pub hash: String,
@@ -57,8 +58,8 @@ impl DatasetId {
         Self::new(name, builtin, hasher)
     }
 
-    pub fn builtin(&self) -> Option<crate::catalog::Builtin> {
-        crate::catalog::Builtin::parse(&self.name).filter(|_| self.builtin)
+    pub fn builtin(&self) -> Option<builtin::Builtin> {
+        builtin::Builtin::parse(&self.name).filter(|_| self.builtin)
     }
 
     /// "MNIST", or your file's name.

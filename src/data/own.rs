@@ -12,15 +12,14 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 
 use serde::Serialize;
-use thiserror::Error;
 
 use super::SplitMix64;
+use super::builtin::DataSlot;
 use super::idx::{self, IdxImages};
-use super::npy::{self, Dtype, Images, NpyError};
+use super::npy::{self, Dtype, Images};
 use super::poly::POLY_SIDE;
 use super::split::{Split, Splits};
-use crate::catalog::DataSlot;
-use crate::error::IdxError;
+use crate::error::OwnError;
 
 /// The most images your own dataset may hold: MNIST's 70,000. More would take minutes to
 /// decode in a tab and more memory than one page should hold.
@@ -31,31 +30,6 @@ pub const MAX_CLASSES: usize = 10;
 const TEST_EVERY: usize = 7;
 /// The order of the test split: fixed, so the same files make the same dataset.
 const SPLIT_SEED: u64 = 0x0d47a;
-
-/// What is wrong with your own data, naming the file or folder at fault.
-#[derive(Debug, Clone, PartialEq, Eq, Error)]
-pub enum OwnError {
-    #[error("'{name}' holds no images: give PNG or JPEG files (one sub-folder per class for labels), IDX files or a .npy array{skipped}")]
-    Empty { name: String, skipped: String },
-    #[error("'{name}' holds more than {limit} images: the page takes at most {limit} (MNIST's size). Give a smaller set.", limit = MAX_IMAGES)]
-    TooMany { name: String },
-    #[error("'{name}' has {count} classes (sub-folders), but at most {limit} are supported", limit = MAX_CLASSES)]
-    TooManyClasses { name: String, count: usize },
-    #[error("'{name}' holds one image: a dataset needs at least two (one to train on, one to test)")]
-    TooFew { name: String },
-    #[error("{file}: {problem}.")]
-    Npy { file: String, problem: NpyError },
-    #[error("{file}: {problem}.")]
-    Idx { file: String, problem: IdxError },
-    #[error("{file}: not a zip file that can be read ({problem}).")]
-    Zip { file: String, problem: String },
-    #[error("{images_file} holds {images} images but {labels_file} holds {labels} labels: labels must match the images in count.")]
-    CountMismatch { images_file: String, images: usize, labels_file: String, labels: usize },
-    #[error("{file} is an IDX labels file with no images file beside it: give its images file too.")]
-    LabelsAlone { file: String },
-    #[error("{file}: {width}x{height} pixels but {len} bytes of colour, not {expected}.")]
-    BadPixels { file: String, width: usize, height: usize, len: usize, expected: usize },
-}
 
 /// Where an image's label comes from.
 #[derive(Debug, Clone)]
@@ -156,7 +130,7 @@ impl Collector {
 
     /// Refuses a selection of `files` files that cannot fit the limit, before any is decoded.
     pub fn check_count(&self, name: &str, files: usize) -> Result<(), OwnError> {
-        if self.count() + files > MAX_IMAGES { Err(OwnError::TooMany { name: name.into() }) } else { Ok(()) }
+        if self.count() + files > MAX_IMAGES { Err(OwnError::TooMany { name: name.into(), limit: MAX_IMAGES }) } else { Ok(()) }
     }
 
     /// Takes one file of any supported kind, told apart by its content. Returns the images
@@ -328,7 +302,7 @@ impl Collector {
         self.take_idx()?;
         let count = self.count();
         if count > MAX_IMAGES {
-            return Err(OwnError::TooMany { name: name.into() });
+            return Err(OwnError::TooMany { name: name.into(), limit: MAX_IMAGES });
         }
         if count == 0 {
             let skipped = match self.skipped.len() {
@@ -342,7 +316,7 @@ impl Collector {
         }
         let (classes, labels) = classes(&self.labels);
         if classes.len() > MAX_CLASSES {
-            return Err(OwnError::TooManyClasses { name: name.into(), count: classes.len() });
+            return Err(OwnError::TooManyClasses { name: name.into(), count: classes.len(), limit: MAX_CLASSES });
         }
         let side = self.side();
         let report = OwnReport {
