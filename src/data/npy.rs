@@ -121,17 +121,10 @@ impl Dtype {
     }
 }
 
-/// Parses a .npy file of little-endian float32 or float64 in C order, shape (N, H, W) or
-/// (N, H, W, 1); float64 is rounded to f32. Every value must be finite.
-pub fn read(bytes: &[u8]) -> Result<Images, NpyError> {
-    match read_typed(bytes)? {
-        (_, Dtype::U8) => Err(NpyError::UnsupportedDtype("|u1".into())),
-        (images, _) => Ok(images),
-    }
-}
-
-/// [`read`], also taking uint8 (`|u1`, values 0-255 as they are); says which type the file held.
-pub fn read_typed(bytes: &[u8]) -> Result<(Images, Dtype), NpyError> {
+/// Parses a .npy file of little-endian float32, float64 or uint8 in C order, shape (N, H, W)
+/// or (N, H, W, 1); float64 is rounded to f32, uint8 kept as 0-255. Every value must be
+/// finite. Says which type the file held.
+pub fn read(bytes: &[u8]) -> Result<(Images, Dtype), NpyError> {
     let rest = bytes.strip_prefix(MAGIC).ok_or(NpyError::BadMagic)?;
     let truncated = |needed| NpyError::TruncatedHeader { len: bytes.len(), needed };
     let (&major, &minor) = (rest.first().ok_or(truncated(8))?, rest.get(1).ok_or(truncated(8))?);
@@ -355,6 +348,11 @@ impl Parser<'_> {
 mod tests {
     use super::*;
 
+    /// The images alone.
+    fn parsed(bytes: &[u8]) -> Result<Images, NpyError> {
+        read(bytes).map(|(images, _)| images)
+    }
+
     fn images() -> Images {
         let pixels = (0..2 * 3 * 4).map(|i| i as f32 / 7.0 - 1.0).collect();
         Images::new(2, 3, 4, pixels).unwrap()
@@ -376,7 +374,7 @@ mod tests {
     }
 
     fn header_error(header: &str) -> NpyError {
-        read(&file(1, header, 8)).unwrap_err()
+        parsed(&file(1, header, 8)).unwrap_err()
     }
 
     #[test]
@@ -387,7 +385,7 @@ mod tests {
             let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
             assert_eq!((10 + header_len) % 64, 0);
             assert_eq!(bytes[9 + header_len], b'\n');
-            assert_eq!(read(&bytes).unwrap(), img);
+            assert_eq!(parsed(&bytes).unwrap(), img);
         }
         assert_eq!(write(&img, Dtype::F64).len(), 128 + 24 * 8);
     }
@@ -403,7 +401,7 @@ mod tests {
         for _ in 0..3200 {
             bytes.extend_from_slice(&0.5f64.to_le_bytes());
         }
-        let img = read(&bytes).unwrap();
+        let img = parsed(&bytes).unwrap();
         assert_eq!((img.count(), img.height(), img.width()), (2, 40, 40));
         assert!(img.pixels().iter().all(|&p| p == 0.5));
         assert_eq!(img.iter().count(), 2);
@@ -418,30 +416,30 @@ mod tests {
             "{ 'descr' : '<f4' , 'fortran_order' : False , 'shape' : ( 2L , 3L , 4L , ) , }",
         ] {
             for version in [1, 2, 3] {
-                let img = read(&file(version, header, f4)).unwrap();
+                let img = parsed(&file(version, header, f4)).unwrap();
                 assert_eq!((img.count(), img.height(), img.width()), (2, 3, 4), "{header}");
             }
         }
-        let empty = read(&file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3, 4), }", 0)).unwrap();
+        let empty = parsed(&file(1, "{'descr': '<f8', 'fortran_order': False, 'shape': (0, 3, 4), }", 0)).unwrap();
         assert_eq!(empty.count(), 0);
     }
 
     #[test]
     fn rejects_bad_magic_version_and_truncation() {
-        assert_eq!(read(b"PK\x03\x04"), Err(NpyError::BadMagic));
-        assert_eq!(read(b"\x93NUMP"), Err(NpyError::BadMagic));
-        assert_eq!(read(b"\x93NUMPY\x01"), Err(NpyError::TruncatedHeader { len: 7, needed: 8 }));
-        assert_eq!(read(b"\x93NUMPY\x01\x00\x40"), Err(NpyError::TruncatedHeader { len: 9, needed: 10 }));
+        assert_eq!(parsed(b"PK\x03\x04"), Err(NpyError::BadMagic));
+        assert_eq!(parsed(b"\x93NUMP"), Err(NpyError::BadMagic));
+        assert_eq!(parsed(b"\x93NUMPY\x01"), Err(NpyError::TruncatedHeader { len: 7, needed: 8 }));
+        assert_eq!(parsed(b"\x93NUMPY\x01\x00\x40"), Err(NpyError::TruncatedHeader { len: 9, needed: 10 }));
         let mut f = file(1, "{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1, 1), }", 0);
         let needed = f.len();
         f.truncate(40);
-        assert_eq!(read(&f), Err(NpyError::TruncatedHeader { len: 40, needed }));
+        assert_eq!(parsed(&f), Err(NpyError::TruncatedHeader { len: 40, needed }));
         let mut f = file(1, "{}", 0);
         f[6] = 4;
-        assert_eq!(read(&f), Err(NpyError::UnsupportedVersion { major: 4, minor: 0 }));
+        assert_eq!(parsed(&f), Err(NpyError::UnsupportedVersion { major: 4, minor: 0 }));
         f[6] = 1;
         f[7] = 1;
-        assert_eq!(read(&f), Err(NpyError::UnsupportedVersion { major: 1, minor: 1 }));
+        assert_eq!(parsed(&f), Err(NpyError::UnsupportedVersion { major: 1, minor: 1 }));
     }
 
     #[test]
@@ -486,12 +484,12 @@ mod tests {
     #[test]
     fn rejects_wrong_data_length_and_non_finite_values() {
         let header = "{'descr': '<f8', 'fortran_order': False, 'shape': (2, 3, 4), }";
-        assert_eq!(read(&file(1, header, 191)), Err(NpyError::SizeMismatch { expected: 192, actual: 191 }));
-        assert_eq!(read(&file(1, header, 193)), Err(NpyError::SizeMismatch { expected: 192, actual: 193 }));
+        assert_eq!(parsed(&file(1, header, 191)), Err(NpyError::SizeMismatch { expected: 192, actual: 191 }));
+        assert_eq!(parsed(&file(1, header, 193)), Err(NpyError::SizeMismatch { expected: 192, actual: 193 }));
         let mut bytes = write(&images(), Dtype::F64);
         let at = bytes.len() - 8 * 3;
         bytes[at..at + 8].copy_from_slice(&1e300f64.to_le_bytes());
-        assert_eq!(read(&bytes), Err(NpyError::NonFinite { index: 21 }));
+        assert_eq!(parsed(&bytes), Err(NpyError::NonFinite { index: 21 }));
     }
 
     #[test]

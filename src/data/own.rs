@@ -193,7 +193,7 @@ impl Collector {
     }
 
     fn add_npy(&mut self, path: &str, bytes: &[u8]) -> Result<(), OwnError> {
-        let (images, dtype) = npy::read_typed(bytes).map_err(|problem| OwnError::Npy { file: path.into(), problem })?;
+        let (images, dtype) = npy::read(bytes).map_err(|problem| OwnError::Npy { file: path.into(), problem })?;
         self.check_count(path, images.count())?;
         let (h, w) = (images.height(), images.width());
         // Floats of the polynomial GANs' own size are taken as they are: that is how the
