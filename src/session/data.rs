@@ -8,7 +8,7 @@ use serde::Serialize;
 use crate::backend::{self, BackendKind};
 use crate::catalog::{Builtin, DataSlot, EVAL_SUBSET};
 use crate::data::npy::Images;
-use crate::data::own::{OwnImages, OwnReport, OwnSet};
+use crate::data::own::OwnReport;
 use crate::data::poly;
 use crate::data::{DatasetId, IMAGE_PIXELS, Split, Splits, TrainSet, random_indices};
 use crate::error::LabError;
@@ -105,6 +105,11 @@ impl Data28 {
         Ok(Self::new(DatasetId::of_splits(dataset.name(), true, &splits), classes, splits, None))
     }
 
+    /// Your own 28x28 images.
+    pub fn own(name: &str, classes: Vec<String>, splits: Splits, report: OwnReport) -> Self {
+        Self::new(DatasetId::of_splits(name, false, &splits), classes, splits, Some(report))
+    }
+
     fn new(id: DatasetId, classes: Vec<String>, splits: Splits, own: Option<OwnReport>) -> Self {
         let subset = random_subset(&splits.test, EVAL_SUBSET, 0x5eed);
         let test = &splits.test;
@@ -136,6 +141,11 @@ impl Data40 {
         Self::new(Builtin::Poly.name(), true, poly::generate(poly::BUILT_IN_COUNT, poly::BUILT_IN_SEED), None)
     }
 
+    /// Your own 40x40 images.
+    pub fn own(name: &str, images: Images, report: OwnReport) -> Self {
+        Self::new(name, false, images, Some(report))
+    }
+
     fn new(name: &str, builtin: bool, images: Images, own: Option<OwnReport>) -> Self {
         let reference = PolyReference::of(&images);
         Data40 { id: DatasetId::of_images(name, builtin, &images), images, reference, own }
@@ -164,24 +174,6 @@ impl JudgeData {
 
     pub fn features() -> usize {
         JUDGE_FEATURES
-    }
-}
-
-/// Your own data, in the slot its images were sized for.
-pub enum OwnData {
-    Side28(Data28),
-    Side40(Data40),
-}
-
-impl OwnData {
-    pub fn new(set: OwnSet) -> Self {
-        let OwnSet { name, classes, images, report } = set;
-        match images {
-            OwnImages::Side28(splits) => {
-                OwnData::Side28(Data28::new(DatasetId::of_splits(&name, false, &splits), classes, splits, Some(report)))
-            }
-            OwnImages::Side40(images) => OwnData::Side40(Data40::new(&name, false, images, Some(report))),
-        }
     }
 }
 

@@ -15,13 +15,13 @@ use serde::Serialize;
 use crate::backend::{self, Backend, BackendKind};
 use crate::catalog::{Builtin, DataSlot, Room};
 use crate::checkpoint::Checkpoint;
-use crate::data::own::OwnSet;
+use crate::data::own::{OwnImages, OwnSet};
 use crate::error::{LabError, shown};
 use crate::model::ModelKind;
 use crate::settings::{Settings, SettingsInput, SettingsOutput, apply_each};
 use crate::train::{ModelTrainer, StepReport, optimizer_state_loads};
 
-pub use data::{Data28, Data40, DataSummary, Datasets, JudgeData, OwnData, judge_device};
+pub use data::{Data28, Data40, DataSummary, Datasets, JudgeData, judge_device};
 pub use recovery::{Recovery, SNAPSHOT_EVERY_MS};
 pub use views::{DigitMeters, Grid, Meters, PolyMeters, Reconstructions, Split};
 
@@ -162,9 +162,10 @@ impl Session {
     /// Takes your own data (see [`crate::data::own::Collector`]) in place of the loaded data
     /// of its image size.
     pub fn load_own(&mut self, set: OwnSet) -> Result<Loaded, LabError> {
-        match OwnData::new(set) {
-            OwnData::Side28(data) => self.put_28(data),
-            OwnData::Side40(data) => self.put_40(data),
+        let OwnSet { name, classes, images, report } = set;
+        match images {
+            OwnImages::Side28(splits) => self.put_28(Data28::own(&name, classes, splits, report)),
+            OwnImages::Side40(images) => self.put_40(Data40::own(&name, images, report)),
         }
     }
 
