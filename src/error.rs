@@ -101,6 +101,9 @@ pub enum LabError {
     /// A latent classifier given data without labels.
     #[error("the {model} needs labelled data, and {dataset} has none: put the images in one sub-folder per class")]
     NeedsLabels { model: String, dataset: String },
+    /// A judge could not be trained here: none was started, or its data went.
+    #[error("no judge can be trained: {0}")]
+    JudgeTraining(String),
     /// A judge's weights could not be read (a damaged or foreign file).
     #[error("the judge's weights cannot be used: {0}")]
     Judge(String),
@@ -120,6 +123,7 @@ impl LabError {
             | LabError::WrongDataset { .. }
             | LabError::NeedsLabels { .. }
             | LabError::Judge(_)
+            | LabError::JudgeTraining(_)
             | LabError::Checkpoint(_) => "DataError",
             LabError::InvalidConfig { .. } => "InvalidConfig",
             LabError::Backend(_) => "BackendError",

@@ -329,3 +329,81 @@ fn unlabelled_own_data_trains_an_autoencoder_but_not_a_classifier() {
     assert_eq!(s.real_images(4).unwrap().width, 4 * 28);
     assert_eq!(pollster::block_on(s.latents(true)).unwrap().1, [0; 5]);
 }
+
+/// `count` MNIST training digits as your own labelled images (a sub-folder per digit).
+fn own_digits(count: usize) -> Collector {
+    let mnist = common_mnist();
+    let mut collector = Collector::new(DataSlot::Side28);
+    for i in 0..count {
+        let rgba: Vec<u8> = mnist.train.image(i).iter().flat_map(|&p| [p, p, p, 255]).collect();
+        collector.add_rgba(&format!("digits/{}/{i}.png", mnist.train.label(i)), 28, 28, &rgba).unwrap();
+    }
+    collector
+}
+
+fn common_mnist() -> latent_lab::data::Splits {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist");
+    let files = IDX_FILES.map(|f| std::fs::read(dir.join(f)).expect("run scripts/setup.sh first"));
+    latent_lab::data::Splits::from_idx([&files[0], &files[1], &files[2], &files[3]]).unwrap()
+}
+
+/// Your own labelled data gets a judge trained on request, a few steps at a time, so that
+/// the MNIST DCGAN's meters measure it; its weights, kept, judge the same data in another
+/// session. Unlabelled data, and data changed under a judge in training, are refused by name.
+#[test]
+fn a_judge_is_trained_for_your_own_labelled_data() {
+    let (mut s, _) = session();
+    s.configure(&change(Some("dcgan-mnist"), &[("batchSize", 32.0)])).unwrap();
+
+    let mut unlabelled = Collector::new(DataSlot::Side28);
+    for i in 0..40u8 {
+        unlabelled.add_rgba(&format!("pics/{i}.png"), 3, 3, &[i * 6, 0, 0, 255].repeat(9)).unwrap();
+    }
+    s.load_own(unlabelled.finish("pics").unwrap()).unwrap();
+    let err = s.start_judge().unwrap_err().to_string();
+    assert!(err.contains("the judge needs labelled data, and your data 'pics'"), "{err}");
+
+    let loaded = s.load_own(own_digits(700).finish("digits").unwrap()).unwrap();
+    assert_eq!(loaded.summary.classes.len(), 10);
+    assert!(matches!(pollster::block_on(s.meters()), Err(latent_lab::LabError::NoJudge(_))));
+    let plan = s.start_judge().unwrap();
+    assert_eq!((plan.dataset.as_str(), plan.train), ("digits", 600));
+    assert!(plan.steps >= 300 && plan.epochs > 3, "a small set trains more epochs: {plan:?}");
+    let mut calls = 0;
+    let accuracy = loop {
+        let progress = pollster::block_on(s.train_judge(64)).unwrap();
+        calls += 1;
+        assert!(progress.loss.is_finite() && progress.step <= plan.steps);
+        if let Some(accuracy) = progress.accuracy {
+            assert_eq!(progress.step, plan.steps);
+            break accuracy;
+        }
+    };
+    assert_eq!(calls, plan.steps.div_ceil(64));
+    assert!(accuracy > 0.8, "the judge of 600 digits labels {accuracy} of the 100 test digits");
+    let err = pollster::block_on(s.train_judge(1)).unwrap_err().to_string();
+    assert!(err.contains("none was started"), "{err}");
+
+    train(&mut s, 1);
+    let Meters::Digits(m) = pollster::block_on(s.meters()).unwrap() else { panic!("digit meters") };
+    assert!(m.frechet.is_finite() && m.real_frechet.is_finite() && m.real_covered >= 9, "{m:?}");
+
+    // Kept weights judge the same data in a new session; other data loses them.
+    let bytes = s.judge_bytes(&plan.hash).unwrap();
+    let (mut again, _) = session();
+    again.configure(&change(Some("dcgan-mnist"), &[("batchSize", 32.0)])).unwrap();
+    again.load_own(own_digits(700).finish("digits").unwrap()).unwrap();
+    again.load_judge(latent_lab::session::JudgeOf::Own(plan.hash.clone()), bytes).unwrap();
+    train(&mut again, 1);
+    assert!(matches!(pollster::block_on(again.meters()), Ok(Meters::Digits(_))));
+    load_builtin(&mut again, Builtin::Mnist);
+    assert!(matches!(pollster::block_on(again.meters()), Err(latent_lab::LabError::NoJudge(_))));
+
+    // Other data loaded while a judge trains ends it, said so.
+    again.load_own(own_digits(300).finish("fewer").unwrap()).unwrap();
+    again.start_judge().unwrap();
+    pollster::block_on(again.train_judge(2)).unwrap();
+    load_builtin(&mut again, Builtin::Fashion);
+    let err = pollster::block_on(again.train_judge(2)).unwrap_err().to_string();
+    assert!(err.contains("other data took the place of fewer"), "{err}");
+}

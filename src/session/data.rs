@@ -41,13 +41,31 @@ pub struct Data40 {
     pub own: Option<OwnReport>,
 }
 
-/// A frozen classifier of one built-in dataset, which the MNIST DCGAN's meters use on that
-/// data (docs/models.md), and the real test images' figures its meters stand beside.
+/// A frozen classifier of one dataset, which the MNIST DCGAN's meters use on that data
+/// (docs/models.md), and the real test images' figures its meters stand beside.
 pub struct JudgeData {
-    pub dataset: Builtin,
+    pub of: JudgeOf,
     pub judge: Judge,
     /// Worked out at the first meters call after the data is loaded (forgotten when it changes).
     pub real: Option<RealDigits>,
+}
+
+/// The data a judge was trained on: a built-in dataset (the set-up's file), or your own
+/// labelled data, by its content hash (trained in the page).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JudgeOf {
+    Builtin(Builtin),
+    Own(String),
+}
+
+impl JudgeOf {
+    /// Whether this judge measures a GAN trained on `data`.
+    pub fn judges(&self, data: &DatasetId) -> bool {
+        match self {
+            JudgeOf::Builtin(b) => data.builtin() == Some(*b),
+            JudgeOf::Own(hash) => !data.builtin && *hash == data.hash,
+        }
+    }
 }
 
 /// What a loaded dataset holds, as the page and the command line show it.
@@ -166,10 +184,10 @@ impl Data40 {
 }
 
 impl JudgeData {
-    /// The judge's weights for `dataset` (what `latent-lab judge` writes); a damaged or
-    /// foreign file is refused.
-    pub fn parse(dataset: Builtin, bytes: Vec<u8>) -> Result<Self, LabError> {
-        Ok(JudgeData { dataset, judge: Judge::from_bytes(bytes, &judge_device())?, real: None })
+    /// The judge's weights for `of` (what `latent-lab judge` writes, or the page kept); a
+    /// damaged or foreign file is refused.
+    pub fn parse(of: JudgeOf, bytes: Vec<u8>) -> Result<Self, LabError> {
+        Ok(JudgeData { of, judge: Judge::from_bytes(bytes, &judge_device())?, real: None })
     }
 
     pub fn features() -> usize {
@@ -225,6 +243,17 @@ impl Datasets {
             DataSlot::Side28 => LabError::NoData,
             DataSlot::Side40 => LabError::NoPolydata,
         }
+    }
+
+    /// Takes `judge` in place of any other of the same data.
+    pub fn put_judge(&mut self, judge: JudgeData) {
+        self.judges.retain(|j| j.of != judge.of);
+        self.judges.push(judge);
+    }
+
+    /// The judge of the loaded 28x28 data, if there is one.
+    pub fn judge_of(&self, data: &DatasetId) -> Option<&JudgeData> {
+        self.judges.iter().find(|j| j.of.judges(data))
     }
 
     pub fn side28(&self) -> Result<&Data28, LabError> {

@@ -7,6 +7,7 @@
 //! views and meters show. It is tested natively (tests/session.rs).
 
 mod data;
+mod judging;
 mod recovery;
 mod views;
 
@@ -21,7 +22,9 @@ use crate::model::ModelKind;
 use crate::settings::{Settings, SettingsInput, SettingsOutput, apply_each};
 use crate::train::{ModelTrainer, StepReport, optimizer_state_loads};
 
-pub use data::{Data28, Data40, DataSummary, Datasets, JudgeData, judge_device};
+pub use data::{Data28, Data40, DataSummary, Datasets, JudgeData, JudgeOf, judge_device};
+use judging::JudgeTraining;
+pub use judging::{JudgePlan, JudgeProgress};
 pub use recovery::{Recovery, SNAPSHOT_EVERY_MS};
 pub use views::{DigitMeters, Grid, Meters, PolyMeters, Reconstructions, Split};
 
@@ -93,12 +96,22 @@ pub struct Session {
     trainer: Option<ModelTrainer>,
     /// What a divergence of the current run rolls back to; started over with each new run.
     recovery: Recovery,
+    /// A judge in training for the loaded 28x28 data ([`Session::start_judge`]).
+    judging: Option<JudgeTraining>,
 }
 
 impl Session {
     /// A session on `backend` with no data yet, timing itself by `clock`.
     pub fn new(backend: Backend, clock: Clock) -> Self {
-        Session { backend, clock, settings: Settings::default(), data: Datasets::default(), trainer: None, recovery: Recovery::default() }
+        Session {
+            backend,
+            clock,
+            settings: Settings::default(),
+            data: Datasets::default(),
+            trainer: None,
+            recovery: Recovery::default(),
+            judging: None,
+        }
     }
 
     pub fn backend(&self) -> &Backend {
@@ -207,16 +220,6 @@ impl Session {
                 Err(e)
             }
         }
-    }
-
-    /// Loads the frozen judge of a built-in dataset, which the MNIST DCGAN's meters use while
-    /// it trains on that data; a damaged or foreign file is refused and the session keeps
-    /// what it had.
-    pub fn load_judge(&mut self, dataset: Builtin, bytes: Vec<u8>) -> Result<usize, LabError> {
-        let judge = JudgeData::parse(dataset, bytes)?;
-        self.data.judges.retain(|j| j.dataset != dataset);
-        self.data.judges.push(judge);
-        Ok(JudgeData::features())
     }
 
     /// Applies `input`: numbers change the running training; a new model, seed or preset

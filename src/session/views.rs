@@ -224,7 +224,7 @@ impl Session {
 
     /// Quality meters of the GAN on 256 samples from a fixed noise seed, beside the real
     /// data's figures; the MNIST DCGAN's need the judge of the data it trains on
-    /// ([`Session::load_judge`]), which your own data has none of.
+    /// ([`Session::load_judge`], or [`Session::start_judge`] for your own).
     pub async fn meters(&mut self) -> Result<Meters, LabError> {
         let model = self.model();
         let trainer = self.trainer()?;
@@ -243,10 +243,10 @@ impl Session {
         }
         let Datasets { side28, judges, .. } = &mut self.data;
         let data = side28.as_ref().ok_or(LabError::NoData)?;
-        let judge = judges.iter_mut().find(|j| Some(j.dataset) == data.id.builtin()).ok_or_else(|| LabError::NoJudge(data.id.label()))?;
+        let judge = judges.iter_mut().find(|j| j.of.judges(&data.id)).ok_or_else(|| LabError::NoJudge(data.id.label()))?;
         let real = match judge.real.take() {
             Some(real) => real,
-            None => real_digits(&judge.judge, &data.splits.test, &judge_device()).await?,
+            None => real_digits(&judge.judge, &data.splits, &judge_device()).await?,
         };
         let measured = digit_meters(&judge.judge, &tanh_to_unit(&pixels), &real.reference, &judge_device()).await;
         let real = judge.real.insert(real);

@@ -1,10 +1,11 @@
-//! Training the frozen MNIST judge (once, at set-up, natively) and asking it about images.
+//! Training a frozen judge (at set-up for the built-in datasets, natively; in the page for
+//! your own labelled data) and asking it about images.
 
-use burn::optim::GradientsParams;
+use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use super::{EVAL_CHUNK, keras_adam, read_f32};
-use crate::data::{EpochCursor, IMAGE_PIXELS, Split, random_indices};
+use crate::data::{EpochCursor, IMAGE_PIXELS, Split, Splits, random_indices};
 use crate::error::LabError;
 use crate::metrics::{self, DigitReport, Gaussian, PAIRWISE_IMAGES};
 use crate::model::judge::{JUDGE_FEATURES, Judge};
@@ -25,26 +26,84 @@ impl Default for JudgeConfig {
     }
 }
 
+/// The fewest steps a judge trains for: three epochs of a few hundred images would be a
+/// dozen steps, far too few to learn anything.
+pub const JUDGE_MIN_STEPS: u64 = 300;
+
+impl JudgeConfig {
+    /// The default, with as many more epochs as a small set of `train_len` images needs to
+    /// give [`JUDGE_MIN_STEPS`] steps.
+    pub fn for_size(train_len: usize) -> Self {
+        let config = JudgeConfig::default();
+        let per_epoch = train_len.div_ceil(config.batch_size).max(1) as u64;
+        JudgeConfig { epochs: config.epochs.max(JUDGE_MIN_STEPS.div_ceil(per_epoch)), ..config }
+    }
+
+    /// Steps of the whole training on `train_len` images.
+    pub fn steps(&self, train_len: usize) -> u64 {
+        self.epochs * train_len.div_ceil(self.batch_size) as u64
+    }
+}
+
+/// A judge in training, a step at a time, so that the page's worker can train one between
+/// its other work and say how far it got.
+pub struct JudgeTrainer {
+    judge: Judge,
+    optim: ModuleOptimizer,
+    device: Device,
+    cursor: EpochCursor,
+    config: JudgeConfig,
+    step: u64,
+}
+
+impl JudgeTrainer {
+    /// A fresh judge for a training set of `train_len` images on `device` (an autodiff device).
+    pub fn new(train_len: usize, device: &Device, config: JudgeConfig) -> Self {
+        device.seed(config.seed);
+        let cursor = EpochCursor::new(train_len, config.seed);
+        JudgeTrainer { judge: Judge::new(device), optim: keras_adam(), device: device.clone(), cursor, config, step: 0 }
+    }
+
+    pub fn done(&self) -> bool {
+        self.cursor.epoch() >= self.config.epochs
+    }
+
+    pub fn step_count(&self) -> u64 {
+        self.step
+    }
+
+    pub fn config(&self) -> &JudgeConfig {
+        &self.config
+    }
+
+    /// One step on a batch of `train`; returns its loss, still on the device.
+    pub fn step(&mut self, train: &Split) -> Tensor<1> {
+        let batch = train.batch(&self.cursor.next_batch(self.config.batch_size), &self.device);
+        let (loss, _) = self.judge.losses(&batch);
+        self.step += 1;
+        let grads = GradientsParams::from_grads(loss.backward(), &self.judge);
+        self.judge = self.optim.step(self.config.learning_rate, self.judge.clone(), grads);
+        loss
+    }
+
+    /// The trained judge, without its autodiff graph.
+    pub fn finish(self) -> Judge {
+        self.judge.valid()
+    }
+}
+
 /// Trains a judge on `train` on `device` (an autodiff device); `progress(epoch, step, loss)`
 /// hears every 100th step. Losses are read back only then, so the CPU is not stalled.
 pub fn train_judge(train: &Split, device: &Device, config: &JudgeConfig, mut progress: impl FnMut(u64, u64, f32)) -> Judge {
-    device.seed(config.seed);
-    let mut judge = Judge::new(device);
-    let mut optim = keras_adam();
-    let mut cursor = EpochCursor::new(train.len(), config.seed);
-    let mut step = 0u64;
-    while cursor.epoch() < config.epochs {
-        let batch = train.batch(&cursor.next_batch(config.batch_size), device);
-        let (loss, _) = judge.losses(&batch);
-        step += 1;
-        if step.is_multiple_of(100) {
-            let value = loss.clone().into_data().iter::<f32>().next().unwrap_or(f32::NAN);
-            progress(cursor.epoch(), step, value);
+    let mut trainer = JudgeTrainer::new(train.len(), device, config.clone());
+    while !trainer.done() {
+        let loss = trainer.step(train);
+        if trainer.step_count().is_multiple_of(100) {
+            let value = loss.into_data().iter::<f32>().next().unwrap_or(f32::NAN);
+            progress(trainer.cursor.epoch(), trainer.step_count(), value);
         }
-        let grads = GradientsParams::from_grads(loss.backward(), &judge);
-        judge = optim.step(config.learning_rate, judge, grads);
     }
-    judge
+    trainer.finish()
 }
 
 /// The judge's accuracy on all of `split`.
@@ -104,15 +163,26 @@ pub async fn digit_meters(judge: &Judge, images: &[f32], reference: &Gaussian, d
     Ok((report, frechet))
 }
 
-/// The real test digits' figures: the reference Gaussian of [`JUDGE_REFERENCE`] of them, and
-/// the meters of [`PAIRWISE_IMAGES`] others against it. Fixed digits, so that every run is
-/// measured against the same yardstick.
-pub async fn real_digits(judge: &Judge, test: &Split, device: &Device) -> Result<RealDigits, LabError> {
-    let indices = random_indices(test.len(), JUDGE_REFERENCE + PAIRWISE_IMAGES, 0x5eed);
-    let (reference, others) = indices.split_at(JUDGE_REFERENCE.min(indices.len()));
-    let (_, features) = verdict(judge, &test.unit_pixels(reference), device).await?;
+/// The real images' figures: the reference Gaussian of [`JUDGE_REFERENCE`] test images, and
+/// the meters of [`PAIRWISE_IMAGES`] others against it. Fixed images, so that every run is
+/// measured against the same yardstick. A small set of your own, whose test split holds
+/// fewer, lends its training images too, and splits what there is between the two.
+pub async fn real_digits(judge: &Judge, splits: &Splits, device: &Device) -> Result<RealDigits, LabError> {
+    let wanted = JUDGE_REFERENCE + PAIRWISE_IMAGES;
+    let joined;
+    let pool = if splits.test.len() >= wanted {
+        &splits.test
+    } else {
+        let (test, train) = (&splits.test, &splits.train);
+        joined = Split::from_parts([test.pixels(), train.pixels()].concat(), [test.labels(), train.labels()].concat());
+        &joined
+    };
+    let indices = random_indices(pool.len(), wanted, 0x5eed);
+    let others = PAIRWISE_IMAGES.min(indices.len() / 2);
+    let (reference, others) = indices.split_at(indices.len() - others);
+    let (_, features) = verdict(judge, &pool.unit_pixels(reference), device).await?;
     let reference = Gaussian::fit(&features, JUDGE_FEATURES)
-        .ok_or_else(|| LabError::Backend("the judge's features of real digits are not finite".into()))?;
-    let (report, frechet) = digit_meters(judge, &test.unit_pixels(others), &reference, device).await?;
+        .ok_or_else(|| LabError::Backend("the judge's features of real images are not finite".into()))?;
+    let (report, frechet) = digit_meters(judge, &pool.unit_pixels(others), &reference, device).await?;
     Ok(RealDigits { reference, report, frechet })
 }

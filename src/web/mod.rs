@@ -22,7 +22,7 @@ use crate::catalog::{self, Builtin, DataSlot};
 use crate::checkpoint::Checkpoint;
 use crate::data::own;
 use crate::error::LabError;
-use crate::session::{self, Split};
+use crate::session::{self, JudgeOf, Split};
 use crate::settings::SettingsInput;
 use convert::{busy, js_error, now_ms, object, to_js};
 
@@ -176,9 +176,39 @@ impl Session {
     /// The frozen judge of the built-in dataset `dataset`; returns `{features}`.
     #[wasm_bindgen(js_name = loadJudge)]
     pub fn load_judge(&self, dataset: String, bytes: Vec<u8>) -> Result<JsValue, JsValue> {
-        let dataset = builtin(&dataset)?;
-        let features = self.with(|s| s.load_judge(dataset, bytes))?;
+        let of = JudgeOf::Builtin(builtin(&dataset)?);
+        let features = self.with(|s| s.load_judge(of, bytes))?;
         Ok(object(&[("features", features.into())]))
+    }
+
+    /// The judge of your own data `hash` (from `judgeBytes`); returns `{features}`.
+    #[wasm_bindgen(js_name = loadOwnJudge)]
+    pub fn load_own_judge(&self, hash: String, bytes: Vec<u8>) -> Result<JsValue, JsValue> {
+        let features = self.with(|s| s.load_judge(JudgeOf::Own(hash), bytes))?;
+        Ok(object(&[("features", features.into())]))
+    }
+
+    /// Starts training a judge for the loaded labelled 28x28 data; returns
+    /// `{dataset, hash, train, epochs, steps}`.
+    #[wasm_bindgen(js_name = startJudge)]
+    pub fn start_judge(&self) -> Result<JsValue, JsValue> {
+        to_js(&self.with(|s| s.start_judge())?)
+    }
+
+    /// Trains the judge up to `steps` more steps; resolves to `{step, steps, loss, accuracy}`,
+    /// `accuracy` null until it is done.
+    #[wasm_bindgen(js_name = trainJudge)]
+    pub fn train_judge(&self, steps: u32) -> Promise {
+        promise(&self.inner, move |inner| async move {
+            let mut session = inner.try_borrow_mut().map_err(|_| busy())?;
+            to_js(&session.train_judge(steps).await.map_err(js_error)?)
+        })
+    }
+
+    /// The weights of the judge of your own data `hash`, to keep in the browser.
+    #[wasm_bindgen(js_name = judgeBytes)]
+    pub fn judge_bytes(&self, hash: String) -> Result<Uint8Array, JsValue> {
+        Ok(Uint8Array::from(&self.with(|s| s.judge_bytes(&hash))?[..]))
     }
 
     /// Makes the polynomial GANs' built-in images (20,000 from seed 1, as `latent-lab

@@ -24,7 +24,7 @@ use latent_lab::data::own::{Collector, OwnSet};
 use latent_lab::data::split::IDX_FILES;
 use latent_lab::data::{Splits, npy, poly};
 use latent_lab::model::ModelKind;
-use latent_lab::session::{Datasets, Session, Split};
+use latent_lab::session::{Datasets, JudgeOf, Session, Split};
 use latent_lab::settings::Settings;
 use latent_lab::train::judge::{JudgeConfig, accuracy, train_judge};
 use serde_json::json;
@@ -153,7 +153,7 @@ fn load_data(session: &mut Session, data: &DataArgs, model: ModelKind, dataset: 
             let [w, x, y, z] = read_idx(&data.data_dir, b)?;
             let loaded = session.load_idx(b, [&w, &x, &y, &z]).map_err(|e| format!("{}: {e}", data.data_dir.join(b.name()).display()))?;
             if let Ok(bytes) = std::fs::read(judge_path(&data.data_dir, b)) {
-                session.load_judge(b, bytes).map_err(|e| format!("{}: {e}", judge_path(&data.data_dir, b).display()))?;
+                session.load_judge(JudgeOf::Builtin(b), bytes).map_err(|e| format!("{}: {e}", judge_path(&data.data_dir, b).display()))?;
             }
             loaded
         }
