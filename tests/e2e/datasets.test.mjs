@@ -1,5 +1,6 @@
-// Datasets in the page: your own folder of images trains the 28x28 models, and a run keeps
-// the data it trained on (a Fashion-MNIST checkpoint brings Fashion-MNIST back, and the
+// Datasets in the page: your own folder of images trains the 28x28 models, with a judge
+// trained for the DCGAN's meters, and is kept in the browser up to the size you allow; a run
+// keeps the data it trained on (a Fashion-MNIST checkpoint brings Fashion-MNIST back, and the
 // command line refuses it on MNIST).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -100,8 +101,72 @@ test('a folder of your own PNGs trains the autoencoder, the VAE and the MNIST DC
       await shot(page, 'own-digits-vae');
     }
   }
-  assert.match(await page.locator('#meters-note').textContent(), /no judge for digits/);
+  // The DCGAN's meters need a judge of your data: one is trained here on request.
+  assert.match(await page.locator('#judge-status').textContent(), /no judge for digits/);
+  await page.click('#train-judge');
+  const judged = /classifies ([\d.]+) % of its test images right/;
+  await page.waitForFunction((re) => new RegExp(re).test(document.getElementById('judge-status').textContent), judged.source, { timeout: 300_000 });
+  const accuracy = Number(judged.exec(await page.locator('#judge-status').textContent())[1]);
+  assert.ok(accuracy > 60, `the judge of 429 digits classifies ${accuracy} % of 71 right`);
+  await steps(page, 1);
+  await page.locator('#digit-meters').waitFor({ state: 'visible', timeout: 60_000 });
+  assert.match(await page.locator('#meter-frechet').textContent(), /^\d+\.\d$/);
+  assert.equal(await page.locator('#meter-classes').textContent(), '10');
+  await page.waitForFunction(() => /^digits \([\d.]+ MB\) is kept in this browser/.test(document.getElementById('keep-status').textContent));
+  await shot(page, 'own-digits-judged');
+
+  // Kept with its judge: after a reload the run resumes on them without the files.
+  await page.click('#play');
+  await page.waitForFunction(() => Number(document.body.dataset.step) >= 6, null, { timeout: 60_000 });
+  await page.evaluate(() => (document.getElementById('autosave-status').textContent = ''));
+  await page.click('#play'); // a pause keeps the run
+  await page.waitForFunction(() => /^Kept in this browser at step/.test(document.getElementById('autosave-status').textContent));
+  const kept = Number(/step ([\d,]+)/.exec(await page.locator('#autosave-status').textContent())[1].replace(/,/g, ''));
+  await page.reload();
+  await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
+  await page.click('#saved-runs li[data-model="dcgan-mnist"] .resume-run');
+  await page.waitForFunction(() => /^Loaded the saved dcgan-mnist run/.test(document.getElementById('notice').textContent), null, { timeout: 120_000 });
+  assert.equal(await step(page), kept);
+  assert.match(await page.locator('#dataset').textContent(), /^digits: 429 train · 71 test/);
+  assert.match(await page.locator('#judge-status').textContent(), /judge of digits came from this browser's storage/);
+  await steps(page, 1);
+  await page.locator('#digit-meters').waitFor({ state: 'visible', timeout: 60_000 });
+  // Another dataset, then the kept one again from the menu.
+  await page.selectOption('#dataset-select', 'mnist');
+  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('MNIST'), null, { timeout: 120_000 });
+  const keptOption = page.locator('#dataset-select option[value^="kept:"]');
+  assert.match(await keptOption.textContent(), /^Kept: digits \([\d.]+ MB\)$/);
+  await page.selectOption('#dataset-select', await keptOption.getAttribute('value'));
+  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('digits'), null, { timeout: 120_000 });
   assert.ok(await page.locator('#error').isHidden(), await page.locator('#error').textContent());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test('your files are kept up to the size you allow', { timeout: 300_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu&model=ae');
+  // Nothing kept: a run on your files asks for them again, by name.
+  await page.fill('#keep-mb', '0');
+  await page.locator('#keep-mb').dispatchEvent('change');
+  await page.setInputFiles('#own-folder', digitFolder());
+  await loaded(page, 'digits');
+  await page.waitForFunction(() => /^digits \([\d.]+ MB\) is not kept in this browser: it is more than the 0\.0 MB allowed/.test(document.getElementById('keep-status').textContent));
+  assert.equal(await page.locator('#dataset-select option[value^="kept:"]').count(), 0, 'a 0 MB limit kept data');
+  await steps(page, 2);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const saved = join(mkdtempSync(join(tmpdir(), 'latent-lab-')), 'digits.llck');
+  await download.saveAs(saved);
+  await page.selectOption('#dataset-select', 'mnist');
+  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('MNIST'), null, { timeout: 120_000 });
+  await page.setInputFiles('#checkpoint-file', saved);
+  await page.locator('#error').waitFor({ state: 'visible', timeout: 60_000 });
+  assert.match(await page.locator('#error').textContent(), /digits\.llck trained on your data 'digits'\. Your data [0-9a-f]{8} is not kept in this browser/);
+  assert.match(await page.locator('#dataset').textContent(), /^MNIST/, 'the refusal changed the data');
+  // Given again, the checkpoint resumes.
+  await page.setInputFiles('#own-folder', digitFolder());
+  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('digits'), null, { timeout: 120_000 });
+  await page.setInputFiles('#checkpoint-file', saved);
+  await page.waitForFunction(() => /^Loaded digits\.llck: ae after 2 steps/.test(document.getElementById('notice').textContent), null, { timeout: 60_000 });
   assert.deepEqual(errors, []);
   await page.close();
 });

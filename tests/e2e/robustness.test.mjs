@@ -107,14 +107,19 @@ test('a crashed worker is replaced by one that goes on from the kept run', { tim
 test('a damaged record in IndexedDB is listed as damaged and discarded; the good run stays', { timeout: 300_000 }, async () => {
   const { page, errors } = await openPage('?backend=cpu');
   const kept = await trainAndPause(page, 3);
-  // A key that would break a selector built from it, and a record claiming 3e9 bytes.
+  // A key that would break a selector built from it, and a record claiming 3e9 bytes; kept
+  // data with no hash, and kept data whose files are not files.
   await page.evaluate(() => new Promise((resolve, reject) => {
-    const request = indexedDB.open('latent-lab', 1);
+    const request = indexedDB.open('latent-lab');
     request.onsuccess = () => {
-      const tx = request.result.transaction('runs', 'readwrite');
+      const tx = request.result.transaction(['runs', 'datasets', 'dataset-files'], 'readwrite');
       const runs = tx.objectStore('runs');
       runs.put({ model: 'ae"] li, x[y="', step: 5, savedAt: Date.now(), bytes: new ArrayBuffer(64) });
       runs.put({ model: 'vae', step: 7, savedAt: Date.now(), bytes: { byteLength: 3e9, length: 3e9 } });
+      const hash = 'ab'.repeat(16);
+      tx.objectStore('datasets').put({ hash: 'not a hash', name: 'nameless', slot: 'side28', size: 1, savedAt: Date.now() });
+      tx.objectStore('datasets').put({ hash, name: 'broken', slot: 'side28', size: 10, savedAt: Date.now(), judge: false });
+      tx.objectStore('dataset-files').put({ hash, files: 'not files', judge: null });
       tx.oncomplete = () => resolve(request.result.close());
       tx.onerror = () => reject(tx.error);
     };
@@ -146,7 +151,19 @@ test('a damaged record in IndexedDB is listed as damaged and discarded; the good
   await ready(page);
   await page.locator('#resume').waitFor({ state: 'visible', timeout: 30_000 });
   assert.equal(await page.locator('#saved-runs li').count(), 1);
-  assert.ok(await page.locator('#error').isHidden(), await page.locator('#error').textContent());
+
+  // Kept data: the record without a hash is not offered; the one with damaged files is, and
+  // picking it says what is wrong, discards it and leaves the run and its data alone.
+  const keptData = page.locator('#dataset-select option[value^="kept:"]');
+  await page.waitForFunction(() => document.querySelectorAll('#dataset-select option[value^="kept:"]').length > 0);
+  const before = await shownStep(page);
+  assert.deepEqual(await keptData.allTextContents(), ['Kept: broken (0.0 MB)']);
+  await page.selectOption('#dataset-select', await keptData.getAttribute('value'));
+  await page.locator('#error').waitFor({ state: 'visible', timeout: 30_000 });
+  assert.match(await page.locator('#error').textContent(), /Your data broken kept in this browser is damaged \(its files are not files\), so it was discarded: give its files again\./);
+  await page.waitForFunction(() => document.querySelectorAll('#dataset-select option[value^="kept:"]').length === 0);
+  assert.match(await page.locator('#dataset').textContent(), /^MNIST/);
+  assert.equal(await shownStep(page), before);
   assert.deepEqual(errors, []);
   await page.close();
 });

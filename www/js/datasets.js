@@ -1,21 +1,24 @@
 // The Dataset menu: the built-in datasets of the current model's image size (the catalog's),
-// the data of yours the model trains on, and "your own files…" and "your own folder…", which
-// open the file pickers. Your own files, chosen or dropped (folders included), go to the
+// the data of yours the model trains on, your data of that size kept in this browser, and
+// "your own files…" and "your own folder…", which open the file pickers. Your own files, chosen or dropped (folders included), go to the
 // worker as {path, bytes}; the Session's collector there decodes, resizes and checks them
 // and says what they became.
 
 const OWN_FILES = 'own-files';
 const OWN_FOLDER = 'own-folder';
 const CURRENT = 'current';
+const KEPT = 'kept:'; // and the data's hash
 
 export class DatasetMenu {
   /**
    * @param {{select: HTMLSelectElement, files: HTMLInputElement, folder: HTMLInputElement,
-   *   onBuiltin: (name: string) => void, onOwn: (name: string, files: File[]) => void}} parts
+   *   onBuiltin: (name: string) => void, onOwn: (name: string, files: File[]) => void,
+   *   onKept: (hash: string) => void}} parts
    */
-  constructor({ select, files, folder, onBuiltin, onOwn }) {
+  constructor({ select, files, folder, onBuiltin, onOwn, onKept }) {
     Object.assign(this, { select, onBuiltin, onOwn });
     this.datasets = [];
+    this.kept = [];
     this.installed = {};
     this.loaded = {}; // slot -> the Session's summary of its data
     this.slot = null;
@@ -23,6 +26,7 @@ export class DatasetMenu {
       const { value } = select;
       if (value === OWN_FILES) files.click();
       else if (value === OWN_FOLDER) folder.click();
+      else if (value.startsWith(KEPT)) onKept(value.slice(KEPT.length));
       else if (value !== CURRENT) onBuiltin(value);
       this.render(); // the menu shows the data in use until the worker reports new data
     });
@@ -52,6 +56,12 @@ export class DatasetMenu {
     this.render();
   }
 
+  /** Your data kept in this browser (`{hash, name, slot, size}` each), newest first. */
+  setKept(kept) {
+    this.kept = kept;
+    this.render();
+  }
+
   setSlot(slot) {
     this.slot = slot;
     this.render();
@@ -75,6 +85,9 @@ export class DatasetMenu {
       this.installed[d.name] === false,
     ));
     if (current && !current.id.builtin) options.push(option(CURRENT, `Yours: ${current.label}`));
+    for (const { hash, name, slot, size } of this.kept) {
+      if (slot === this.slot && hash !== current?.id.hash) options.push(option(`${KEPT}${hash}`, `Kept: ${name} (${(size / 2 ** 20).toFixed(1)} MB)`));
+    }
     options.push(option(OWN_FILES, 'Your own files…'), option(OWN_FOLDER, 'Your own folder…'));
     this.select.replaceChildren(...options);
     this.select.value = !current ? this.select.options[0]?.value : current.id.builtin ? current.id.name : CURRENT;

@@ -143,7 +143,7 @@ export class SampleTimeline {
  * The quality meters beside the real data's figures: smoothness and diversity for the
  * polynomial GANs, the frozen classifier's verdict for the MNIST DCGAN.
  */
-export function showMeters(meters, elements) {
+export function showMeters(meters, elements, classes = []) {
   const f = (v, digits) => (v === null || v === undefined ? '—' : v.toFixed(digits));
   if (meters.histogram) {
     elements.confidence.textContent = f(meters.confidence, 2);
@@ -152,14 +152,17 @@ export function showMeters(meters, elements) {
     elements.realCovered.textContent = String(meters.realCovered);
     elements.frechet.textContent = f(meters.frechet, 1);
     elements.realFrechet.textContent = f(meters.realFrechet, 1);
-    const most = Math.max(1, ...meters.histogram);
-    elements.histogram.replaceChildren(...meters.histogram.map((n, digit) => {
+    // The judge has ten outputs; data of fewer classes uses the first ones.
+    const shown = meters.histogram.slice(0, classes.length || meters.histogram.length);
+    elements.classes.textContent = String(shown.length);
+    const most = Math.max(1, ...shown);
+    elements.histogram.replaceChildren(...shown.map((n, label) => {
       const bar = document.createElement('span');
       bar.className = 'bar';
-      bar.title = `${integer(n)} samples look like a ${digit}`;
+      bar.title = `${integer(n)} samples look like ${classes[label] ?? `a ${label}`}`;
       const fill = document.createElement('i');
       fill.style.height = `${(100 * n) / most}%`;
-      bar.append(fill, String(digit));
+      bar.append(fill, String(label));
       return bar;
     }));
     elements.digitList.hidden = false;

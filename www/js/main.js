@@ -50,6 +50,7 @@ const meterElements = {
   frechet: $('meter-frechet'),
   realFrechet: $('meter-real-frechet'),
   histogram: $('meter-histogram'),
+  classes: $('meter-classes'),
   note: $('meters-note'),
 };
 const controls = new Controls({
@@ -167,7 +168,7 @@ function render() {
     reconDirty = false;
     showRecon();
   }
-  if (meters) showMeters(meters, meterElements);
+  if (meters) showMeters(meters, meterElements, datasets.current()?.classes);
   if (curvesDirty) {
     curvesDirty = false;
     if (config?.family === 'gan') ganCurves.draw();
@@ -252,9 +253,41 @@ function showDataset() {
     ? `${data.label}: ${integer(data.train)} train${data.test ? ` · ${integer(data.test)} test` : ''}`
     : 'loading…';
   if (data?.slot === 'side28') latent.setClasses(data.classes);
-  const unjudged = config?.judged && data && !data.id.builtin;
-  if (unjudged) meterElements.note.textContent = `No meters: there is no judge for ${data.label}, only for the built-in datasets.`;
+  showJudge();
 }
+
+// The judge of your own data, which the MNIST DCGAN's meters need (the built-in datasets come
+// with theirs): trained here on request, beside the run. The worker's last word on each, by
+// its data's hash.
+const judges = new Map();
+function showJudge() {
+  const data = datasets.current();
+  const own = Boolean(config?.judged && data && !data.id.builtin);
+  $('judge-offer').hidden = !own;
+  if (!own) return;
+  const judge = judges.get(data.id.hash);
+  const labelled = data.classes.length > 0;
+  const training = judge?.state === 'training';
+  $('train-judge').hidden = !labelled || judge?.state === 'ready';
+  $('train-judge').disabled = training;
+  $('train-judge').textContent = training ? 'Training a judge…' : `Train a judge for ${data.label}`;
+  $('judge-progress').hidden = !training;
+  if (training) $('judge-progress').value = judge.steps ? judge.step / judge.steps : 0;
+  let status;
+  if (!labelled) {
+    status = `No meters: ${data.label} has no labels, and the meters' classifier learns from labels (one sub-folder per class).`;
+  } else if (!judge || judge.state === 'failed') {
+    status = `No meters yet: there is no judge for ${data.label}. One can learn its ${integer(data.train)} training images here, beside the run.`;
+  } else if (training) {
+    status = `step ${integer(judge.step)} of ${integer(judge.steps)}`;
+  } else {
+    status = judge.accuracy === null
+      ? `The judge of ${data.label} came from this browser's storage.`
+      : `The judge of ${data.label} classifies ${(100 * judge.accuracy).toFixed(1)} % of its test images right.`;
+  }
+  $('judge-status').textContent = status;
+}
+$('train-judge').addEventListener('click', () => send({ type: 'trainJudge' }));
 
 // Your own files for the current model: the worker reads them and says what they became.
 function sendOwn(name, files) {
@@ -276,6 +309,27 @@ const datasets = new DatasetMenu({
     autosave();
     sendOwn(name, files);
   },
+  onKept(hash) {
+    autosave();
+    send({ type: 'keptData', hash });
+  },
+});
+
+// How much of your own files this browser keeps (see store.js), as you last chose.
+const KEEP_KEY = 'latent-lab.keep-mb';
+const keepInput = $('keep-mb');
+{
+  const stored = Number(localStorage.getItem(KEEP_KEY));
+  if (localStorage.getItem(KEEP_KEY) !== null && Number.isFinite(stored) && stored >= 0) keepInput.value = String(stored);
+}
+const keepBytes = () => {
+  const value = Number(keepInput.value);
+  return Number.isFinite(value) && value >= 0 ? Math.round(value * 2 ** 20) : 0;
+};
+keepInput.addEventListener('change', () => {
+  if (!(Number(keepInput.value) >= 0)) keepInput.value = '0';
+  localStorage.setItem(KEEP_KEY, keepInput.value);
+  send({ type: 'keepLimit', bytes: keepBytes() });
 });
 
 /** What became of your own files, in words. */
@@ -481,6 +535,14 @@ const handlers = {
   datasets({ installed }) {
     datasets.setInstalled(installed);
   },
+  keptData({ data, status }) {
+    datasets.setKept(data);
+    if (status) $('keep-status').textContent = status;
+  },
+  judge(message) {
+    judges.set(message.hash, message);
+    showJudge();
+  },
   // The first images of your data as the model reads them.
   preview({ name, width, height, rgba }) {
     $('data-preview').hidden = false;
@@ -552,7 +614,7 @@ function startWorker() {
   pausedWhileHidden = false;
   // ?backend= picks the backend; the Session reads the run's set-up from the rest of the link.
   const query = new URLSearchParams(location.search);
-  send({ type: 'init', backend: query.get('backend') ?? 'auto', link: [...query] });
+  send({ type: 'init', backend: query.get('backend') ?? 'auto', link: [...query], keepBytes: keepBytes() });
 }
 
 /**

@@ -29,8 +29,9 @@
 
 /**
  * Page -> worker.
- * @typedef {{type: 'init', backend: string, link: [string, string][]}} Init  the backend
- *   asked for (`?backend=`) and the link's query pairs
+ * @typedef {{type: 'init', backend: string, link: [string, string][], keepBytes: number}} Init
+ *   the backend asked for (`?backend=`), the link's query pairs, and how many bytes of your
+ *   own files the browser may keep
  * @typedef {{type: 'play'|'pause'|'step'|'reset'|'save'|'autosave'}} Command
  * @typedef {{type: 'configure', config: Object<string, string|number>}} Configure  one
  *   change: `{model}`, `{preset}` or `{<control field>: value}`
@@ -41,6 +42,9 @@
  * @typedef {{type: 'dataset', name: string}} PickDataset  a built-in dataset by name
  * @typedef {{type: 'loadOwn', name: string, files: {path: string, bytes: ArrayBuffer}[]}} LoadOwn
  *   your own files (a folder's with their paths under it)
+ * @typedef {{type: 'keptData', hash: string}} LoadKept  your data kept in this browser
+ * @typedef {{type: 'keepLimit', bytes: number}} KeepLimit  how many bytes of your files to keep
+ * @typedef {{type: 'trainJudge'}} TrainJudge  a judge for the loaded labelled 28x28 data
  * @typedef {{type: 'view', latentMode: 'z'|'mean', manifold: boolean,
  *   extent: {x0: number, x1: number, y0: number, y1: number}|null}} View  what the latent
  *   card shows
@@ -49,7 +53,7 @@
  */
 export const TO_WORKER = Object.freeze([
   'init', 'play', 'pause', 'step', 'reset', 'save', 'autosave', 'configure', 'rollback', 'resume', 'discard',
-  'loadCheckpoint', 'dataset', 'loadOwn', 'view', 'interpolate', 'decode',
+  'loadCheckpoint', 'dataset', 'loadOwn', 'keptData', 'keepLimit', 'trainJudge', 'view', 'interpolate', 'decode',
 ]);
 
 /**
@@ -99,6 +103,12 @@ export const TO_WORKER = Object.freeze([
  *   datasets set-up installed
  * @typedef {{type: 'preview', name: string, width: number, height: number,
  *   rgba: Uint8ClampedArray}} Preview  the first images of your data
+ * @typedef {{type: 'keptData', data: {hash: string, name: string, slot: string, size: number,
+ *   savedAt: number, judge: boolean}[], status: string|null}} KeptData  your data kept in this
+ *   browser, newest first, and what became of the last files given
+ * @typedef {{type: 'judge', hash: string, dataset: string, state: 'training'|'ready'|'failed',
+ *   step: number, steps: number, accuracy: number|null}} JudgeMessage  a judge trained for
+ *   your own data
  * @typedef {{type: 'notice', message: string}} Notice
  * @typedef {{type: 'error', message: string, name?: string, field?: string,
  *   fatal: boolean}} ErrorMessage  `field` names the control a refusal is about
@@ -108,7 +118,7 @@ export const TO_WORKER = Object.freeze([
 export const FROM_WORKER = Object.freeze([
   'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
   'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
-  'autosaved', 'history', 'data', 'datasets', 'preview', 'notice', 'error', 'crashed',
+  'autosaved', 'history', 'data', 'datasets', 'preview', 'keptData', 'judge', 'notice', 'error', 'crashed',
 ]);
 
 /** Throws unless `message` is one of `known` (a typo in a message type fails at once). */

@@ -5,7 +5,9 @@
 // from the Session's catalog and config; the worker names none of them.
 import { RunHistory } from './history.js';
 import { FROM_WORKER, checked } from './protocol.js';
-import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
+import {
+  deleteRun, keepData, keepJudge, listData, listRuns, loadData as readKept, loadRun, pruneData, saveRun,
+} from './store.js';
 
 // What set-up puts in data/: each built-in 28x28 dataset's four IDX files, gzipped (the
 // Session inflates them), in data/NAME/, and its judge in data/NAME-judge.bpk.
@@ -215,7 +217,8 @@ async function wantsWebGpu(backend) {
   }
 }
 
-async function start(backend, link) {
+async function start(backend, link, keep) {
+  keepBytes = keep;
   const build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
   let init;
   let describe;
@@ -247,6 +250,7 @@ async function start(backend, link) {
   await ensureSlot(config.slot);
   for (const refusal of refusals) reportError(refusal);
   await offerSavedRuns();
+  await offerKeptData();
 }
 
 // Which built-in datasets set-up installed (Fashion-MNIST needs Debian's package): the page
@@ -329,11 +333,13 @@ async function loadData(load) {
   return info;
 }
 
-// Your own files ({path, bytes}, dropped or chosen on the page) for the current model's
-// size: the Session's collector takes each file and hands back the images in it, which the
-// browser decodes here. Nothing changes until all of them are in and the Session took them.
-async function loadOwn(name, files) {
-  const collector = new Collector(config.slot);
+// Your own files ({path, bytes}, dropped or chosen on the page, or kept in this browser) for
+// the models of `slot`: the Session's collector takes each file and hands back the images in
+// it, which the browser decodes here. Nothing changes until all of them are in and the
+// Session took them. Files given anew are kept in this browser when they fit the size the
+// page allows; `kept` is the record they came from, with its judge, when they were.
+async function loadOwn(name, files, slot = config.slot, kept = null) {
+  const collector = new Collector(slot);
   try {
     collector.checkCount(name, files.length);
     const progress = (done, file) => post({ type: 'loading', what: name, file, loaded: done, total: files.length, overall: done / files.length, unit: 'files' });
@@ -350,10 +356,71 @@ async function loadOwn(name, files) {
     throw e;
   }
   const info = await loadData(() => session.loadOwn(collector, name));
+  const { hash } = info.id;
+  lastOwn = { hash, name, slot: info.slot, files };
+  if (kept?.judge) {
+    await exclusive(() => session.loadOwnJudge(hash, kept.judge));
+    judged.add(hash);
+    post({ type: 'judge', hash, dataset: name, state: 'ready', step: 0, steps: 0, accuracy: null });
+  }
   if (info.restarted) {
     const grid = await exclusive(() => session.realImages(PREVIEW_SIDE));
     post({ type: 'preview', name, ...grid }, [grid.rgba.buffer]);
   }
+  await keepOwn(kept ? `${name} came from this browser's storage.` : null);
+}
+
+// Your files last given, kept here so that raising the size allowed keeps them at once.
+let lastOwn = null;
+let keepBytes = 0;
+const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MB`;
+
+// Keeps your files last given in this browser, if they fit the size allowed (making room by
+// dropping older data), with their judge when there is one; `status` says where they came
+// from instead when they were kept already.
+async function keepOwn(status = null) {
+  let said = status;
+  try {
+    await pruneData(keepBytes);
+    if (lastOwn && !status) {
+      const { kept, size } = await keepData(lastOwn, keepBytes);
+      said = kept
+        ? `${lastOwn.name} (${mb(size)}) is kept in this browser: runs on it resume without its files.`
+        : `${lastOwn.name} (${mb(size)}) is not kept in this browser: it is more than the ${mb(keepBytes)} allowed.`;
+      if (kept && judged.has(lastOwn.hash)) await keepJudge(lastOwn.hash, await exclusive(() => session.judgeBytes(lastOwn.hash)));
+    }
+  } catch (e) {
+    if (trapped(e)) throw e;
+    said = `Your files could not be kept in this browser: ${e?.message ?? e}`;
+  }
+  await offerKeptData(said);
+}
+
+// Your data kept in this browser, for the Dataset menu (none without IndexedDB).
+async function offerKeptData(status = null) {
+  let data = [];
+  try {
+    data = await listData();
+  } catch {
+    // Without storage nothing is kept; keepOwn says so when files are given.
+  }
+  post({ type: 'keptData', data, status });
+}
+
+// Your data as this browser kept it, files and judge; `why` says what it is needed for.
+async function loadKept(hash, slot, why = '') {
+  let kept;
+  try {
+    kept = await readKept(hash);
+  } catch (e) {
+    await offerKeptData(); // a damaged record was discarded
+    throw e;
+  }
+  if (!kept) {
+    await offerKeptData();
+    throw new Error(`${why}Your data ${hash.slice(0, 8)} is not kept in this browser (its files were larger than the size allowed, or it was dropped to make room): choose the same files again with “Your own files…” or “Your own folder…”.`);
+  }
+  await loadOwn(kept.name, kept.files, slot, kept);
 }
 const PREVIEW_SIDE = 8;
 
@@ -374,8 +441,9 @@ async function decodeImage(bytes) {
 }
 
 // A judge is fetched the first time the MNIST DCGAN starts on its built-in dataset; the
-// meters wait for it. Your own data has none, which the page says.
+// meters wait for it. Your own labelled data gets one trained here when the page asks.
 const judgeLoads = new Map();
+// The built-in datasets' names and your data's hashes whose judge the Session holds.
 const judged = new Set();
 function ensureJudge() {
   const id = loadedData.side28?.id;
@@ -391,7 +459,53 @@ function ensureJudge() {
     reportError(e);
   }));
 }
-const hasJudge = () => judged.has(loadedData.side28?.id.builtin ? loadedData.side28.id.name : null);
+function hasJudge() {
+  const id = loadedData.side28?.id;
+  return Boolean(id) && (judged.has(id.hash) || (id.builtin && judged.has(id.name)));
+}
+
+// Trains a judge for the loaded labelled 28x28 data, in short calls between the run's own
+// (which goes on, if it is playing), reporting how far it got; kept with the data's files.
+const JUDGE_REPORT_MS = 250;
+let judging = false;
+async function trainJudge() {
+  if (judging) return;
+  judging = true;
+  let plan = null;
+  const report = (state, progress = {}) => post({
+    type: 'judge', hash: plan.hash, dataset: plan.dataset, state, step: progress.step ?? 0, steps: plan.steps, accuracy: progress.accuracy ?? null,
+  });
+  try {
+    plan = await exclusive(() => session.startJudge());
+    report('training');
+    let steps = 1;
+    let reported = performance.now();
+    for (;;) {
+      const t0 = performance.now();
+      const progress = await exclusive(() => session.trainJudge(steps));
+      const dt = performance.now() - t0;
+      steps = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round((CHUNK_MS * steps) / Math.max(dt, 1e-3))));
+      if (progress.accuracy !== null) {
+        judged.add(plan.hash);
+        report('ready', progress);
+        break;
+      }
+      if (performance.now() - reported > JUDGE_REPORT_MS) {
+        reported = performance.now();
+        report('training', progress);
+      }
+      await nextTask();
+    }
+  } catch (e) {
+    if (plan) report('failed');
+    throw e;
+  } finally {
+    judging = false;
+  }
+  views.find((v) => v.name === 'meters').last = -Infinity;
+  if (!running) await refreshViews();
+  if (lastOwn?.hash === plan.hash) await keepOwn();
+}
 
 async function trainChunk(maxSteps) {
   const t0 = performance.now();
@@ -624,10 +738,11 @@ function restart(step = 0) {
   post({ type: 'ready', backend: session.backend(), data: loadedData[config.slot] ?? null, config, evalCount: catalog.evalSubset, step });
 }
 
-// Before a checkpoint is loaded: the built-in data it trained on is fetched when other data
-// is loaded, and a model whose data is not here yet gets its usual data. The Session then
-// refuses a checkpoint of other data (your own, given again by you) by name.
-async function fetchDataOf(bytes) {
+// Before a checkpoint (`name`) is loaded: the built-in data it trained on is fetched, and
+// your own data it trained on is taken from this browser's storage, when other data is
+// loaded; a model whose data is not here yet gets its usual data. The Session refuses a
+// checkpoint of other data by name.
+async function fetchDataOf(name, bytes) {
   let info;
   try {
     info = checkpointInfo(bytes);
@@ -635,19 +750,22 @@ async function fetchDataOf(bytes) {
     return; // a damaged file: loading it says what is wrong
   }
   const slot = catalog.models.find((m) => m.name === info.model)?.slot;
-  const trained = info.dataset?.builtin ? builtin(info.dataset.name) : null;
-  if (trained && loadedData[trained.slot]?.id.hash !== info.dataset.hash) {
-    picked[trained.slot] = trained.name;
-    await loadBuiltin(trained.name);
-  } else if (slot) {
+  const { dataset } = info;
+  if (!slot) return;
+  if (!dataset || loadedData[slot]?.id.hash === dataset.hash) {
     await ensureSlot(slot);
+  } else if (dataset.builtin && builtin(dataset.name)) {
+    picked[slot] = dataset.name;
+    await loadBuiltin(dataset.name);
+  } else if (!dataset.builtin) {
+    await loadKept(dataset.hash, slot, `${name} trained on your data '${dataset.name}'. `);
   }
 }
 
 const handlers = {
-  async init({ backend, link }) {
+  async init({ backend, link, keepBytes: keep }) {
     try {
-      await start(backend ?? 'auto', link ?? []);
+      await start(backend ?? 'auto', link ?? [], Number.isFinite(keep) && keep >= 0 ? keep : 0);
     } catch (e) {
       reportError(e, true);
     }
@@ -719,7 +837,7 @@ const handlers = {
     await offerSavedRuns();
   },
   async loadCheckpoint({ name, bytes }) {
-    await fetchDataOf(new Uint8Array(bytes));
+    await fetchDataOf(name, new Uint8Array(bytes));
     const { step, model, curvesLost, optimizerNote } = await exclusive(() => {
       let loaded;
       try {
@@ -758,6 +876,19 @@ const handlers = {
   // model's size train on them from now on; the current run starts over on them.
   async loadOwn({ name, files }) {
     await loadOwn(name, files);
+  },
+  // Your data kept in this browser, picked in the menu.
+  async keptData({ hash }) {
+    await loadKept(String(hash), config.slot);
+  },
+  // A new size allowed for your files: older data goes, and your files last given are kept
+  // if they fit now.
+  async keepLimit({ bytes }) {
+    keepBytes = Number.isFinite(bytes) && bytes >= 0 ? bytes : 0;
+    await keepOwn();
+  },
+  async trainJudge() {
+    await trainJudge();
   },
   // The latent card changed what it shows: redraw what depends on it now, not at the next tick.
   async view({ latentMode, manifold, extent }) {
