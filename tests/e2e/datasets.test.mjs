@@ -19,6 +19,19 @@ const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 
 const loaded = (page, name, timeout = 120_000) =>
   page.waitForFunction((n) => (document.body.dataset.loaded ?? '').split(' ').includes(n), name, { timeout });
 
+/** Waits until the header names data whose label starts with `label`. */
+const showing = (page, label) => page.waitForFunction(
+  (l) => document.getElementById('dataset').textContent.startsWith(l), label, { timeout: 120_000 },
+);
+
+/** Downloads the run as the checkpoint file `name`; resolves to its path. */
+async function saveCheckpoint(page, name) {
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
+  const saved = join(mkdtempSync(join(tmpdir(), 'latent-lab-')), name);
+  await download.saveAs(saved);
+  return saved;
+}
+
 async function steps(page, n) {
   const from = await step(page);
   for (let i = 0; i < n; i++) await page.click('#step');
@@ -133,11 +146,11 @@ test('a folder of your own PNGs trains the autoencoder, the VAE and the MNIST DC
   await page.locator('#digit-meters').waitFor({ state: 'visible', timeout: 60_000 });
   // Another dataset, then the kept one again from the menu.
   await page.selectOption('#dataset-select', 'mnist');
-  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('MNIST'), null, { timeout: 120_000 });
+  await showing(page, 'MNIST');
   const keptOption = page.locator('#dataset-select option[value^="kept:"]');
   assert.match(await keptOption.textContent(), /^Kept: digits \([\d.]+ MB\)$/);
   await page.selectOption('#dataset-select', await keptOption.getAttribute('value'));
-  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('digits'), null, { timeout: 120_000 });
+  await showing(page, 'digits');
   assert.ok(await page.locator('#error').isHidden(), await page.locator('#error').textContent());
   assert.deepEqual(errors, []);
   await page.close();
@@ -153,18 +166,16 @@ test('your files are kept up to the size you allow', { timeout: 300_000 }, async
   await page.waitForFunction(() => /^digits \([\d.]+ MB\) is not kept in this browser: it is more than the 0\.0 MB allowed/.test(document.getElementById('keep-status').textContent));
   assert.equal(await page.locator('#dataset-select option[value^="kept:"]').count(), 0, 'a 0 MB limit kept data');
   await steps(page, 2);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
-  const saved = join(mkdtempSync(join(tmpdir(), 'latent-lab-')), 'digits.llck');
-  await download.saveAs(saved);
+  const saved = await saveCheckpoint(page, 'digits.llck');
   await page.selectOption('#dataset-select', 'mnist');
-  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('MNIST'), null, { timeout: 120_000 });
+  await showing(page, 'MNIST');
   await page.setInputFiles('#checkpoint-file', saved);
   await page.locator('#error').waitFor({ state: 'visible', timeout: 60_000 });
   assert.match(await page.locator('#error').textContent(), /digits\.llck trained on your data 'digits'\. Your data [0-9a-f]{8} is not kept in this browser/);
   assert.match(await page.locator('#dataset').textContent(), /^MNIST/, 'the refusal changed the data');
   // Given again, the checkpoint resumes.
   await page.setInputFiles('#own-folder', digitFolder());
-  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('digits'), null, { timeout: 120_000 });
+  await showing(page, 'digits');
   await page.setInputFiles('#checkpoint-file', saved);
   await page.waitForFunction(() => /^Loaded digits\.llck: ae after 2 steps/.test(document.getElementById('notice').textContent), null, { timeout: 60_000 });
   assert.deepEqual(errors, []);
@@ -175,16 +186,14 @@ test('a Fashion-MNIST run resumes on Fashion-MNIST and is refused on MNIST', { t
   const { page, errors } = await openPage('?backend=cpu&model=vae');
   await page.selectOption('#dataset-select', 'fashion');
   await loaded(page, 'fashion');
-  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('Fashion-MNIST'));
+  await showing(page, 'Fashion-MNIST');
   assert.match(await page.locator('#digit-legend').textContent(), /T-shirt\/top.*Ankle boot/);
   await steps(page, 3);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#save')]);
-  const saved = join(mkdtempSync(join(tmpdir(), 'latent-lab-')), 'fashion.llck');
-  await download.saveAs(saved);
+  const saved = await saveCheckpoint(page, 'fashion.llck');
 
   // Back on MNIST, the checkpoint brings its own data back.
   await page.selectOption('#dataset-select', 'mnist');
-  await page.waitForFunction(() => document.getElementById('dataset').textContent.startsWith('MNIST'), null, { timeout: 120_000 });
+  await showing(page, 'MNIST');
   await page.setInputFiles('#checkpoint-file', saved);
   await page.waitForFunction(() => /Loaded fashion\.llck: vae after 3 steps/.test(document.getElementById('notice').textContent), null, { timeout: 120_000 });
   assert.match(await page.locator('#dataset').textContent(), /^Fashion-MNIST/);
