@@ -36,7 +36,7 @@ export class DatasetMenu {
         input.value = ''; // choosing the same files again is a new request
         // An empty folder is sent too: the worker says that it holds no images.
         const root = chosen[0]?.webkitRelativePath.split('/')[0];
-        onOwn(root || (chosen.length === 1 ? chosen[0].name : `${chosen.length ? chosen.length : 'no'} files`), chosen);
+        onOwn(root || nameOf(chosen.map((f) => f.name)), chosen);
       });
     }
   }
@@ -94,6 +94,12 @@ export class DatasetMenu {
   }
 }
 
+/** How several files given together are named: by the first, so that two sets differ. */
+function nameOf(names) {
+  if (!names.length) return 'no files';
+  return names.length === 1 ? names[0] : `${names[0]} and ${names.length - 1} more`;
+}
+
 /** What a drop holds, folders read through: {name, files}, each file with its path. */
 export async function droppedFiles(dataTransfer) {
   const entries = [...dataTransfer.items].map((item) => item.webkitGetAsEntry?.()).filter(Boolean);
@@ -114,7 +120,7 @@ export async function droppedFiles(dataTransfer) {
     }
   };
   for (const entry of entries) await walk(entry);
-  const name = entries.length === 1 ? entries[0].name : `${files.length} files`;
+  const name = entries.length === 1 ? entries[0].name : nameOf(entries.map((e) => e.name));
   return { name, files };
 }
 
