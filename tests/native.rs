@@ -244,10 +244,10 @@ impl burn::module::ModuleVisitor for ParamValues {
     }
 }
 
-/// The judge set-up trains (`latent-lab judge`, scripts/setup.sh).
+/// The shipped MNIST judge (`latent-lab judge` trains the same weights).
 fn judge_bytes() -> Vec<u8> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data/mnist-judge.bpk");
-    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}; run scripts/setup.sh first", path.display()))
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/mnist-judge.bpk");
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
 }
 
 #[test]
