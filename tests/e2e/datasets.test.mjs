@@ -131,10 +131,13 @@ test('a folder of your own PNGs trains the autoencoder, the VAE and the MNIST DC
   // Kept with its judge: after a reload the run resumes on them without the files.
   await page.click('#play');
   await page.waitForFunction(() => Number(document.body.dataset.step) >= 6, null, { timeout: 60_000 });
-  await page.evaluate(() => (document.getElementById('autosave-status').textContent = ''));
-  await page.click('#play'); // a pause keeps the run
-  await page.waitForFunction(() => /^Kept in this browser at step/.test(document.getElementById('autosave-status').textContent));
-  const kept = Number(/step ([\d,]+)/.exec(await page.locator('#autosave-status').textContent())[1].replace(/,/g, ''));
+  await page.click('#play'); // a pause keeps the run at the step it stopped at
+  await page.waitForFunction(() => document.getElementById('play').textContent === 'Play');
+  await page.waitForFunction(() => {
+    const saved = /^Kept in this browser at step ([\d,]+)/.exec(document.getElementById('autosave-status').textContent);
+    return saved && Number(saved[1].replace(/,/g, '')) === Number(document.body.dataset.step);
+  });
+  const kept = await step(page);
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
   await page.click('#saved-runs li[data-model="dcgan-mnist"] .resume-run');

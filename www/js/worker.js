@@ -5,9 +5,8 @@
 // from the Session's catalog and config; the worker names none of them.
 import { RunHistory } from './history.js';
 import { FROM_WORKER, checked } from './protocol.js';
-import {
-  deleteRun, keepData, keepJudge, listData, listRuns, loadData as readKept, loadRun, pruneData, saveRun,
-} from './store.js';
+import { Keeper } from './keeper.js';
+import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
 // What set-up puts in data/: each built-in 28x28 dataset's four IDX files, gzipped (the
 // Session inflates them), in data/NAME/, and its judge in data/NAME-judge.bpk.
@@ -218,7 +217,7 @@ async function wantsWebGpu(backend) {
 }
 
 async function start(backend, link, keep) {
-  keepBytes = keep;
+  keeper.limit = keep;
   const build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
   let init;
   let describe;
@@ -250,7 +249,7 @@ async function start(backend, link, keep) {
   await ensureSlot(config.slot);
   for (const refusal of refusals) reportError(refusal);
   await offerSavedRuns();
-  await offerKeptData();
+  await keeper.offer();
 }
 
 // Which built-in datasets set-up installed (Fashion-MNIST needs Debian's package): the page
@@ -357,7 +356,6 @@ async function loadOwn(name, files, slot = config.slot, kept = null) {
   }
   const info = await loadData(() => session.loadOwn(collector, name));
   const { hash } = info.id;
-  lastOwn = { hash, name, slot: info.slot, files };
   if (kept?.judge) {
     await exclusive(() => session.loadOwnJudge(hash, kept.judge));
     judged.add(hash);
@@ -367,59 +365,15 @@ async function loadOwn(name, files, slot = config.slot, kept = null) {
     const grid = await exclusive(() => session.realImages(PREVIEW_SIDE));
     post({ type: 'preview', name, ...grid }, [grid.rgba.buffer]);
   }
-  await keepOwn(kept ? `${name} came from this browser's storage.` : null);
+  await keeper.given({ hash, name, slot: info.slot, files }, Boolean(kept));
 }
 
-// Your files last given, kept here so that raising the size allowed keeps them at once.
-let lastOwn = null;
-let keepBytes = 0;
-const mb = (bytes) => `${(bytes / 2 ** 20).toFixed(bytes < 10 * 2 ** 20 ? 1 : 0)} MB`;
-
-// Keeps your files last given in this browser, if they fit the size allowed (making room by
-// dropping older data), with their judge when there is one; `status` says where they came
-// from instead when they were kept already.
-async function keepOwn(status = null) {
-  let said = status;
-  try {
-    await pruneData(keepBytes);
-    if (lastOwn && !status) {
-      const { kept, size } = await keepData(lastOwn, keepBytes);
-      said = kept
-        ? `${lastOwn.name} (${mb(size)}) is kept in this browser: runs on it resume without its files.`
-        : `${lastOwn.name} (${mb(size)}) is not kept in this browser: it is more than the ${mb(keepBytes)} allowed.`;
-      if (kept && judged.has(lastOwn.hash)) await keepJudge(lastOwn.hash, await exclusive(() => session.judgeBytes(lastOwn.hash)));
-    }
-  } catch (e) {
-    if (trapped(e)) throw e;
-    said = `Your files could not be kept in this browser: ${e?.message ?? e}`;
-  }
-  await offerKeptData(said);
-}
-
-// Your data kept in this browser, for the Dataset menu (none without IndexedDB).
-async function offerKeptData(status = null) {
-  let data = [];
-  try {
-    data = await listData();
-  } catch {
-    // Without storage nothing is kept; keepOwn says so when files are given.
-  }
-  post({ type: 'keptData', data, status });
-}
+// Your data kept in this browser, with the judge the Session holds for it.
+const keeper = new Keeper(post, async (hash) => (judged.has(hash) ? exclusive(() => session.judgeBytes(hash)) : null));
 
 // Your data as this browser kept it, files and judge; `why` says what it is needed for.
 async function loadKept(hash, slot, why = '') {
-  let kept;
-  try {
-    kept = await readKept(hash);
-  } catch (e) {
-    await offerKeptData(); // a damaged record was discarded
-    throw e;
-  }
-  if (!kept) {
-    await offerKeptData();
-    throw new Error(`${why}Your data ${hash.slice(0, 8)} is not kept in this browser (its files were larger than the size allowed, or it was dropped to make room): choose the same files again with “Your own files…” or “Your own folder…”.`);
-  }
+  const kept = await keeper.read(hash, why);
   await loadOwn(kept.name, kept.files, slot, kept);
 }
 const PREVIEW_SIDE = 8;
@@ -504,7 +458,7 @@ async function trainJudge() {
   }
   views.find((v) => v.name === 'meters').last = -Infinity;
   if (!running) await refreshViews();
-  if (lastOwn?.hash === plan.hash) await keepOwn();
+  if (keeper.last?.hash === plan.hash) await keeper.keep();
 }
 
 async function trainChunk(maxSteps) {
@@ -884,8 +838,7 @@ const handlers = {
   // A new size allowed for your files: older data goes, and your files last given are kept
   // if they fit now.
   async keepLimit({ bytes }) {
-    keepBytes = Number.isFinite(bytes) && bytes >= 0 ? bytes : 0;
-    await keepOwn();
+    await keeper.setLimit(bytes);
   },
   async trainJudge() {
     await trainJudge();
