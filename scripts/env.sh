@@ -6,14 +6,22 @@ export PATH="$HOME/.cargo/bin:$PATH"
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 export ROOT
 log() { printf '\n==> %s\n' "$*"; }
+# apt-get as root: directly, or through sudo where it needs no password (a CI runner).
+apt_get() {
+  if [ "$(id -u)" = 0 ]; then
+    DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  else
+    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get "$@"
+  fi
+}
 # Debian packages, installed when `command` is missing.
 ensure_debian() {
   local command=$1
   shift
   command -v "$command" >/dev/null && return
   log "installing $* (Debian)"
-  apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@"
+  apt_get update -qq
+  apt_get install -y -qq "$@"
 }
 # Debian's Chromium and its driver: the browser every test, script and benchmark here drives.
 ensure_chromium() {

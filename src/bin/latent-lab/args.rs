@@ -13,7 +13,7 @@ use latent_lab::model::ModelKind;
 use latent_lab::settings::SettingsInput;
 
 #[derive(Parser)]
-#[command(name = "latent-lab", version, about = "Train the Latent Lab models natively, make their data, and serve the page")]
+#[command(name = "latent-lab", version, about = "Train the Latent Lab models natively, make their data and train their judges")]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -31,8 +31,6 @@ pub enum Command {
     Evaluate(Evaluate),
     /// Time training steps natively (the median of up to N steps after a warm-up step)
     Bench(Bench),
-    /// Serve the page on 127.0.0.1 and print its URL
-    Serve(Serve),
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -185,17 +183,6 @@ pub struct Bench {
     /// Seconds per case at most
     #[arg(long, default_value_t = 20.0)]
     pub seconds: f64,
-}
-
-#[derive(Args)]
-pub struct Serve {
-    /// 0 picks a free port
-    #[arg(long, default_value_t = 8080)]
-    pub port: u16,
-    /// The folder to serve: the repository (the current folder, not the checkout the binary
-    /// was built in, which a build cache shared between clones does not pin down)
-    #[arg(long, default_value = ".")]
-    pub root: PathBuf,
 }
 
 /// The page's settings as flags: the model, its preset and seed, and one flag per control of

@@ -1,5 +1,6 @@
 //! The native command line: the same session core as the page, for what a page cannot do
-//! (train for hours, on a GPU machine, without a browser), and the set-up's data and server.
+//! (train for hours, on a GPU machine, without a browser), and the set-up's data and judges.
+//! The page's server is a crate of its own (`serve/`).
 //! `latent-lab --help` lists the commands; each command's `--help` its flags.
 
 // Native only. Cargo still builds every binary of the crate when it builds the browser
@@ -8,7 +9,6 @@
 #![cfg(not(target_arch = "wasm32"))]
 
 mod args;
-mod serve;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -29,7 +29,7 @@ use latent_lab::settings::Settings;
 use latent_lab::train::judge::{JudgeConfig, accuracy, train_judge};
 use serde_json::json;
 
-use args::{Bench, Cli, Command, DataArgs, Evaluate, Judge, Polydata, Serve, Train};
+use args::{Bench, Cli, Command, DataArgs, Evaluate, Judge, Polydata, Train};
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -39,7 +39,6 @@ fn main() -> ExitCode {
         Command::Train(a) => train(a),
         Command::Evaluate(a) => evaluate(a),
         Command::Bench(a) => bench(a),
-        Command::Serve(a) => serve_page(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -384,11 +383,4 @@ fn bench(a: Bench) -> Result<(), String> {
         );
     }
     Ok(())
-}
-
-fn serve_page(a: Serve) -> Result<(), String> {
-    if !a.root.join("index.html").is_file() {
-        return Err(format!("{} has no index.html: run from the repository or pass --root DIR", a.root.display()));
-    }
-    serve::serve(&a.root, a.port)
 }

@@ -1,6 +1,7 @@
-//! `latent-lab serve`: the page as static files on 127.0.0.1, through hyper and tower-http's
-//! `ServeDir`. Only what the page loads is served: `index.html`, `www/`, the two wasm
-//! packages, `data/` and `assets/`; never `.git/`, `src/`, `target/` or a dotted name.
+//! `latent-lab-serve`: the page as static files on 127.0.0.1, through hyper and tower-http's
+//! `ServeDir`, for command 1 and the tests. Only what the page loads is served: `index.html`,
+//! `www/`, the two wasm packages, `data/` and `assets/`; never `.git/`, `src/`, `target/` or a
+//! dotted name.
 //!
 //! - Request heads are bounded in size and in time, so a slow or endless head costs nothing.
 //! - Text, wasm and data are gzipped on the fly at the fastest level, but not files that are
@@ -12,8 +13,11 @@
 use std::convert::Infallible;
 use std::io::Write;
 use std::net::TcpListener;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 use std::time::Duration;
+
+use clap::Parser;
 
 use http_body_util::combinators::UnsyncBoxBody;
 use http_body_util::{BodyExt, Full};
@@ -57,9 +61,36 @@ fn not_found() -> Response<Body> {
     response
 }
 
+#[derive(Parser)]
+#[command(name = "latent-lab-serve", version, about = "Serve the Latent Lab page on 127.0.0.1 and print its URL")]
+struct Cli {
+    /// 0 picks a free port
+    #[arg(long, default_value_t = 8080)]
+    port: u16,
+    /// The folder to serve: the repository, or a static build (`dist/`)
+    #[arg(long, default_value = ".")]
+    root: PathBuf,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let served = if cli.root.join("index.html").is_file() {
+        serve(&cli.root, cli.port)
+    } else {
+        Err(format!("{} has no index.html: run from the repository or pass --root DIR", cli.root.display()))
+    };
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("latent-lab-serve: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Serves `root` on 127.0.0.1:`port` (0 picks a free port) until killed, after printing the
 /// URL as the first line of stdout.
-pub fn serve(root: &Path, port: u16) -> Result<(), String> {
+fn serve(root: &Path, port: u16) -> Result<(), String> {
     let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("cannot listen on port {port}: {e}"))?;
     println!("Latent Lab is served at http://{}/", listener.local_addr().map_err(|e| e.to_string())?);
     std::io::stdout().flush().map_err(|e| e.to_string())?;
