@@ -614,7 +614,13 @@ function startWorker() {
   pausedWhileHidden = false;
   // ?backend= picks the backend; the Session reads the run's set-up from the rest of the link.
   const query = new URLSearchParams(location.search);
-  send({ type: 'init', backend: query.get('backend') ?? 'auto', link: [...query], keepBytes: keepBytes() });
+  send({
+    type: 'init',
+    backend: query.get('backend') ?? 'auto',
+    link: [...query],
+    keepBytes: keepBytes(),
+    data: new URL('data/', document.baseURI).href,
+  });
 }
 
 /**

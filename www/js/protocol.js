@@ -29,9 +29,10 @@
 
 /**
  * Page -> worker.
- * @typedef {{type: 'init', backend: string, link: [string, string][], keepBytes: number}} Init
- *   the backend asked for (`?backend=`), the link's query pairs, and how many bytes of your
- *   own files the browser may keep
+ * @typedef {{type: 'init', backend: string, link: [string, string][], keepBytes: number,
+ *   data: string}} Init  the backend asked for (`?backend=`), the link's query pairs, how
+ *   many bytes of your own files the browser may keep, and the URL of the data folder
+ *   beside the page
  * @typedef {{type: 'play'|'pause'|'step'|'reset'|'save'|'autosave'}} Command
  * @typedef {{type: 'configure', config: Object<string, string|number>}} Configure  one
  *   change: `{model}`, `{preset}` or `{<control field>: value}`

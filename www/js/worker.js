@@ -8,9 +8,11 @@ import { FROM_WORKER, checked } from './protocol.js';
 import { Keeper } from './keeper.js';
 import { deleteRun, listRuns, loadRun, saveRun } from './store.js';
 
-// What set-up puts in data/: each built-in 28x28 dataset's four IDX files, gzipped (the
-// Session inflates them), in data/NAME/, and its judge in data/NAME-judge.bpk.
-const DATA_DIR = new URL('../../data/', import.meta.url);
+// What set-up puts in data/ beside the page (the page says where that is: a static build keeps
+// its code in a versioned folder, and its data outside it): each built-in 28x28 dataset's four
+// IDX files, gzipped (the Session inflates them), in data/NAME/, and its judge in
+// data/NAME-judge.bpk.
+let dataDir = null;
 const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 const CHUNK_MS = 30; // aim of one train() call: short enough to stay responsive
 const MAX_STEPS_PER_CALL = 64; // bounds how stale the loss read-back can get on a fast GPU
@@ -216,9 +218,28 @@ async function wantsWebGpu(backend) {
   }
 }
 
+// Command 1 serves the page before the WebGPU build is made, which it then makes behind it;
+// until it is there, the backend's reason says so.
+const GPU_NOT_READY = 'WebGPU build not ready yet: training on the CPU';
+let gpuBuildMissing = false;
+
+/** The Session's backend, as the page shows it. */
+function shownBackend() {
+  const backend = session.backend();
+  return gpuBuildMissing && backend.kind !== 'webgpu' ? { ...backend, reason: GPU_NOT_READY } : backend;
+}
+
 async function start(backend, link, keep) {
   keeper.limit = keep;
-  const build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
+  let build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
+  if (build === 'pkg-gpu') {
+    try {
+      gpuBuildMissing = !(await fetch(new URL('../../pkg-gpu/latent_lab_bg.wasm', import.meta.url), { method: 'HEAD' })).ok;
+    } catch {
+      gpuBuildMissing = true;
+    }
+    if (gpuBuildMissing) build = 'pkg';
+  }
   let init;
   let describe;
   ({ default: init, Session, Collector, checkpointInfo, catalog: describe } = await import(`../../${build}/latent_lab.js`));
@@ -232,7 +253,7 @@ async function start(backend, link, keep) {
     session = await Session.create('auto');
   }
   gpuRun = session.backend().kind === 'webgpu';
-  post({ type: 'backend', backend: session.backend() });
+  post({ type: 'backend', backend: shownBackend() });
   // The link is applied before any data arrives, so that the page never shows, nor writes
   // into the address bar, a set-up other than the link's. Its refusals are shown once the
   // page is.
@@ -258,7 +279,7 @@ const installed = {};
 async function checkInstalled() {
   await Promise.all(catalog.datasets.filter((d) => d.slot === 'side28').map(async ({ name }) => {
     try {
-      installed[name] = (await fetch(new URL(`${name}/${IDX_FILES[0]}`, DATA_DIR), { method: 'HEAD' })).ok;
+      installed[name] = (await fetch(new URL(`${name}/${IDX_FILES[0]}`, dataDir), { method: 'HEAD' })).ok;
     } catch {
       installed[name] = false;
     }
@@ -307,7 +328,7 @@ function loadBuiltin(name) {
       if (installed[name] === false) {
         throw new Error(`${d.label} is not installed. ${SETUP_HINT} (Without apt, put its four .gz IDX files in data/${name}/.)`);
       }
-      const files = await fetchFiles(d.label, new URL(`${name}/`, DATA_DIR), IDX_FILES, SETUP_HINT);
+      const files = await fetchFiles(d.label, new URL(`${name}/`, dataDir), IDX_FILES, SETUP_HINT);
       return loadData(() => session.loadIdx(name, ...files));
     })().finally(() => inFlight.delete(name)));
   }
@@ -405,7 +426,7 @@ function ensureJudge() {
   if (!name || judgeLoads.has(name)) return;
   judgeLoads.set(name, (async () => {
     // Half a megabyte: no progress bar.
-    const bytes = new Uint8Array(await (await request(new URL(`${name}-judge.bpk`, DATA_DIR), SETUP_HINT)).arrayBuffer());
+    const bytes = new Uint8Array(await (await request(new URL(`${name}-judge.bpk`, dataDir), SETUP_HINT)).arrayBuffer());
     await exclusive(() => session.loadJudge(name, bytes));
     judged.add(name);
   })().catch((e) => {
@@ -633,7 +654,7 @@ async function fallBack(why) {
     currentStep = step;
     stepsPerCall = 1;
     lastEpoch = null;
-    post({ type: 'backend', backend: session.backend() });
+    post({ type: 'backend', backend: shownBackend() });
     const goOn = running ? 'training goes on on the CPU' : 'the run moved to the CPU (press Play to go on)';
     post({ type: 'rolledBack', config, step, message: `The GPU failed (${why}), so ${goOn} from step ${step}, its last good state.` });
     return step;
@@ -689,7 +710,7 @@ function restart(step = 0) {
   config = session.config();
   if (config.judged) ensureJudge();
   post({ type: 'reset' });
-  post({ type: 'ready', backend: session.backend(), data: loadedData[config.slot] ?? null, config, evalCount: catalog.evalSubset, step });
+  post({ type: 'ready', backend: shownBackend(), data: loadedData[config.slot] ?? null, config, evalCount: catalog.evalSubset, step });
 }
 
 // Before a checkpoint (`name`) is loaded: the built-in data it trained on is fetched, and
@@ -717,8 +738,9 @@ async function fetchDataOf(name, bytes) {
 }
 
 const handlers = {
-  async init({ backend, link, keepBytes: keep }) {
+  async init({ backend, link, keepBytes: keep, data }) {
     try {
+      dataDir = new URL(data);
       await start(backend ?? 'auto', link ?? [], Number.isFinite(keep) && keep >= 0 ? keep : 0);
     } catch (e) {
       reportError(e, true);
