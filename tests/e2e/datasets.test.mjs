@@ -9,13 +9,12 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import { openPage } from './lab.mjs';
+import { openPage, step, steps } from './lab.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
 const cli = (...args) => execFileSync('cargo', ['run', '--quiet', '--bin', 'latent-lab', '--', ...args], { encoding: 'utf8', stdio: 'pipe' });
-const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
 const loaded = (page, name, timeout = 120_000) =>
   page.waitForFunction((n) => (document.body.dataset.loaded ?? '').split(' ').includes(n), name, { timeout });
 
@@ -30,12 +29,6 @@ async function saveCheckpoint(page, name) {
   const saved = join(mkdtempSync(join(tmpdir(), 'latent-lab-')), name);
   await download.saveAs(saved);
   return saved;
-}
-
-async function steps(page, n) {
-  const from = await step(page);
-  for (let i = 0; i < n; i++) await page.click('#step');
-  await page.waitForFunction((want) => Number(document.body.dataset.step) === want, from + n, { timeout: 120_000 });
 }
 
 /** An 8-bit RGBA PNG, as any image editor writes one. */

@@ -18,3 +18,13 @@ export async function openPage(query) {
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
   return { page, errors };
 }
+
+/** The step the page has trained to. */
+export const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
+
+/** Clicks Step `n` times and waits until the page has trained them. */
+export async function steps(page, n) {
+  const from = await step(page);
+  for (let i = 0; i < n; i++) await page.click('#step');
+  await page.waitForFunction((want) => Number(document.body.dataset.step) === want, from + n, { timeout: 120_000 });
+}

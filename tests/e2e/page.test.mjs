@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { lab } from './lab.mjs';
+import { lab, step } from './lab.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
@@ -22,7 +22,6 @@ async function openPage(query = '') {
 
 const waitReady = (page, timeout = 120_000) =>
   page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout });
-const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
 const readLoss = async (page) => {
   const text = await page.locator('#loss-readout').textContent();
   const m = /train loss ([\d.e-]+)/.exec(text);

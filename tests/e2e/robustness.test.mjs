@@ -4,18 +4,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { openPage } from './lab.mjs';
+import { openPage, step, steps } from './lab.mjs';
 import { npy } from '../../scripts/npy.mjs';
 
-const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
 const shownStep = async (page) => Number((await page.locator('#step-count').textContent()).replace(/,/g, ''));
 const ready = (page) => page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
-
-async function steps(page, n) {
-  const from = await step(page);
-  for (let i = 0; i < n; i++) await page.click('#step');
-  await page.waitForFunction((want) => Number(document.body.dataset.step) === want, from + n, { timeout: 60_000 });
-}
 
 const clearKept = (page) => page.evaluate(() => (document.getElementById('autosave-status').textContent = ''));
 const keptAt = (page, n) => page.waitForFunction(

@@ -4,9 +4,8 @@
 // tested natively in tests/session.rs.)
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openPage } from './lab.mjs';
+import { openPage, step, steps } from './lab.mjs';
 
-const step = (page) => page.evaluate(() => Number(document.body.dataset.step || 0));
 const param = (page, key) => new URL(page.url()).searchParams.get(key);
 
 /** A valid .npy of `count` 40x40 float32 images. */
@@ -16,12 +15,6 @@ function npy(count) {
   const head = Buffer.concat([Buffer.from('\x93NUMPY\x01\x00', 'latin1'), Buffer.from([header.length, 0]), Buffer.from(header)]);
   const data = new Float32Array(count * 1600).map((_, i) => Math.sin(i / 37) * 0.1);
   return Buffer.concat([head, Buffer.from(data.buffer)]);
-}
-
-async function steps(page, n) {
-  const from = await step(page);
-  for (let i = 0; i < n; i++) await page.click('#step');
-  await page.waitForFunction((want) => Number(document.body.dataset.step) === want, from + n, { timeout: 60_000 });
 }
 
 test('data that is refused, or meant for another model, never restarts a run', { timeout: 300_000 }, async () => {
