@@ -6,16 +6,18 @@ source "$(dirname "$0")/env.sh"
 cd "$ROOT"
 
 ensure_chromium
-bash scripts/setup.sh
+# Command 1's set-up, then the static build, which an end-to-end test serves.
+bash scripts/dist.sh
 
-log "formatting and lints (rustfmt, clippy natively and for wasm32)"
+log "formatting and lints (rustfmt, clippy natively and for wasm32, actionlint)"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
-cargo fmt --check
-cargo clippy --all-targets -- -D warnings
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
 cargo clippy --target wasm32-unknown-unknown --features gpu --all-targets -- -D warnings
+node scripts/lint-workflows.mjs
 
-log "native tests (CPU backends, real MNIST)"
-cargo test
+log "native tests (CPU backends, real MNIST; the page's server)"
+cargo test --workspace
 
 log "browser tests (wasm-bindgen-test in headless Chromium: CPU and WebGPU)"
 # The software WebGPU adapter compiles shaders for ~20 s and takes seconds per step.
