@@ -79,9 +79,10 @@ done
   exit 1
 }
 # The page fetches them gzipped (11 MB in place of 55 MB, on any static host) and the Session
-# inflates them; the command line and the tests read the files as they are.
+# inflates them; the command line and the tests read the files as they are. gzip's default
+# level: -9 saves 2 % (0.2 MB) and takes 15 s, not 1 s.
 for f in train-images-idx3-ubyte train-labels-idx1-ubyte t10k-images-idx3-ubyte t10k-labels-idx1-ubyte; do
-  [ -f "data/mnist/$f.gz" ] || gzip -9 -n -k "data/mnist/$f"
+  [ -f "data/mnist/$f.gz" ] || gzip -n -k "data/mnist/$f"
 done
 
 # Fashion-MNIST comes from Debian's dataset-fashion-mnist, gzipped as the page fetches it.
