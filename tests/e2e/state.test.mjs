@@ -88,3 +88,20 @@ test('a refused value goes back to the value in force and blocks no other edit',
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('a GAN picked after the ring was moved starts with the ring at the centre of its noise plane', { timeout: 180_000 }, async () => {
+  const { page, errors } = await openPage('?backend=cpu&model=ae');
+  await page.locator('#latent').focus();
+  for (let i = 0; i < 12; i++) {
+    await page.keyboard.press('Shift+ArrowRight');
+    await page.keyboard.press('Shift+ArrowUp');
+  }
+  assert.notEqual(await page.locator('#latent-coords').textContent(), 'z = (0.00, 0.00)');
+  await page.selectOption('#model', 'wgan-poly');
+  // The first image the GAN generates for the ring says where the ring was.
+  await page.waitForFunction(() => document.getElementById('decoded-caption').textContent.startsWith('generated from noise'), null, { timeout: 120_000 });
+  assert.equal(await page.locator('#decoded-caption').textContent(), 'generated from noise = (0.00, 0.00)');
+  assert.equal(await page.locator('#latent-coords').textContent(), 'z = (0.00, 0.00)');
+  assert.deepEqual(errors, []);
+  await page.close();
+});
