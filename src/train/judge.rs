@@ -72,10 +72,6 @@ impl JudgeTrainer {
         self.step
     }
 
-    pub fn config(&self) -> &JudgeConfig {
-        &self.config
-    }
-
     /// One step on a batch of `train`; returns its loss, still on the device.
     pub fn step(&mut self, train: &Split) -> Tensor<1> {
         let batch = train.batch(&self.cursor.next_batch(self.config.batch_size), &self.device);

@@ -100,10 +100,13 @@ export class LatentView {
     this.schedule();
   }
 
-  /** No points, fixed axes: a plane to point at (a GAN's 2-D noise). */
+  /** No points, fixed axes: a plane to point at (a GAN's 2-D noise), the marker at its
+   * centre rather than where the last model's point would clamp to. */
   showPlane(extent) {
     this.setPoints(new Float32Array(0), new Uint8Array(0));
     this.plane = true;
+    this.mx = (extent.x0 + extent.x1) / 2;
+    this.my = (extent.y0 + extent.y1) / 2;
     this.applyExtent(extent);
     this.layerValid = false;
     this.schedule();

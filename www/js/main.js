@@ -361,11 +361,7 @@ function startOver() {
   $('latent-caption').textContent = gan
     ? "drag through the generator's 2-D noise: each point is an image"
     : 'test images encoded by the model';
-  if (gan) {
-    latent.showPlane(NOISE_EXTENT);
-    // The ring starts at the plane's centre, not where the last model's point clamps to.
-    latent.setMarker((NOISE_EXTENT.x0 + NOISE_EXTENT.x1) / 2, (NOISE_EXTENT.y0 + NOISE_EXTENT.y1) / 2);
-  }
+  if (gan) latent.showPlane(NOISE_EXTENT);
   latent.movedByUser = false;
   reconShown = null;
   latest = { loading: latest.loading };

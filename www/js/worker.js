@@ -16,6 +16,9 @@ let dataDir = null;
 const IDX_FILES = ['train-images-idx3-ubyte.gz', 'train-labels-idx1-ubyte.gz', 't10k-images-idx3-ubyte.gz', 't10k-labels-idx1-ubyte.gz'];
 const CHUNK_MS = 30; // aim of one train() call: short enough to stay responsive
 const MAX_STEPS_PER_CALL = 64; // bounds how stale the loss read-back can get on a fast GPU
+
+/** How many steps the next call takes, to last about CHUNK_MS, after `steps` took `dt` ms. */
+const nextChunk = (steps, dt) => Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round((CHUNK_MS * steps) / Math.max(dt, 1e-3))));
 const EVAL_EVERY_MS = 2000;
 const SCATTER_EVERY_MS = 1000;
 const RECON_EVERY_MS = 2500;
@@ -459,7 +462,7 @@ async function trainJudge() {
       const t0 = performance.now();
       const progress = await exclusive(() => session.trainJudge(steps));
       const dt = performance.now() - t0;
-      steps = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round((CHUNK_MS * steps) / Math.max(dt, 1e-3))));
+      steps = nextChunk(steps, dt);
       if (progress.accuracy !== null) {
         judged.add(plan.hash);
         report('ready', progress);
@@ -488,8 +491,7 @@ async function trainChunk(maxSteps) {
   const r = await session.train(steps);
   const dt = performance.now() - t0;
   currentStep = r.step;
-  // Size the next call to last about CHUNK_MS.
-  stepsPerCall = Math.max(1, Math.min(MAX_STEPS_PER_CALL, Math.round((CHUNK_MS * steps) / Math.max(dt, 1e-3))));
+  stepsPerCall = nextChunk(steps, dt);
   // The speed is of training that runs by itself: a step taken by hand while paused says
   // nothing about it.
   if (looping) {
