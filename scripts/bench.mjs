@@ -14,15 +14,23 @@
 // animation frames (p50/p95/max); then, paused, the latency of a latent drag (pointer event
 // to changed pixels of the decoded image). Also the wasm's size (raw, gzip) and the time from
 // navigation to the first training step with the data in the browser's cache.
+// And the peers, in the same browser and run: TF.js (WebAssembly backend) and jax-js
+// (WebAssembly and WebGPU, jit) training the same autoencoder and VAE (scripts/bench/, written
+// from docs/models.md) with a full Adam step and the loss read back each step, timed by the
+// same clock (scripts/bench/timing.js); the table gives this project's ms/step over each's.
 //
 // Usage: node scripts/bench.mjs [--cases ae,vae,wgan-poly:live,...] [--backends cpu,webgpu]
-//        [--steps N] [--seconds S] [--limit S] [--window S] [--json PATH] [--no-native] [--no-page]
+//        [--peers tfjs-wasm,jax-wasm,jax-webgpu] [--steps N] [--seconds S] [--limit S]
+//        [--window S] [--json PATH] [--no-native] [--no-page]
 // Backends are what `?backend=` takes: cpu, webgpu, flex, ndarray.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { extname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import { launchChromium, launchLab, startSession } from './chromium.mjs';
+import { MODELS as PEER_MODELS } from './bench/spec.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -34,6 +42,15 @@ const option = (name, fallback) => {
 const ALL_CASES = 'ae,ae-classifier,vae,vae-classifier,dcgan-mnist:live,dcgan-mnist:paper,dcgan-poly:live,dcgan-poly:paper,wgan-poly:live,wgan-poly:paper';
 const cases = option('--cases', ALL_CASES).split(',');
 const backends = option('--backends', 'cpu,webgpu').split(',');
+// Each peer: its module in scripts/bench/, the device it trains on, and this project's backend
+// it is compared with.
+const PEERS = {
+  'tfjs-wasm': { module: 'tfjs.js', device: 'wasm', versus: 'cpu' },
+  'jax-wasm': { module: 'jax.js', device: 'wasm', versus: 'cpu' },
+  'jax-webgpu': { module: 'jax.js', device: 'webgpu', versus: 'webgpu' },
+};
+const peers = option('--peers', Object.keys(PEERS).join(',')).split(',').filter(Boolean);
+for (const p of peers) if (!PEERS[p]) throw new Error(`unknown peer ${p}: one of ${Object.keys(PEERS).join(', ')}`);
 const maxSteps = Number(option('--steps', 20));
 const seconds = Number(option('--seconds', 15));
 const limit = Number(option('--limit', 120));
@@ -44,7 +61,7 @@ const inPage = !option('--no-page', false);
 if (args.length) throw new Error(`unknown arguments: ${args.join(' ')}`);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-const report = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, steps: [], native: [], page: [] };
+const report = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, steps: [], peers: [], native: [], page: [] };
 
 // The page's two builds: the worker fetches pkg-gpu/ only for WebGPU (see www/js/worker.js).
 const BUILDS = { cpu: 'pkg', webgpu: 'pkg-gpu' };
@@ -63,37 +80,82 @@ if (native) {
 const lab = await launchLab();
 const { base, browser } = lab;
 
-/** Session.train(1) timings of one case in a bare page; null figures past `limit`. Each case
- * gets a browser of its own: closing a page does not stop the work it queued on the GPU
- * process, which would slow the cases after one that ran out of time. */
-async function stepFigures(backend, testCase) {
-  const [model, preset] = testCase.split(':');
+const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm', '.json': 'application/json' };
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** A bare page of the lab's origin in a browser of its own, with /bench-peers/ answered from
+ * scripts/bench/ and the peers' npm packages (node_modules/), which the lab's server does not
+ * serve. Each case gets its own browser: closing a page does not stop the work it queued on
+ * the GPU process, which would slow the cases after one that ran out of time. */
+async function benchPage(path) {
   const own = await launchChromium();
   const page = await own.newPage();
-  await page.goto(base + 'bench');
+  await page.route((url) => url.pathname.startsWith('/bench-peers/'), (route) => {
+    const rel = normalize(new URL(route.request().url()).pathname.slice('/bench-peers/'.length));
+    if (rel.startsWith('..')) return route.fulfill({ status: 404 });
+    const file = rel.startsWith('node_modules/') ? repo + rel : `${repo}scripts/bench/${rel}`;
+    return route.fulfill({ path: file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' });
+  });
+  await page.goto(base + path);
+  return { own, page };
+}
+
+/** Races `run` against the case's time limit: its figures, or null past `limit`. */
+const withinLimit = (run) => Promise.race([run, new Promise((resolve) => setTimeout(resolve, limit * 1000, null))]);
+
+/** The median and total of timed steps (`{ ms }` each). */
+function summary(steps) {
+  const ms = steps.map((s) => s.ms).sort((a, b) => a - b);
+  return { steps: ms.length, msPerStep: quantile(ms, 0.5), totalMs: ms.reduce((t, m) => t + m, 0) };
+}
+
+/** Session.train(1) timings of one case in a bare page; null figures past `limit`. */
+async function stepFigures(backend, testCase) {
+  const [model, preset] = testCase.split(':');
+  const { own, page } = await benchPage('bench');
   const run = page.evaluate(startSession, { backend, build: BUILDS[backend] ?? BUILDS.cpu, model, preset }).then(() => page.evaluate(async ({ maxSteps, seconds }) => {
+    const { timeSteps } = await import('/bench-peers/timing.js');
     const session = window.session;
-    const steps = [];
-    const start = performance.now();
-    while (steps.length < maxSteps && (steps.length === 0 || performance.now() - start < seconds * 1000)) {
-      const t0 = performance.now();
-      const r = await session.train(1);
-      steps.push({ ms: performance.now() - t0, stepMs: r.stepMs, readBackMs: r.readBackMs });
-    }
+    const steps = (await timeSteps(() => session.train(1), { maxSteps, seconds }))
+      .map(({ ms, result }) => ({ ms, stepMs: result.stepMs, readBackMs: result.readBackMs }));
     return { label: session.backend().label, preset: session.config().presetText, flops: session.flopsPerStep(), steps };
   }, { maxSteps, seconds }));
-  const timeout = new Promise((resolve) => setTimeout(resolve, limit * 1000, null));
-  const r = await Promise.race([run, timeout]);
+  const r = await withinLimit(run);
   await own.close();
   if (!r) return { case: testCase, backend, timedOut: true, limitSeconds: limit };
-  const ms = r.steps.map((s) => s.ms).sort((a, b) => a - b);
-  const total = r.steps.reduce((t, s) => t + s.ms, 0);
+  const { steps, msPerStep: median, totalMs: total } = summary(r.steps);
   const sum = (k) => r.steps.reduce((t, s) => t + s[k], 0);
-  const median = quantile(ms, 0.5);
   return {
-    case: testCase, backend, label: r.label, preset: r.preset, steps: ms.length, msPerStep: median, stepsPerSec: 1000 / median,
+    case: testCase, backend, label: r.label, preset: r.preset, steps, msPerStep: median, stepsPerSec: 1000 / median,
     flopsPerStep: r.flops, gflopsPerSec: r.flops / median / 1e6, stepShare: sum('stepMs') / total, readBackShare: sum('readBackMs') / total,
   };
+}
+
+/** A peer training `model` (scripts/bench/) in a bare page: its median ms per step after the
+ * same warm-up, and its first and last loss (a check that it trains). */
+async function peerFigures(peer, model) {
+  const { module, device } = PEERS[peer];
+  const { own, page } = await benchPage('bench-peers/page.html');
+  const run = page.evaluate(async ({ module, device, model, maxSteps, seconds }) => {
+    const { prepare } = await import(`/bench-peers/${module}`);
+    const { MODELS, mnistImages } = await import('/bench-peers/spec.js');
+    const { warmUp, timeSteps } = await import('/bench-peers/timing.js');
+    const trainer = await prepare(model, device);
+    const size = MODELS[model].batch * 784;
+    const images = await mnistImages(MODELS[model].batch * 32);
+    let i = 0;
+    const step = () => trainer.step(images.subarray((i % 32) * size, (i++ % 32) * size + size));
+    const first = await step();
+    await warmUp(step);
+    const steps = await timeSteps(step, { maxSteps, seconds });
+    return { steps: steps.map(({ ms }) => ({ ms })), firstLoss: first, lastLoss: steps[steps.length - 1].result };
+  }, { module, device, model, maxSteps, seconds }).catch((e) => ({ error: e.message.split('\n')[0] }));
+  const r = await withinLimit(run);
+  await own.close();
+  if (!r) return { peer, model, timedOut: true, limitSeconds: limit };
+  if (r.error) return { peer, model, error: r.error };
+  const { steps, msPerStep } = summary(r.steps);
+  return { peer, model, device, steps, msPerStep, firstLoss: r.firstLoss, lastLoss: r.lastLoss };
 }
 
 /** The real page training `model` for `window` seconds, then a latent drag, paused. */
@@ -203,6 +265,13 @@ for (const backend of backends) {
     console.error(`${backend} ${c}: ${r.timedOut ? `> ${limit} s` : `${r.msPerStep.toFixed(1)} ms/step`}`);
     report.steps.push(r);
   }
+  for (const peer of peers.filter((p) => PEERS[p].versus === backend)) {
+    for (const model of cases.filter((c) => PEER_MODELS[c])) {
+      const r = await peerFigures(peer, model);
+      console.error(`${peer} ${model}: ${r.msPerStep ? `${r.msPerStep.toFixed(1)} ms/step` : r.error ?? `> ${limit} s`}`);
+      report.peers.push(r);
+    }
+  }
   for (const model of inPage ? ['ae', 'wgan-poly'] : []) {
     const r = await pageFigures(backend, model);
     console.error(`${backend} page ${model}: ${r.stepsPerSec.toFixed(2)} steps/s`);
@@ -226,6 +295,17 @@ for (const r of report.steps) {
   const ms = r.timedOut ? `> ${r.limitSeconds * 1000}` : f(r.msPerStep);
   const flops = r.flopsPerStep ?? n?.flopsPerStep;
   console.log(`| ${r.case} | ${r.backend} | ${ms} | ${f(r.stepsPerSec, 2)} | ${f(flops / 1e9, 3)} | ${f(r.gflopsPerSec)} | ${pct(r.stepShare)} | ${pct(r.readBackShare)} | ${f(n?.msPerStep)} |`);
+}
+if (report.peers.length) {
+  console.log('\n| peer | model | peer ms/step | this project | its ms/step | ratio (ours / peer) | peer loss first → last |');
+  console.log('|---|---|---:|---|---:|---:|---|');
+  for (const p of report.peers) {
+    const ours = report.steps.find((r) => r.case === p.model && r.backend === PEERS[p.peer].versus);
+    const peerMs = p.msPerStep ? f(p.msPerStep) : p.error ? `failed: ${p.error}` : `> ${p.limitSeconds * 1000}`;
+    const ratio = p.msPerStep && ours?.msPerStep ? f(ours.msPerStep / p.msPerStep, 2) : '–';
+    const losses = p.msPerStep ? `${f(p.firstLoss, 4)} → ${f(p.lastLoss, 4)}` : '–';
+    console.log(`| ${p.peer} | ${p.model} | ${peerMs} | ${PEERS[p.peer].versus} | ${f(ours?.msPerStep)} | ${ratio} | ${losses} |`);
+  }
 }
 console.log('\n| in the page | backend | steps/s | worker stepping | worker read-back | main thread busy | frame gap p50 / p95 / max ms | drag to pixels ms (median / max) | ready / first step s |');
 console.log('|---|---|---:|---:|---:|---:|---|---|---|');
