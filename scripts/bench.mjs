@@ -31,6 +31,7 @@ import { gzipSync } from 'node:zlib';
 import os from 'node:os';
 import { launchChromium, launchLab, startSession } from './chromium.mjs';
 import { MODELS as PEER_MODELS } from './bench/spec.js';
+import { countGpuWork } from './bench/timing.js';
 
 const args = process.argv.slice(2);
 const option = (name, fallback) => {
@@ -90,6 +91,7 @@ const repo = fileURLToPath(new URL('..', import.meta.url));
 async function benchPage(path) {
   const own = await launchChromium();
   const page = await own.newPage();
+  await page.addInitScript(`(${countGpuWork})()`);
   await page.route((url) => url.pathname.startsWith('/bench-peers/'), (route) => {
     const rel = normalize(new URL(route.request().url()).pathname.slice('/bench-peers/'.length));
     if (rel.startsWith('..')) return route.fulfill({ status: 404 });
@@ -116,9 +118,10 @@ async function stepFigures(backend, testCase) {
   const run = page.evaluate(startSession, { backend, build: BUILDS[backend] ?? BUILDS.cpu, model, preset }).then(() => page.evaluate(async ({ maxSteps, seconds }) => {
     const { timeSteps } = await import('/bench-peers/timing.js');
     const session = window.session;
-    const steps = (await timeSteps(() => session.train(1), { maxSteps, seconds }))
-      .map(({ ms, result }) => ({ ms, stepMs: result.stepMs, readBackMs: result.readBackMs }));
-    return { label: session.backend().label, preset: session.config().presetText, flops: session.flopsPerStep(), steps };
+    const timed = await timeSteps(() => session.train(1), { maxSteps, seconds });
+    const steps = timed.steps.map(({ ms, result }) => ({ ms, stepMs: result.stepMs, readBackMs: result.readBackMs }));
+    const { dispatchesPerStep, submitsPerStep } = timed;
+    return { label: session.backend().label, preset: session.config().presetText, flops: session.flopsPerStep(), steps, dispatchesPerStep, submitsPerStep };
   }, { maxSteps, seconds }));
   const r = await withinLimit(run);
   await own.close();
@@ -128,6 +131,7 @@ async function stepFigures(backend, testCase) {
   return {
     case: testCase, backend, label: r.label, preset: r.preset, steps, msPerStep: median, stepsPerSec: 1000 / median,
     flopsPerStep: r.flops, gflopsPerSec: r.flops / median / 1e6, stepShare: sum('stepMs') / total, readBackShare: sum('readBackMs') / total,
+    dispatchesPerStep: r.dispatchesPerStep, submitsPerStep: r.submitsPerStep,
   };
 }
 
@@ -147,15 +151,16 @@ async function peerFigures(peer, model) {
     const step = () => trainer.step(images.subarray((i % 32) * size, (i++ % 32) * size + size));
     const first = await step();
     await warmUp(step);
-    const steps = await timeSteps(step, { maxSteps, seconds });
-    return { steps: steps.map(({ ms }) => ({ ms })), firstLoss: first, lastLoss: steps[steps.length - 1].result };
+    const { steps, dispatchesPerStep, submitsPerStep } = await timeSteps(step, { maxSteps, seconds });
+    return { steps: steps.map(({ ms }) => ({ ms })), firstLoss: first, lastLoss: steps[steps.length - 1].result, dispatchesPerStep, submitsPerStep };
   }, { module, device, model, maxSteps, seconds }).catch((e) => ({ error: e.message.split('\n')[0] }));
   const r = await withinLimit(run);
   await own.close();
   if (!r) return { peer, model, timedOut: true, limitSeconds: limit };
   if (r.error) return { peer, model, error: r.error };
   const { steps, msPerStep } = summary(r.steps);
-  return { peer, model, device, steps, msPerStep, firstLoss: r.firstLoss, lastLoss: r.lastLoss };
+  const { firstLoss, lastLoss, dispatchesPerStep, submitsPerStep } = r;
+  return { peer, model, device, steps, msPerStep, firstLoss, lastLoss, dispatchesPerStep, submitsPerStep };
 }
 
 /** The real page training `model` for `window` seconds, then a latent drag, paused. */
@@ -282,29 +287,30 @@ await lab.close();
 
 // The table.
 const f = (v, d = 1) => (v === undefined || v === null || Number.isNaN(v) ? '–' : v.toFixed(d));
+const gpuWork = (r) => (r.dispatchesPerStep ? `${f(r.dispatchesPerStep, 0)} / ${f(r.submitsPerStep, 1)}` : '–');
 const pct = (v) => (v === undefined ? '–' : `${Math.round(100 * v)} %`);
 console.log(`\nLatent Lab benchmark, ${report.date}, ${report.machine}`);
 for (const { build, rawBytes, gzipBytes } of Object.values(report.wasm)) {
   console.log(`wasm ${build}: ${(rawBytes / 2 ** 20).toFixed(1)} MB raw, ${(gzipBytes / 2 ** 20).toFixed(1)} MB gzip`);
 }
 console.log('');
-console.log('| case | backend | ms/step | steps/s | GFLOP/step | GFLOP/s | stepping | read-back | native ms/step |');
-console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| case | backend | ms/step | steps/s | GFLOP/step | GFLOP/s | stepping | read-back | dispatches / submits per step | native ms/step |');
+console.log('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of report.steps) {
   const n = report.native.find((x) => x.case === r.case);
   const ms = r.timedOut ? `> ${r.limitSeconds * 1000}` : f(r.msPerStep);
   const flops = r.flopsPerStep ?? n?.flopsPerStep;
-  console.log(`| ${r.case} | ${r.backend} | ${ms} | ${f(r.stepsPerSec, 2)} | ${f(flops / 1e9, 3)} | ${f(r.gflopsPerSec)} | ${pct(r.stepShare)} | ${pct(r.readBackShare)} | ${f(n?.msPerStep)} |`);
+  console.log(`| ${r.case} | ${r.backend} | ${ms} | ${f(r.stepsPerSec, 2)} | ${f(flops / 1e9, 3)} | ${f(r.gflopsPerSec)} | ${pct(r.stepShare)} | ${pct(r.readBackShare)} | ${gpuWork(r)} | ${f(n?.msPerStep)} |`);
 }
 if (report.peers.length) {
-  console.log('\n| peer | model | peer ms/step | this project | its ms/step | ratio (ours / peer) | peer loss first → last |');
-  console.log('|---|---|---:|---|---:|---:|---|');
+  console.log('\n| peer | model | peer ms/step | this project | its ms/step | ratio (ours / peer) | peer dispatches / submits per step | peer loss first → last |');
+  console.log('|---|---|---:|---|---:|---:|---:|---|');
   for (const p of report.peers) {
     const ours = report.steps.find((r) => r.case === p.model && r.backend === PEERS[p.peer].versus);
     const peerMs = p.msPerStep ? f(p.msPerStep) : p.error ? `failed: ${p.error}` : `> ${p.limitSeconds * 1000}`;
     const ratio = p.msPerStep && ours?.msPerStep ? f(ours.msPerStep / p.msPerStep, 2) : '–';
     const losses = p.msPerStep ? `${f(p.firstLoss, 4)} → ${f(p.lastLoss, 4)}` : '–';
-    console.log(`| ${p.peer} | ${p.model} | ${peerMs} | ${PEERS[p.peer].versus} | ${f(ours?.msPerStep)} | ${ratio} | ${losses} |`);
+    console.log(`| ${p.peer} | ${p.model} | ${peerMs} | ${PEERS[p.peer].versus} | ${f(ours?.msPerStep)} | ${ratio} | ${gpuWork(p)} | ${losses} |`);
   }
 }
 console.log('\n| in the page | backend | steps/s | worker stepping | worker read-back | main thread busy | frame gap p50 / p95 / max ms | drag to pixels ms (median / max) | ready / first step s |');
