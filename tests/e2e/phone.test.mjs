@@ -140,7 +140,7 @@ test('on a phone the backend is a short phrase whose details open on a tap', { t
   await page.tap('#backend');
   await page.waitForSelector('#backend-details', { state: 'visible' });
   assert.equal(await page.getAttribute('#backend', 'aria-expanded'), 'true');
-  assert.match(await page.locator('#backend-details').textContent(), /^CPU \(burn-flex.*\): requested with \?backend=cpu$/);
+  assert.match(await page.locator('#backend-details').textContent(), /^CPU \(burn-flex.*\) — requested with \?backend=cpu$/);
   await page.tap('#backend');
   await page.waitForSelector('#backend-details', { state: 'hidden' });
   // The header is the phrase and the figures: the first screen is left to the model.
