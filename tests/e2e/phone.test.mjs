@@ -147,6 +147,13 @@ test('on a phone the backend is a short phrase whose details open on a tap', { t
   const header = await page.evaluate(() => document.querySelector('.masthead').getBoundingClientRect().height);
   assert.ok(header <= 220, `the header is ${header} px tall`);
   assert.deepEqual(errors, []);
+  // Left to choose, the page names what it found in a few words, whatever this machine has
+  // (here a software adapter, which the CPU outruns), and keeps the adapter for the details.
+  const { page: auto, errors: autoErrors } = await open(context, '');
+  const found = await auto.locator('#backend').textContent();
+  assert.match(found, /^(WebGPU|CPU: (no GPU found|only a software GPU|the GPU did not start))$/);
+  assert.ok((await auto.locator('#backend-reason').textContent()).length > found.length);
+  assert.deepEqual(autoErrors, []);
   await context.close();
 });
 

@@ -516,6 +516,8 @@ const handlers = {
     if (!error) keptSteps.set(model, step);
     if (tookMs !== undefined) keepCostMs = tookMs;
     $('autosave-status').textContent = error ?? `Kept in this browser at step ${integer(step)} (${new Date(savedAt).toLocaleTimeString()}).`;
+    // A run that could not be kept must not go unnoticed behind folded settings.
+    if (error) $('more-settings').open = true;
   },
   // The curves of a resumed run, as its checkpoint saved them (the worker checked them).
   history({ text }) {
