@@ -73,7 +73,7 @@ export function drawImageRows(canvas, { count, width, height, rows }) {
   });
 }
 
-/** A centred line of muted text, for a canvas that has nothing to show yet. */
+/** Muted text centred on a canvas that has nothing to show yet. */
 export function drawMessage(canvas, text, cssHeight) {
   const cssWidth = canvas.clientWidth;
   if (cssWidth === 0) return;
@@ -86,5 +86,13 @@ export function drawMessage(canvas, text, cssHeight) {
   ctx.fillStyle = '#8a93a3';
   ctx.textAlign = 'center';
   ctx.textBaseline = 'middle';
-  ctx.fillText(text, cssWidth / 2, cssHeight / 2);
+  // Broken into lines that fit, so that a phone's narrow card shows all of it.
+  const lines = [];
+  for (const word of text.split(' ')) {
+    const line = lines.length ? `${lines[lines.length - 1]} ${word}` : word;
+    if (lines.length && ctx.measureText(line).width <= cssWidth - 16) lines[lines.length - 1] = line;
+    else lines.push(word);
+  }
+  const lineHeight = 18;
+  lines.forEach((line, i) => ctx.fillText(line, cssWidth / 2, cssHeight / 2 + (i - (lines.length - 1) / 2) * lineHeight));
 }

@@ -18,8 +18,27 @@ const RING = 10;
 const GRAB_RADIUS = RING + 8; // generous, so the ring is easy to pick up with a finger
 const KEY_DIRECTIONS = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, 1], ArrowDown: [0, -1] };
 const PICK_RADIUS = 14; // how far from a dot a shift-click still picks it, in CSS pixels
+const TOUCH_PICK_RADIUS = 24; // a fingertip covers more of the plot than a mouse pointer
 const PICK_NAMES = ['A', 'B'];
-const PICK_HINT = 'shift-click two points to interpolate, or press i';
+// What the canvas tells the user, for a mouse and keyboard or for a touch screen: the pointer
+// that matters is the primary one, so a phone with a paired keyboard still hears of touch.
+const WORDING = {
+  keys: {
+    hint: 'drag the ring · click · arrow keys',
+    pick: 'shift-click two points to interpolate, or press i',
+    second: 'now shift-click a second point',
+    label: 'Latent space of the test images. Drag the ring, click, or use the arrow keys (Shift for larger steps) '
+      + 'to choose the point to decode. Shift-click two points, or press i for two at random, to interpolate between them.',
+  },
+  touch: {
+    hint: 'drag the ring · tap a point',
+    pick: 'tap Interpolate, then two points',
+    second: 'now tap a second point',
+    label: 'Latent space of the test images. Drag the ring or tap to choose the point to decode. '
+      + 'Tap Interpolate, then two points, to interpolate between them.',
+  },
+};
+const COARSE = window.matchMedia('(pointer: coarse)');
 // Faint enough that the coloured dots stay readable over the white strokes of the digits.
 const MANIFOLD_ALPHA = 0.55;
 
@@ -28,15 +47,17 @@ export class LatentView {
    * @param {HTMLCanvasElement} canvas focusable (tabindex=0), sized by CSS
    * @param {{onMove: (x: number, y: number) => void, onExtent: (extent: object) => void,
    *   onInterpolate: (from: number, to: number) => void, coords?: HTMLElement,
-   *   legend?: HTMLElement, pickHint?: HTMLElement}} options
+   *   legend?: HTMLElement, pickHint?: HTMLElement, hint?: HTMLElement,
+   *   pickButton?: HTMLButtonElement}} options
    *   onMove is called at once for every move the user makes (the owner coalesces them: the
    *   decoded image is the one view whose latency a user feels, so it must not wait for the
    *   next animation frame).
    *   onExtent is called when the axes are refitted, with the latent rectangle {x0, x1, y0, y1}
    *   the plot area now shows. onInterpolate gets the indices, into the points, of the two
-   *   digits the user picked (shift- or alt-click each, or press i for a random pair).
+   *   digits the user picked (shift- or alt-click each, press i for a random pair, or press
+   *   pickButton and then tap or click each). hint shows how to move the ring.
    */
-  constructor(canvas, { onMove, onExtent, onInterpolate, coords, legend, pickHint }) {
+  constructor(canvas, { onMove, onExtent, onInterpolate, coords, legend, pickHint, hint, pickButton }) {
     this.canvas = canvas;
     this.ctx = canvas.getContext('2d');
     this.onMove = onMove;
@@ -44,6 +65,10 @@ export class LatentView {
     this.onInterpolate = onInterpolate;
     this.coords = coords;
     this.pickHint = pickHint;
+    this.hint = hint;
+    this.pickButton = pickButton;
+    // Whether the next taps pick the two digits to interpolate (pickButton pressed).
+    this.picking = false;
     this.points = new Float32Array(0);
     this.labels = new Uint8Array(0);
     this.extent = { x0: -3, x1: 3, y0: -3, y1: 3 };
@@ -69,7 +94,8 @@ export class LatentView {
 
     this.legend = legend;
     this.setClasses(DIGIT_COLORS.map((_, digit) => String(digit)));
-    this.updatePickHint();
+    this.updateWording();
+    COARSE.addEventListener('change', () => this.updateWording());
     this.listen();
     new ResizeObserver(() => {
       this.layerValid = false;
@@ -95,6 +121,7 @@ export class LatentView {
       else this.applyExtent(extent);
     }
     this.picks = this.picks.filter((i) => i < this.count());
+    if (this.count() < 2) this.picking = false;
     this.updatePickHint();
     this.layerValid = false;
     this.schedule();
@@ -167,8 +194,8 @@ export class LatentView {
       e.preventDefault(); // no text selection or touch scrolling while dragging
       canvas.focus({ preventScroll: true });
       const p = this.local(e);
-      if (e.shiftKey || e.altKey) {
-        this.pick(this.nearest(p));
+      if (e.shiftKey || e.altKey || this.picking) {
+        this.pick(this.nearest(p, e.pointerType === 'touch' ? TOUCH_PICK_RADIUS : PICK_RADIUS));
         return;
       }
       const m = this.toScreen(this.mx, this.my);
@@ -194,6 +221,8 @@ export class LatentView {
     canvas.addEventListener('pointerup', end);
     canvas.addEventListener('pointercancel', end);
     canvas.addEventListener('lostpointercapture', end);
+
+    this.pickButton?.addEventListener('click', () => this.setPicking(!this.picking));
 
     canvas.addEventListener('keydown', (e) => {
       if (e.key.toLowerCase() === 'i' && !e.repeat && !e.ctrlKey && !e.metaKey && !e.altKey) {
@@ -226,10 +255,10 @@ export class LatentView {
     }
   }
 
-  /** The point nearest to the screen position p, if one is within PICK_RADIUS; else -1. */
-  nearest(p) {
+  /** The point nearest to the screen position p, if one is within `radius`; else -1. */
+  nearest(p, radius) {
     let best = -1;
-    let bestDistance = PICK_RADIUS;
+    let bestDistance = radius;
     for (let i = 0; i < this.count(); i++) {
       const q = this.toScreen(this.points[2 * i], this.points[2 * i + 1]);
       const distance = Math.hypot(q.x - p.x, q.y - p.y);
@@ -246,6 +275,7 @@ export class LatentView {
     if (i < 0) return;
     if (this.picks.length === 1 && this.picks[0] !== i) {
       this.picks.push(i);
+      this.picking = false;
       this.onInterpolate(this.picks[0], i);
     } else {
       this.picks = [i];
@@ -260,16 +290,39 @@ export class LatentView {
     const a = Math.floor(Math.random() * n);
     const b = (a + 1 + Math.floor(Math.random() * (n - 1))) % n; // any point but a
     this.picks = [a, b];
+    this.picking = false;
     this.onInterpolate(a, b);
     this.updatePickHint();
     this.schedule();
   }
 
+  /** Pressing Interpolate makes the next two taps or clicks pick digits instead of moving
+   * the ring; pressing it again goes back to moving it. */
+  setPicking(on) {
+    this.picking = on;
+    if (on || this.picks.length === 1) this.picks = [];
+    this.updatePickHint();
+    this.schedule();
+  }
+
+  /** The hints and the canvas's label, in the words of the device's primary pointer. */
+  updateWording() {
+    this.wording = COARSE.matches ? WORDING.touch : WORDING.keys;
+    this.canvas.setAttribute('aria-label', this.wording.label);
+    if (this.hint) this.hint.textContent = this.wording.hint;
+    this.updatePickHint();
+  }
+
   updatePickHint() {
+    this.pickButton?.setAttribute('aria-pressed', String(this.picking));
     if (!this.pickHint) return;
-    this.pickHint.textContent = this.picks.length === 1
-      ? `A: ${this.classes[this.labels[this.picks[0]]] ?? this.labels[this.picks[0]]} · now shift-click a second point`
-      : PICK_HINT;
+    if (this.picks.length === 1) {
+      const label = this.labels[this.picks[0]];
+      const next = this.picking ? 'now pick a second point' : this.wording.second;
+      this.pickHint.textContent = `A: ${this.classes[label] ?? label} · ${next}`;
+    } else {
+      this.pickHint.textContent = this.picking ? 'pick a first point' : this.wording.pick;
+    }
   }
 
   userMove({ x, y }) {

@@ -9,6 +9,7 @@ import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
 import { LatentView } from './latent.js';
+import { foldOnNarrowScreens } from './phone.js';
 import { FROM_WORKER, TO_WORKER, checked } from './protocol.js';
 import { ErrorBanner, StatusLine } from './status.js';
 import { $, integer } from './util.js';
@@ -21,6 +22,7 @@ let worker = null;
 const send = (message, transfer = []) => worker?.postMessage(checked(message, TO_WORKER), transfer);
 
 const status = new StatusLine();
+foldOnNarrowScreens($('more-settings'));
 const banner = new ErrorBanner($('error'));
 const curves = new TrainingCurves({
   lossCanvas: $('loss-chart'),
@@ -71,6 +73,8 @@ const latent = new LatentView($('latent'), {
   coords: $('latent-coords'),
   legend: $('digit-legend'),
   pickHint: $('interp-hint'),
+  hint: $('latent-hint'),
+  pickButton: $('interp-pick'),
   onMove(x, y) {
     player.stop();
     decode(x, y);
@@ -512,6 +516,8 @@ const handlers = {
     if (!error) keptSteps.set(model, step);
     if (tookMs !== undefined) keepCostMs = tookMs;
     $('autosave-status').textContent = error ?? `Kept in this browser at step ${integer(step)} (${new Date(savedAt).toLocaleTimeString()}).`;
+    // A run that could not be kept must not go unnoticed behind folded settings.
+    if (error) $('more-settings').open = true;
   },
   // The curves of a resumed run, as its checkpoint saved them (the worker checked them).
   history({ text }) {
