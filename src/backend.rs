@@ -75,6 +75,9 @@ pub struct Backend {
     pub kind: BackendKind,
     /// For the status line, e.g. "WebGPU: nvidia ampere" or "CPU (burn-flex)".
     pub label: String,
+    /// The header's few words for where the run trains and why ("CPU: no GPU found");
+    /// `label` and `reason` are the details.
+    pub phrase: String,
     /// Why this backend was chosen.
     pub reason: String,
     /// On a GPU, the largest buffer its device holds, in bytes: the least of its storage
@@ -101,7 +104,14 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
         }
         BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex)"),
     };
-    Backend { device, kind, label: label.into(), reason: reason.into(), max_buffer: None }
+    Backend { device, kind, label: label.into(), phrase: "CPU".into(), reason: reason.into(), max_buffer: None }
+}
+
+impl Backend {
+    /// The same backend with the header's phrase `phrase`.
+    pub fn saying(self, phrase: &str) -> Self {
+        Backend { phrase: phrase.into(), ..self }
+    }
 }
 
 /// Whether tensors on `device` live in this process's memory (the CPU backends), so that data
@@ -136,6 +146,7 @@ fn native_gpu() -> Result<Backend, LabError> {
         device,
         kind: BackendKind::WebGpu,
         label: "GPU (burn-wgpu)".into(),
+        phrase: "GPU".into(),
         reason: "requested".into(),
         max_buffer: Some(max_buffer(&setup)),
     })
@@ -157,34 +168,39 @@ fn native_gpu() -> Result<Backend, LabError> {
 /// used and `reason` says why, so the page always has something to train on.
 #[cfg(target_arch = "wasm32")]
 pub async fn select(request: BackendRequest) -> Backend {
-    let cpu_reason = match request {
-        BackendRequest::Cpu => return cpu_default("requested with ?backend=cpu"),
-        BackendRequest::Flex => return cpu(BackendKind::Flex, "requested with ?backend=flex"),
-        BackendRequest::Ndarray => return cpu(BackendKind::Ndarray, "requested with ?backend=ndarray"),
+    let requested = |kind, reason| cpu(kind, reason).saying("CPU, as the link asks");
+    let (phrase, reason) = match request {
+        BackendRequest::Cpu => return requested(BackendKind::Flex, "requested with ?backend=cpu"),
+        BackendRequest::Flex => return requested(BackendKind::Flex, "requested with ?backend=flex"),
+        BackendRequest::Ndarray => return requested(BackendKind::Ndarray, "requested with ?backend=ndarray"),
         BackendRequest::Auto | BackendRequest::WebGpu => match webgpu::probe().await {
-            Err(why) => why,
-            Ok(adapter) if adapter.fallback && request == BackendRequest::Auto => format!(
-                "only a software WebGPU adapter ({}) is available, far slower than the CPU; add ?backend=webgpu to use it anyway",
-                adapter.name
+            Err(why) => ("CPU: no GPU found", why),
+            Ok(adapter) if adapter.fallback && request == BackendRequest::Auto => (
+                "CPU: only a software GPU",
+                format!(
+                    "only a software WebGPU adapter ({}) is available, far slower than the CPU; add ?backend=webgpu to use it anyway",
+                    adapter.name
+                ),
             ),
             Ok(adapter) => match webgpu::device().await {
                 Ok((device, max_buffer)) => {
                     let reason =
                         if request == BackendRequest::WebGpu { "requested with ?backend=webgpu" } else { "hardware adapter found" };
-                    let soft = if adapter.fallback { " (software)" } else { "" };
+                    let (soft, phrase) = if adapter.fallback { (" (software)", "WebGPU (software)") } else { ("", "WebGPU") };
                     return Backend {
                         device,
                         kind: BackendKind::WebGpu,
                         label: format!("WebGPU: {}{soft}", adapter.name),
+                        phrase: phrase.into(),
                         reason: reason.into(),
                         max_buffer: Some(max_buffer),
                     };
                 }
-                Err(why) => format!("WebGPU adapter {} found but no device came up: {why}", adapter.name),
+                Err(why) => ("CPU: the GPU did not start", format!("WebGPU adapter {} found but no device came up: {why}", adapter.name)),
             },
         },
     };
-    cpu_default(cpu_reason)
+    cpu_default(reason).saying(phrase)
 }
 
 #[cfg(target_arch = "wasm32")]

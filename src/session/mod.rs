@@ -352,7 +352,7 @@ impl Session {
     /// memory (weights, step and data position, with a fresh optimiser) or, without one, from
     /// the run's start. `reason` is shown as why the CPU is used. Returns the step it goes on from.
     pub fn fall_back_to_cpu(&mut self, reason: String) -> Result<u64, LabError> {
-        let gpu = std::mem::replace(&mut self.backend, backend::cpu(BackendKind::Flex, reason));
+        let gpu = std::mem::replace(&mut self.backend, backend::cpu(BackendKind::Flex, reason).saying("CPU: the GPU failed"));
         match self.new_trainer(&self.settings, self.recovery.good.as_ref()) {
             Ok(Some(trainer)) => {
                 let step = trainer.step_count();

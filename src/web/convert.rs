@@ -39,12 +39,13 @@ pub fn busy() -> JsValue {
     js_error(LabError::Backend("the session is busy with another call; await each call before the next".into()))
 }
 
-/// `{kind, label, reason, maxBuffer}` of a backend, for the page (`maxBuffer` in bytes, null on the CPU).
+/// `{kind, label, phrase, reason, maxBuffer}` of a backend, for the page (`maxBuffer` in bytes, null on the CPU).
 pub fn backend(b: &Backend) -> JsValue {
     let max_buffer = b.max_buffer.map_or(JsValue::NULL, |bytes| (bytes as f64).into());
     object(&[
         ("kind", b.kind.name().into()),
         ("label", b.label.as_str().into()),
+        ("phrase", b.phrase.as_str().into()),
         ("reason", b.reason.as_str().into()),
         ("maxBuffer", max_buffer),
     ])

@@ -152,7 +152,7 @@ impl Session {
         f(&mut session).map_err(js_error)
     }
 
-    /// `{kind, label, reason, maxBuffer}` of the backend the current model trains on.
+    /// `{kind, label, phrase, reason, maxBuffer}` of the backend the current model trains on.
     pub fn backend(&self) -> Result<JsValue, JsValue> {
         self.with(|s| Ok(convert::backend(s.backend())))
     }

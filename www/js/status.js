@@ -4,24 +4,8 @@ import { $, integer } from './util.js';
 
 const megabytes = (bytes) => (bytes / 1e6).toFixed(1);
 
-// The header names the backend in a few words a user understands; the label and the reason
-// the worker reports (which name adapters and link options) are one tap away. The first
-// pattern that matches a CPU backend's reason picks its phrase.
-const CPU_PHRASES = [
-  [/^requested/, 'CPU, as the link asks'],
-  [/software/, 'CPU: only a software GPU'],
-  [/build not ready/, 'CPU: GPU build still on its way'],
-  [/GPU failed|device was lost/, 'CPU: the GPU failed'],
-  [/no device came up/, 'CPU: the GPU did not start'],
-];
-
-/** The header's phrase for a backend `{kind, label, reason}` as the worker reports it. */
-export function backendPhrase(backend) {
-  if (!backend) return 'unknown';
-  if (backend.kind === 'webgpu') return /software/.test(backend.label) ? 'WebGPU (software)' : 'WebGPU';
-  return CPU_PHRASES.find(([pattern]) => pattern.test(backend.reason))?.[1] ?? 'CPU: no GPU found';
-}
-
+// The header names the backend in the few words the session gives it (`phrase`); the label
+// and the reason (which name adapters and link options) are one tap away.
 export class StatusLine {
   constructor() {
     this.backend = $('backend');
@@ -65,7 +49,7 @@ export class StatusLine {
   /** Shown as soon as the worker has a backend, before MNIST has arrived. */
   showBackend(backend) {
     this.backendKnown = true;
-    this.backend.textContent = backendPhrase(backend);
+    this.backend.textContent = backend?.phrase ?? 'unknown';
     this.label.textContent = backend?.label ?? 'unknown';
     this.reason.textContent = backend?.reason ?? '';
   }

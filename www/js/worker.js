@@ -229,7 +229,8 @@ let gpuBuildMissing = false;
 /** The Session's backend, as the page shows it. */
 function shownBackend() {
   const backend = session.backend();
-  return gpuBuildMissing && backend.kind !== 'webgpu' ? { ...backend, reason: GPU_NOT_READY } : backend;
+  const waiting = { phrase: 'CPU: GPU build still on its way', reason: GPU_NOT_READY };
+  return gpuBuildMissing && backend.kind !== 'webgpu' ? { ...backend, ...waiting } : backend;
 }
 
 async function start(backend, link, keep) {
