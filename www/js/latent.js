@@ -29,6 +29,8 @@ const WORDING = {
     second: 'now shift-click a second point',
     label: 'Latent space of the test images. Drag the ring, click, or use the arrow keys (Shift for larger steps) '
       + 'to choose the point to decode. Shift-click two points, or press i for two at random, to interpolate between them.',
+    planeLabel: "The generator's noise plane: two of its noise values, the others held fixed. Drag the ring, click, "
+      + 'or use the arrow keys (Shift for larger steps) to choose the noise the image is generated from.',
   },
   touch: {
     hint: 'drag the ring · tap a point',
@@ -36,6 +38,8 @@ const WORDING = {
     second: 'now tap a second point',
     label: 'Latent space of the test images. Drag the ring or tap to choose the point to decode. '
       + 'Tap Interpolate, then two points, to interpolate between them.',
+    planeLabel: "The generator's noise plane: two of its noise values, the others held fixed. Drag the ring or tap "
+      + 'to choose the noise the image is generated from.',
   },
 };
 const COARSE = window.matchMedia('(pointer: coarse)');
@@ -110,9 +114,10 @@ export class LatentView {
     if (this.legend) fillLegend(this.legend, classes);
   }
 
-  /** @param {Float32Array} points x0,y0,x1,y1,… @param {Uint8Array} labels label per point */
-  setPoints(points, labels) {
-    this.plane = false;
+  /** @param {Float32Array} points x0,y0,x1,y1,… @param {Uint8Array} labels label per point
+   * @param {{plane?: boolean}} [options] plane: no points to plot but a plane to point at */
+  setPoints(points, labels, { plane = false } = {}) {
+    this.plane = plane;
     this.points = points;
     this.labels = labels;
     const extent = fitExtent(points, this.count());
@@ -122,7 +127,7 @@ export class LatentView {
     }
     this.picks = this.picks.filter((i) => i < this.count());
     if (this.count() < 2) this.picking = false;
-    this.updatePickHint();
+    this.updateWording();
     this.layerValid = false;
     this.schedule();
   }
@@ -130,8 +135,7 @@ export class LatentView {
   /** No points, fixed axes: a plane to point at (a GAN's 2-D noise), the marker at its
    * centre rather than where the last model's point would clamp to. */
   showPlane(extent) {
-    this.setPoints(new Float32Array(0), new Uint8Array(0));
-    this.plane = true;
+    this.setPoints(new Float32Array(0), new Uint8Array(0), { plane: true });
     this.mx = (extent.x0 + extent.x1) / 2;
     this.my = (extent.y0 + extent.y1) / 2;
     this.applyExtent(extent);
@@ -308,7 +312,7 @@ export class LatentView {
   /** The hints and the canvas's label, in the words of the device's primary pointer. */
   updateWording() {
     this.wording = COARSE.matches ? WORDING.touch : WORDING.keys;
-    this.canvas.setAttribute('aria-label', this.wording.label);
+    this.canvas.setAttribute('aria-label', this.plane ? this.wording.planeLabel : this.wording.label);
     if (this.hint) this.hint.textContent = this.wording.hint;
     this.updatePickHint();
   }
