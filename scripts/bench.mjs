@@ -21,7 +21,9 @@
 //
 // Usage: node scripts/bench.mjs [--cases ae,vae,wgan-poly:live,...] [--backends cpu,webgpu]
 //        [--peers tfjs-wasm,jax-wasm,jax-webgpu] [--steps N] [--seconds S] [--limit S]
-//        [--window S] [--json PATH] [--no-native] [--no-page]
+//        [--window S] [--json PATH] [--gpu-build DIR] [--no-native] [--no-page]
+// --gpu-build times another WebGPU package in place of pkg-gpu/ (a trial build, e.g. with
+// burn's fusion: see docs/benchmarks.md); the page itself still loads pkg-gpu/.
 // Backends are what `?backend=` takes: cpu, webgpu, flex, ndarray.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -59,13 +61,14 @@ const windowSeconds = Number(option('--window', 20));
 const jsonPath = option('--json', 'test-artifacts/bench.json');
 const native = !option('--no-native', false);
 const inPage = !option('--no-page', false);
+const gpuBuild = option('--gpu-build', 'pkg-gpu');
 if (args.length) throw new Error(`unknown arguments: ${args.join(' ')}`);
 
 const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 const report = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, steps: [], peers: [], native: [], page: [] };
 
 // The page's two builds: the worker fetches pkg-gpu/ only for WebGPU (see www/js/worker.js).
-const BUILDS = { cpu: 'pkg', webgpu: 'pkg-gpu' };
+const BUILDS = { cpu: 'pkg', webgpu: gpuBuild };
 report.wasm = Object.fromEntries(Object.entries(BUILDS).map(([backend, dir]) => {
   const wasm = readFileSync(new URL(`../${dir}/latent_lab_bg.wasm`, import.meta.url));
   return [backend, { build: `${dir}/`, rawBytes: wasm.length, gzipBytes: gzipSync(wasm, { level: 9 }).length }];
@@ -85,8 +88,8 @@ const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'applic
 const repo = fileURLToPath(new URL('..', import.meta.url));
 
 /** A bare page of the lab's origin in a browser of its own, with /bench-peers/ answered from
- * scripts/bench/ and the peers' npm packages (node_modules/), which the lab's server does not
- * serve. Each case gets its own browser: closing a page does not stop the work it queued on
+ * scripts/bench/, the peers' npm packages (node_modules/) and trial builds (test-artifacts/),
+ * which the lab's server does not serve. Each case gets its own browser: closing a page does not stop the work it queued on
  * the GPU process, which would slow the cases after one that ran out of time. */
 async function benchPage(path) {
   const own = await launchChromium();
@@ -95,7 +98,7 @@ async function benchPage(path) {
   await page.route((url) => url.pathname.startsWith('/bench-peers/'), (route) => {
     const rel = normalize(new URL(route.request().url()).pathname.slice('/bench-peers/'.length));
     if (rel.startsWith('..')) return route.fulfill({ status: 404 });
-    const file = rel.startsWith('node_modules/') ? repo + rel : `${repo}scripts/bench/${rel}`;
+    const file = /^(node_modules|test-artifacts)\//.test(rel) ? repo + rel : `${repo}scripts/bench/${rel}`;
     return route.fulfill({ path: file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' });
   });
   await page.goto(base + path);
@@ -115,7 +118,9 @@ function summary(steps) {
 async function stepFigures(backend, testCase) {
   const [model, preset] = testCase.split(':');
   const { own, page } = await benchPage('bench');
-  const run = page.evaluate(startSession, { backend, build: BUILDS[backend] ?? BUILDS.cpu, model, preset }).then(() => page.evaluate(async ({ maxSteps, seconds }) => {
+  const dir = BUILDS[backend] ?? BUILDS.cpu;
+  const build = dir.startsWith('test-artifacts/') ? `bench-peers/${dir}` : dir;
+  const run = page.evaluate(startSession, { backend, build, model, preset }).then(() => page.evaluate(async ({ maxSteps, seconds }) => {
     const { timeSteps } = await import('/bench-peers/timing.js');
     const session = window.session;
     const timed = await timeSteps(() => session.train(1), { maxSteps, seconds });
