@@ -195,7 +195,9 @@ export class Ghosts {
     const items = [item(labels[0], 'this run, solid', false)];
     items[0].dataset.run = 'current';
     this.ghosts.forEach((g, i) => {
-      const li = item(labels[i + 1], `${g.name}, dashed${g.note ? `: ${g.note}` : ''}`, true);
+      // A ghost pinned beside a model of its kind stays through a switch to another kind, undrawn.
+      const apart = g.config.family === this.config.family ? '' : `: not drawn beside ${this.config.label}, which shares no chart with it`;
+      const li = item(labels[i + 1], `${g.name}, dashed${g.note ? `: ${g.note}` : apart}`, true);
       li.dataset.ghost = String(g.id);
       const remove = document.createElement('button');
       remove.type = 'button';
