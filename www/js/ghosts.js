@@ -60,9 +60,6 @@ function snapshot(charts) {
   return Object.fromEntries(Object.entries(charts).map(([key, chart]) => [key, chart.snapshot()]));
 }
 
-// A setting's value as the legend shows it: as JavaScript writes the number (0.001, 1e-7).
-const shown = (v) => (v === null || v === undefined ? '—' : String(v));
-
 export class Ghosts {
   /**
    * @param {{list: HTMLUListElement, note: HTMLElement, pin: HTMLButtonElement,
@@ -135,24 +132,25 @@ export class Ghosts {
   }
 
   /**
-   * Each run's name in the legend: the settings in which it differs from the others (the
-   * model, its preset, its seed, each control), from the configs the session reported and
-   * the catalog's labels. Index 0 is the run being trained.
+   * Each run's name in the legend: its model where the runs' models differ, and the settings
+   * (preset, seed, each control) in which it differs from the other runs of its model, from the
+   * configs the session reported and the catalog's labels. Index 0 is the run being trained.
    */
   labels() {
     const runs = [this.config, ...this.ghosts.map((g) => g.config)];
-    const differs = (read) => new Set(runs.map((c) => JSON.stringify(read(c) ?? null))).size > 1;
-    const parts = runs.map(() => []);
-    const add = (read, text) => {
-      if (differs(read)) runs.forEach((c, i) => read(c) !== null && read(c) !== undefined && parts[i].push(text(c)));
-    };
-    add((c) => c.model, (c) => c.label);
-    add((c) => c.preset, (c) => c.presets.find((p) => p.name === c.preset)?.label ?? c.preset);
-    add((c) => c.seed, (c) => `seed ${c.seed}`);
-    for (const { field, label } of this.catalog?.controls ?? []) {
-      add((c) => c.values[field], (c) => `${label} = ${shown(c.values[field])}`);
-    }
-    return parts.map((p) => (p.length ? p.join(', ') : 'the same settings'));
+    const differ = (group, read) => new Set(group.map((c) => JSON.stringify(read(c) ?? null))).size > 1;
+    const models = differ(runs, (c) => c.model);
+    return runs.map((run) => {
+      const group = runs.filter((c) => c.model === run.model);
+      const parts = models ? [run.label] : [];
+      if (differ(group, (c) => c.preset)) parts.push(`preset ${run.preset}`);
+      if (differ(group, (c) => c.seed)) parts.push(`seed ${run.seed}`);
+      for (const { field, label } of this.catalog?.controls ?? []) {
+        const value = run.values[field];
+        if (value !== null && value !== undefined && differ(group, (c) => c.values[field])) parts.push(`${label} = ${value}`); // as JavaScript writes it: 0.001, 1e-7
+      }
+      return parts.length ? parts.join(', ') : 'the same settings';
+    });
   }
 
   /** The ghosts' curves on each of the page's `charts` it shares with them, and their legend there. */
