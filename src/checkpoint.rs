@@ -16,7 +16,7 @@ use crate::catalog::MAX_WHOLE;
 use crate::data::DatasetId;
 use crate::data::cursor::CursorState;
 use crate::error::LabError;
-use crate::settings::SettingsInput;
+use crate::settings::{Settings, SettingsInput};
 use crate::train::TrainerState;
 
 const MAGIC: &[u8; 4] = b"LLCK";
@@ -112,6 +112,15 @@ impl Checkpoint {
         out
     }
 
+    /// The settings the run trained with, checked as a session checks them but with no bound
+    /// from data or a device (nothing is built): what a run is, to compare with, unloaded.
+    pub fn settings(&self) -> Result<Settings, LabError> {
+        Settings::default()
+            .apply(&self.header.settings, |_| None::<usize>)
+            .map(|(settings, _)| settings)
+            .map_err(|e| refuse(format!("its settings are not valid: {e}")))
+    }
+
     /// Parses a checkpoint's framing. Whether its settings and records fit a model is checked
     /// when they are loaded into one.
     pub fn from_bytes(bytes: &[u8]) -> Result<Self, LabError> {
@@ -169,6 +178,17 @@ mod tests {
         };
         let dataset = DatasetId { name: "fashion".into(), builtin: true, hash: "0".repeat(32) };
         Checkpoint::new(settings, Some(dataset), state).with_history(b"{}".to_vec())
+    }
+
+    #[test]
+    fn its_settings_are_checked_and_described_without_a_model() {
+        let mut vae = sample();
+        vae.header.settings = SettingsInput { model: Some("vae".into()), seed: Some(3.0), ..SettingsInput::default() }.with("beta", 0.01);
+        let output = vae.settings().unwrap().output();
+        assert_eq!((output.model, output.seed, output.values["beta"]), ("vae", 3, Some(0.01)));
+        // The autoencoder has no KL weight.
+        let error = sample().settings().unwrap_err().to_string();
+        assert!(error.contains("its settings are not valid") && error.contains("beta"), "{error}");
     }
 
     #[test]

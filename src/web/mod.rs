@@ -66,6 +66,20 @@ pub fn checkpoint_info(bytes: &[u8]) -> Result<JsValue, JsValue> {
     Ok(object(&[("model", header.settings.model.map_or(JsValue::NULL, JsValue::from)), ("dataset", to_js(&header.dataset)?)]))
 }
 
+/// A checkpoint read to compare with, not loaded: `{config, step, history}`, its settings as
+/// `Session.config` reports them, the steps behind its weights and the page's chart history
+/// ("" when it has none, as from the command line); a damaged file is refused.
+#[wasm_bindgen(js_name = checkpointRun)]
+pub fn checkpoint_run(bytes: &[u8]) -> Result<JsValue, JsValue> {
+    let checkpoint = Checkpoint::from_bytes(bytes).map_err(js_error)?;
+    let config = checkpoint.settings().map_err(js_error)?.output();
+    Ok(object(&[
+        ("config", to_js(&config)?),
+        ("step", (checkpoint.header.step as f64).into()),
+        ("history", String::from_utf8_lossy(&checkpoint.history).as_ref().into()),
+    ]))
+}
+
 fn builtin(name: &str) -> Result<Builtin, JsValue> {
     Builtin::parse(name).ok_or_else(|| js_error(LabError::invalid("dataset", format!("there is no built-in dataset '{name}'"))))
 }

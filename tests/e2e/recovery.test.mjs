@@ -147,7 +147,7 @@ test('the run is kept in the browser, pauses while hidden if asked, and is offer
   await page.reload();
   await page.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: 120_000 });
   await page.locator('#resume').waitFor({ state: 'visible', timeout: 30_000 });
-  await page.click('#saved-runs li[data-model="ae"] button:not(.resume-run)');
+  await page.click('#saved-runs li[data-model="ae"] .discard-run');
   await page.locator('#resume').waitFor({ state: 'hidden' });
   assert.deepEqual(errors, []);
   await page.close();

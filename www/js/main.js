@@ -5,6 +5,7 @@ import { Controls } from './controls.js';
 import { TrainingCurves } from './curves.js';
 import { DatasetMenu, droppedFiles, readFiles } from './datasets.js';
 import { GanCurves, SampleTimeline, showMeters } from './gan.js';
+import { Ghosts, chartsOf, replay } from './ghosts.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
@@ -38,6 +39,25 @@ const curves = new TrainingCurves({
   epochTable: $('epoch-results'),
 });
 const ganCurves = new GanCurves($('gan-chart'), $('gan-readout'));
+// Runs pinned to compare with, drawn dashed on the charts (see ghosts.js).
+const ghosts = new Ghosts({
+  list: $('ghost-list'),
+  note: $('ghost-note'),
+  pin: $('pin-run'),
+  onChange() {
+    curvesDirty = true;
+    invalidate();
+  },
+});
+$('pin-run').addEventListener('click', () => ghosts.pinCurrent(chartsOf(curves, ganCurves), Number(document.body.dataset.step)));
+$('pin-file').addEventListener('change', (e) => {
+  const file = e.target.files[0];
+  e.target.value = '';
+  file?.arrayBuffer().then(
+    (bytes) => send({ type: 'pin', name: file.name, bytes }, [bytes]),
+    (err) => banner.show(`${file.name} could not be read: ${err.message}`),
+  );
+});
 const timeline = new SampleTimeline({ canvas: $('samples'), slider: $('timeline'), caption: $('samples-caption') });
 const meterElements = {
   list: $('meters'),
@@ -175,6 +195,7 @@ function render() {
   if (meters) showMeters(meters, meterElements, datasets.current()?.classes);
   if (curvesDirty) {
     curvesDirty = false;
+    ghosts.apply(chartsOf(curves, ganCurves));
     if (config?.family === 'gan') ganCurves.draw();
     else curves.draw();
   }
@@ -239,6 +260,7 @@ function showConfig(next) {
   config = next;
   writeUrl(config);
   controls.setConfig(config);
+  ghosts.setConfig(config);
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
@@ -379,6 +401,7 @@ const handlers = {
   catalog({ catalog: described }) {
     catalog = described;
     datasets.setCatalog(catalog);
+    ghosts.setCatalog(catalog);
     controls.build(catalog);
   },
   loading(message) {
@@ -521,13 +544,20 @@ const handlers = {
   },
   // The curves of a resumed run, as its checkpoint saved them (the worker checked them).
   history({ text }) {
-    for (const message of RunHistory.messages(text, config.family)) {
-      if (message.type === 'eval') curves.addEval(message);
-      else if (message.family === 'gan') ganCurves.add(message);
-      else curves.addMetrics(message);
-    }
+    replay(RunHistory.messages(text, config.family), curves, ganCurves);
     curvesDirty = true;
     invalidate();
+  },
+  // A kept run or a checkpoint read to compare with (the worker checked its history).
+  ghost(message) {
+    let messages = [];
+    let why = message.curvesLost;
+    try {
+      messages = RunHistory.messages(message.history, message.config.family);
+    } catch (e) {
+      why = e.message;
+    }
+    ghosts.pinSaved(message, messages, why);
   },
   data({ data }) {
     datasets.setLoaded(data);
@@ -706,7 +736,9 @@ function savedRunItem({ model, step, savedAt, damaged }) {
     $('resume').hidden = true;
     send({ type: 'resume', model });
   });
-  item.append(text, resume, discard);
+  const pin = button('Pin as ghost', 'pin-kept', () => send({ type: 'pin', model }));
+  pin.title = 'Draw its curves dashed on the charts, beside the run being trained, to compare';
+  item.append(text, resume, pin, discard);
   return item;
 }
 

@@ -40,6 +40,8 @@
  * @typedef {{type: 'resume'|'discard', model: *}} SavedRun  a run kept in this browser, by its
  *   key as stored (a model's name, or whatever a damaged record holds)
  * @typedef {{type: 'loadCheckpoint', name: string, bytes: ArrayBuffer}} LoadCheckpoint
+ * @typedef {{type: 'pin', model?: *, name?: string, bytes?: ArrayBuffer}} Pin  a run to
+ *   compare with: a kept run by its key, or a checkpoint file
  * @typedef {{type: 'dataset', name: string}} PickDataset  a built-in dataset by name
  * @typedef {{type: 'loadOwn', name: string, files: {path: string, bytes: ArrayBuffer}[]}} LoadOwn
  *   your own files (a folder's with their paths under it)
@@ -55,6 +57,7 @@
 export const TO_WORKER = Object.freeze([
   'init', 'play', 'pause', 'step', 'reset', 'save', 'autosave', 'configure', 'rollback', 'resume', 'discard',
   'loadCheckpoint', 'dataset', 'loadOwn', 'keptData', 'keepLimit', 'trainJudge', 'view', 'interpolate', 'decode',
+  'pin',
 ]);
 
 /**
@@ -99,6 +102,9 @@ export const TO_WORKER = Object.freeze([
  * @typedef {{type: 'autosaved', model?: string, step?: number, savedAt?: number,
  *   tookMs?: number, error?: string}} Autosaved  `tookMs`: how long training waited for it
  * @typedef {{type: 'history', text: string}} History  a resumed run's chart history
+ * @typedef {{type: 'ghost', name: string, config: Config, step: number, history: string,
+ *   curvesLost: string|null}} Ghost  a kept run or checkpoint read to compare with: its
+ *   settings, step and chart history ('' when it has none or `curvesLost` says why not)
  * @typedef {{type: 'data', data: DataSummary}} DataMessage  a dataset arrived
  * @typedef {{type: 'datasets', installed: Object<string, boolean>}} Datasets  which built-in
  *   datasets set-up installed
@@ -120,6 +126,7 @@ export const FROM_WORKER = Object.freeze([
   'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
   'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
   'autosaved', 'history', 'data', 'datasets', 'preview', 'keptData', 'judge', 'notice', 'error', 'crashed',
+  'ghost',
 ]);
 
 /** Throws unless `message` is one of `known` (a typo in a message type fails at once). */

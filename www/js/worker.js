@@ -32,6 +32,7 @@ const METERS_EVERY_MS = 5000;
 let Session = null;
 let Collector = null;
 let checkpointInfo = null;
+let checkpointRun = null;
 let session = null;
 // Whether the session has a model to train (false while a model's data is being fetched).
 let ready = false;
@@ -246,7 +247,7 @@ async function start(backend, link, keep) {
   }
   let init;
   let describe;
-  ({ default: init, Session, Collector, checkpointInfo, catalog: describe } = await import(`../../${build}/latent_lab.js`));
+  ({ default: init, Session, Collector, checkpointInfo, checkpointRun, catalog: describe } = await import(`../../${build}/latent_lab.js`));
   wasm = await init();
   catalog = describe();
   post({ type: 'catalog', catalog });
@@ -810,6 +811,33 @@ const handlers = {
       await offerSavedRuns();
       throw e;
     }
+  },
+  // A run to compare with, pinned as a ghost (see ghosts.js): a kept run (`model`) or a
+  // checkpoint file (`name`, `bytes`), read and not loaded, so that the run being trained goes on.
+  async pin({ model, name, bytes }) {
+    let label = name;
+    let file = bytes;
+    if (model !== undefined) {
+      const run = await loadRun(model, modelNames());
+      if (!run) throw new Error(`No saved ${model} run is kept in this browser any more.`);
+      label = `the saved ${model} run`;
+      file = run.bytes;
+    }
+    let read;
+    try {
+      read = checkpointRun(new Uint8Array(file));
+    } catch (e) {
+      if (!trapped(e)) e.message = `${label}: ${e.message}`;
+      throw e;
+    }
+    // Its settings are what it is: a history the charts cannot take is left out, and said so.
+    let curvesLost = null;
+    try {
+      RunHistory.messages(read.history, read.config.family);
+    } catch (e) {
+      curvesLost = e.message;
+    }
+    post({ type: 'ghost', name: label, config: read.config, step: read.step, history: curvesLost ? '' : read.history, curvesLost });
   },
   async discard({ model }) {
     await deleteRun(model);
