@@ -246,6 +246,13 @@ export class ModelDiagram {
     this.svg?.remove();
     this.svg = svg;
     this.figure.prepend(svg);
+    // A line longer than its box (a long layer name) is squeezed into it.
+    for (const line of svg.querySelectorAll('.diagram-node text')) {
+      if (line.getComputedTextLength() > BOX_WIDTH - 14) {
+        line.setAttribute('textLength', BOX_WIDTH - 14);
+        line.setAttribute('lengthAdjust', 'spacingAndGlyphs');
+      }
+    }
     if (this.point) this.setPoint(this.point.x, this.point.y);
     if (this.caption) this.caption.textContent = this.captionText();
   }
