@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::catalog::{CONTROLS, Control, MAX_WHOLE, ModelInfo, Preset, Room};
 use crate::error::{LabError, shown};
+use crate::model::diagram::Diagram;
 use crate::model::{LatentKind, ModelKind};
 use crate::train::Recipe;
 
@@ -102,6 +103,8 @@ pub struct SettingsOutput {
     /// The link's query, key by key: the model, its seed, its preset where it has a choice,
     /// and each value that differs from the preset's.
     pub link: Vec<(&'static str, String)>,
+    /// The networks this run trains, layer by layer, and their losses (`model::diagram`).
+    pub diagram: Diagram,
 }
 
 /// The settings of a run: a model's preset and the recipe it trains with.
@@ -248,6 +251,7 @@ impl Settings {
             values,
             preset_values,
             link,
+            diagram: self.recipe.diagram(),
         }
     }
 

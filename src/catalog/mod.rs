@@ -13,6 +13,7 @@ use crate::model::{Footprint, GanKind, LatentKind, ModelKind};
 use crate::train::{GanConfig, GanLayers, GanRule, Recipe, TrainConfig};
 
 mod controls;
+mod diagram;
 
 pub use controls::{CONTROLS, Control};
 

@@ -8,7 +8,7 @@ use super::{DenseDecoder, DenseShape, LatentModel, Losses, classification, dense
 use crate::data::LabelledBatch;
 
 /// Weight of the latent classifier's cross-entropy next to the per-pixel MSE (the reference's 0.1).
-const CLASSIFIER_WEIGHT: f64 = 0.1;
+pub(crate) const CLASSIFIER_WEIGHT: f64 = 0.1;
 
 #[derive(Module, Debug)]
 pub struct Autoencoder {

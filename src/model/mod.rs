@@ -2,6 +2,7 @@
 //! Nothing here names a backend: tensors live on whatever [`Device`] they are given.
 
 pub mod autoencoder;
+pub mod diagram;
 pub mod dropout;
 pub mod gan;
 pub mod judge;

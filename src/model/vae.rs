@@ -15,7 +15,7 @@ use crate::data::{IMAGE_PIXELS, LabelledBatch};
 /// a per-pixel MSE; next to the VAE's reconstruction term, summed over 784 pixels, it barely
 /// shapes the latent (measured: 68 % test accuracy after 5 epochs with 0.1, 59-64 % with
 /// 1, 88-89 % with 7.84 at the same reconstruction error; the reference: 76 %).
-const CLASSIFIER_WEIGHT: f64 = 0.1 * IMAGE_PIXELS as f64 / 10.0;
+pub(crate) const CLASSIFIER_WEIGHT: f64 = 0.1 * IMAGE_PIXELS as f64 / 10.0;
 
 #[derive(Module, Debug)]
 pub struct Vae {

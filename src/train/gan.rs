@@ -14,7 +14,7 @@ use super::{
 };
 use crate::data::{ImageSet, Split, SplitMix64, TrainSet};
 use crate::error::{LabError, shown};
-use crate::model::gan::{Critic, Generator};
+use crate::model::gan::{Critic, Generator, MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCriticConfig, PolyGeneratorConfig};
 use crate::record::{load_optimizer, load_record, optimizer_bytes, record_bytes};
 
 /// Keras' RMSprop rho (burn's alpha defaults to 0.99).
@@ -52,6 +52,19 @@ pub struct GanLayers {
     /// Whether the MNIST discriminator has batch norm in place of dropout (see
     /// [`MnistDiscriminatorConfig::batch_norm`]); the polynomial critics always have both.
     pub critic_batch_norm: bool,
+}
+
+impl GanLayers {
+    /// The MNIST DCGAN's generator and discriminator at these widths.
+    pub fn mnist(&self) -> (MnistGeneratorConfig, MnistDiscriminatorConfig) {
+        let generator = MnistGeneratorConfig::new().with_channels(self.generator);
+        (generator, MnistDiscriminatorConfig::new().with_channels(self.critic).with_batch_norm(self.critic_batch_norm))
+    }
+
+    /// The polynomial GANs' generator and critic at these widths.
+    pub fn poly(&self) -> (PolyGeneratorConfig, PolyCriticConfig) {
+        (PolyGeneratorConfig::new().with_channels(self.generator), PolyCriticConfig::new().with_width(self.critic))
+    }
 }
 
 /// What a user can change between steps.

@@ -19,9 +19,7 @@ use burn::prelude::*;
 use crate::data::cursor::CursorState;
 use crate::data::{EpochCursor, Split, SplitMix64, TrainSet};
 use crate::error::{LabError, shown};
-use crate::model::gan::{
-    ConvGenerator, MnistDiscriminator, MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCritic, PolyCriticConfig, PolyGeneratorConfig,
-};
+use crate::model::gan::{ConvGenerator, MnistDiscriminator, PolyCritic};
 use crate::model::{Autoencoder, GanKind, LatentKind, Vae};
 
 pub use gan::{GanConfig, GanLayers, GanRule, GanTrainer};
@@ -345,17 +343,12 @@ impl ModelTrainer {
                 device.seed(config.seed);
                 match kind {
                     GanKind::DcganMnist => {
-                        let g = MnistGeneratorConfig::new().with_channels(layers.generator).init(&device);
-                        let d = MnistDiscriminatorConfig::new()
-                            .with_channels(layers.critic)
-                            .with_batch_norm(layers.critic_batch_norm)
-                            .init(&device);
-                        Self::MnistGan(GanTrainer::new(g, d, device, config, train_len)?)
+                        let (g, d) = layers.mnist();
+                        Self::MnistGan(GanTrainer::new(g.init(&device), d.init(&device), device, config, train_len)?)
                     }
                     GanKind::DcganPoly | GanKind::WganPoly => {
-                        let g = PolyGeneratorConfig::new().with_channels(layers.generator).init(&device);
-                        let d = PolyCriticConfig::new().with_width(layers.critic).init(&device);
-                        Self::PolyGan(GanTrainer::new(g, d, device, config, train_len)?)
+                        let (g, d) = layers.poly();
+                        Self::PolyGan(GanTrainer::new(g.init(&device), d.init(&device), device, config, train_len)?)
                     }
                 }
             }

@@ -4,6 +4,7 @@
 import { Controls } from './controls.js';
 import { TrainingCurves } from './curves.js';
 import { DatasetMenu, droppedFiles, readFiles } from './datasets.js';
+import { ModelDiagram } from './diagram.js';
 import { GanCurves, SampleTimeline, showMeters } from './gan.js';
 import { Ghosts, chartsOf, replay } from './ghosts.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
@@ -103,6 +104,8 @@ const latent = new LatentView($('latent'), {
   onInterpolate: (from, to) => send({ type: 'interpolate', from, to }),
 });
 const player = new InterpolationPlayer({ strip: $('interp-strip'), latent, show: showDecoded });
+const diagram = new ModelDiagram($('diagram'), { caption: $('diagram-caption') });
+diagram.follow($('latent'), () => latent.drag !== null);
 const modeSwitch = $('latent-mode');
 const manifoldToggle = $('manifold');
 
@@ -218,6 +221,7 @@ function showDecoded({ x, y, width, height, rgba }) {
   drawPixels($('decoded'), rgba, width, height);
   const from = config?.family === 'gan' ? 'generated from noise' : 'decoded from z';
   $('decoded-caption').textContent = `${from} = (${x.toFixed(2)}, ${y.toFixed(2)})`;
+  diagram.setPoint(x, y);
 }
 
 function showRecon() {
@@ -261,6 +265,7 @@ function showConfig(next) {
   writeUrl(config);
   controls.setConfig(config);
   ghosts.setConfig(config);
+  diagram.show(config.diagram, config.label, config.plane);
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);

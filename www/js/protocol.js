@@ -23,7 +23,13 @@
  *   linkKeys: string[], evalSubset: number, rollbackFactor: number}} Catalog
  * @typedef {ModelInfo & {model: string, seed: number, preset: string, presetText: string,
  *   values: Object<string, number|null>, presetValues: Object<string, number|null>,
- *   link: [string, string][]}} Config
+ *   link: [string, string][], diagram: Diagram}} Config
+ * @typedef {{parts: {id: string, label: string}[], nodes: {id: string, part: string,
+ *   kind: string, label: string, detail: string, shape: number[], params: number,
+ *   stats: number}[], edges: {from: string, to: string, path: 'real'|'fake'|null}[],
+ *   losses: {id: string, label: string, term: string, nodes: string[]}[],
+ *   decode: string[]}} Diagram  the networks of a run, layer by layer
+ *   (src/model/diagram.rs; docs/architecture.md, "The model diagram")
  * @typedef {{kind: string, label: string, reason: string}} Backend
  */
 
