@@ -12,6 +12,7 @@ use crate::model::gan::{MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCrit
 use crate::model::{Footprint, GanKind, LatentKind, ModelKind};
 use crate::train::{GanConfig, GanLayers, GanRule, Recipe, TrainConfig};
 
+mod about;
 mod controls;
 
 pub use controls::{CONTROLS, Control};
@@ -109,6 +110,10 @@ pub struct ModelInfo {
     pub grid_side: usize,
     /// Its presets, the one a new run starts from first.
     pub presets: Vec<PresetInfo>,
+    /// What it does, for a student (see `about.rs`).
+    pub about: &'static str,
+    /// What to look for while it trains.
+    pub look_for: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -181,6 +186,7 @@ impl ModelKind {
             ModelKind::Gan(_) => ("GANs", "gan", false, false),
         };
         let gan = |kind| self == ModelKind::Gan(kind);
+        let (about, look_for) = about::about(self);
         ModelInfo {
             name: self.name(),
             label,
@@ -200,6 +206,8 @@ impl ModelKind {
                 ModelKind::Gan(_) => 6,
             },
             presets: self.presets().iter().map(|p| PresetInfo { name: p.name(), label: p.label() }).collect(),
+            about,
+            look_for,
         }
     }
 
