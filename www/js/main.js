@@ -5,6 +5,7 @@ import { Controls } from './controls.js';
 import { TrainingCurves } from './curves.js';
 import { DatasetMenu, droppedFiles, readFiles } from './datasets.js';
 import { GanCurves, SampleTimeline, showMeters } from './gan.js';
+import { initHelp, showAbout } from './help.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
@@ -20,6 +21,7 @@ let worker = null;
 // A crashed worker takes nothing more (the latent card, say, can still ask for a decode).
 const send = (message, transfer = []) => worker?.postMessage(checked(message, TO_WORKER), transfer);
 
+initHelp();
 const status = new StatusLine();
 const banner = new ErrorBanner($('error'));
 const curves = new TrainingCurves({
@@ -235,6 +237,7 @@ function showConfig(next) {
   config = next;
   writeUrl(config);
   controls.setConfig(config);
+  showAbout(catalog.models.find((m) => m.name === config.model));
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
@@ -674,6 +677,7 @@ function button(label, className, onClick) {
   node.type = 'button';
   node.className = className;
   node.textContent = label;
+  node.setAttribute('aria-describedby', 'resume-help'); // what Resume and Discard do
   node.addEventListener('click', onClick);
   return node;
 }
