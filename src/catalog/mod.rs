@@ -417,6 +417,17 @@ pub fn catalog() -> Catalog {
 mod tests {
     use super::*;
 
+    /// The page reads each model's words under these names (www/js/help.js, `showAbout`).
+    #[test]
+    fn the_page_gets_each_models_words() {
+        let json = serde_json::to_value(catalog()).unwrap();
+        for model in json["models"].as_array().unwrap() {
+            for key in ["about", "lookFor"] {
+                assert!(model[key].as_str().is_some_and(|text| !text.is_empty()), "{key} of {}", model["name"]);
+            }
+        }
+    }
+
     #[test]
     fn learning_rates_read_like_papers() {
         assert_eq!((short(1e-3), short(2e-4), short(5e-5)), ("1e-3".into(), "2e-4".into(), "5e-5".into()));

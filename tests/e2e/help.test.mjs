@@ -1,10 +1,14 @@
 // Help for a student, one tap away, on every model's page: every control the page shows has a
 // "?" that opens its help and a screen reader's description of it (aria-describedby); every
 // card, chart and meter has a note that opens on a click and closes on the next; the paragraph
-// on the model, from the catalog, is there and is the model's own.
+// on the model, from the catalog, is there and is the model's own; with everything open, axe
+// finds nothing wrong.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createRequire } from 'node:module';
 import { openPage } from './lab.mjs';
+
+const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 /**
  * What is missing on the page as it is shown, one line each: a visible control (input,
@@ -69,6 +73,7 @@ async function toggleEveryNote(page, model) {
 
 test('every control, card and meter of every model has help one tap away', { timeout: 900_000 }, async () => {
   const { page, errors } = await openPage('?backend=cpu');
+  await page.addScriptTag({ path: axePath });
   const models = await page.$$eval('#model option', (options) => options.map((o) => o.value));
   assert.ok(models.length >= 7, `the model menu lists ${models}`);
   const abouts = new Map();
@@ -93,8 +98,18 @@ test('every control, card and meter of every model has help one tap away', { tim
     await about.locator('summary').click();
     const words = { does: await page.locator('#model-about').innerText(), lookFor: await page.locator('#model-look-for').innerText() };
     assert.ok(words.does.length > 40 && words.lookFor.length > 40, `${model}: ${JSON.stringify(words)}`);
-    await about.locator('summary').click();
     abouts.set(model, words);
+
+    // Every note open at once, and the model's paragraph: readable (contrast) and well formed.
+    await page.evaluate(() => {
+      for (const toggle of document.querySelectorAll('.help-toggle')) if (toggle.checkVisibility()) toggle.click();
+    });
+    const { violations } = await page.evaluate(() => window.axe.run());
+    assert.deepEqual(violations.flatMap((v) => v.nodes.map((n) => `${v.id} on ${n.target.join(' ')}`)), [], model);
+    await page.evaluate(() => {
+      for (const toggle of document.querySelectorAll('.help-toggle[aria-expanded="true"]')) toggle.click();
+    });
+    await about.locator('summary').click();
     console.log(`${model}: ${count} notes, all open and close; ${words.does.slice(0, 60)}…`);
   }
   const does = new Set([...abouts.values()].map((w) => w.does));
