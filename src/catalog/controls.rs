@@ -142,25 +142,25 @@ pub static CONTROLS: [Control; 8] = [
     Control::rate(
         "lrGenerator",
         "Generator learning rate",
-        "Step size of the generator's optimiser. Much faster than the critic's and the generator chases a critic that has not caught up; much slower and it barely moves.",
+        "Step size of the generator's optimiser. Too high and its samples swing from step to step or collapse onto one image, chasing a critic that has not caught up; too low and they barely change.",
         |r| Some(Slot::Real(&mut gan(r)?.lr_generator)),
     ),
     Control::rate(
         "lrCritic",
         "Critic learning rate",
-        "Step size of the discriminator's (critic's) optimiser. Too high and it wins outright, leaving the generator no useful gradient; too low and it cannot tell real from fake.",
+        "Step size of the discriminator's (critic's) optimiser. Too high and it wins outright, leaving the generator no useful gradient; too low and it cannot tell real from fake, so the generator learns nothing.",
         |r| Some(Slot::Real(&mut gan(r)?.lr_critic)),
     ),
     Control::count(
         "batchSize",
         "Batch size",
-        "Images per step. Larger batches give smoother but slower steps; very small ones give noisy gradients.",
+        "Images per step. Larger batches give steadier but slower steps (and too large a batch does not fit in memory); very small ones are quick but noisy, so the loss jumps about.",
         |r| Some(Slot::Count(r.batch_size_mut())),
     ),
     Control::real(
         "beta",
         "Beta (KL weight)",
-        "Weight of the VAE's KL term. Higher packs the codes into a tidy Gaussian but blurs the reconstructions; 0 makes it a plain autoencoder with noise.",
+        "Weight of the VAE's KL term, which pulls the codes towards a standard normal. Too high and they pile into one blob and the reconstructions blur; too low (0) and it is a plain autoencoder with noise, with gaps that decode to nothing.",
         |r| match r {
             Recipe::Latent(kind, c) if kind.is_variational() => Some(Slot::Real(&mut c.beta)),
             _ => None,
@@ -169,20 +169,20 @@ pub static CONTROLS: [Control; 8] = [
     Control::count(
         "nCritic",
         "Critic steps per step",
-        "Critic updates before each generator update. More gives the generator a better-trained critic to follow, at that many times the cost per step.",
+        "Critic updates before each generator update. Too few and the generator follows a half-trained critic whose estimate means little; too many and each step costs that many times more.",
         |r| Some(Slot::Count(wasserstein(r)?.0)),
     )
     .at_most(MAX_CRITIC_STEPS as f64),
     Control::real(
         "clip",
         "Weight clip",
-        "Every critic weight is clipped to [-clip, clip] after each update, which keeps the critic smooth. Too small and it can barely tell images apart; too large and its estimate stops meaning a distance.",
+        "Every critic weight is clipped to [-clip, clip] after each update, which keeps the critic smooth. Too small and it can barely tell images apart; too large and its estimate stops meaning a distance and can blow up.",
         |r| Some(Slot::Single(wasserstein(r)?.1)),
     ),
     Control::real(
         "ema",
         "Weight average decay",
-        "Samples come from a moving average of the generator's weights, updated after each step with this decay (0: the generator itself). Closer to 1 gives steadier samples that lag further behind training.",
+        "Samples come from a moving average of the generator's weights, updated after each step with this decay (0: the generator itself). Too close to 1 and the samples lag far behind training; too low and they flicker with every step.",
         |r| Some(Slot::Real(&mut gan(r)?.ema)),
     )
     .at_most(0.9999),
@@ -218,5 +218,15 @@ mod tests {
             assert_eq!(Builtin::parse(dataset.name()), Some(dataset));
         }
         assert_eq!(serde_json::to_value(DataSlot::Side28).unwrap(), "side28");
+    }
+
+    /// The page shows each help one tap away, under its box: a sentence or two, not an essay.
+    #[test]
+    fn every_control_has_short_help() {
+        for control in &CONTROLS {
+            let help = control.help;
+            assert!((60..=300).contains(&help.len()), "{}: {} characters: {help}", control.field, help.len());
+            assert!(help.ends_with('.'), "{}: {help}", control.field);
+        }
     }
 }

@@ -12,6 +12,7 @@ use crate::model::gan::{MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCrit
 use crate::model::{Footprint, GanKind, LatentKind, ModelKind};
 use crate::train::{GanConfig, GanLayers, GanRule, Recipe, TrainConfig};
 
+mod about;
 mod controls;
 mod diagram;
 
@@ -110,6 +111,10 @@ pub struct ModelInfo {
     pub grid_side: usize,
     /// Its presets, the one a new run starts from first.
     pub presets: Vec<PresetInfo>,
+    /// What it does, for a student (see `about.rs`).
+    pub about: &'static str,
+    /// What to look for while it trains.
+    pub look_for: &'static str,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -182,6 +187,7 @@ impl ModelKind {
             ModelKind::Gan(_) => ("GANs", "gan", false, false),
         };
         let gan = |kind| self == ModelKind::Gan(kind);
+        let (about, look_for) = about::about(self);
         ModelInfo {
             name: self.name(),
             label,
@@ -201,6 +207,8 @@ impl ModelKind {
                 ModelKind::Gan(_) => 6,
             },
             presets: self.presets().iter().map(|p| PresetInfo { name: p.name(), label: p.label() }).collect(),
+            about,
+            look_for,
         }
     }
 
@@ -409,6 +417,17 @@ pub fn catalog() -> Catalog {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The page reads each model's words under these names (www/js/help.js, `showAbout`).
+    #[test]
+    fn the_page_gets_each_models_words() {
+        let json = serde_json::to_value(catalog()).unwrap();
+        for model in json["models"].as_array().unwrap() {
+            for key in ["about", "lookFor"] {
+                assert!(model[key].as_str().is_some_and(|text| !text.is_empty()), "{key} of {}", model["name"]);
+            }
+        }
+    }
 
     #[test]
     fn learning_rates_read_like_papers() {

@@ -5,6 +5,7 @@
 // alone, so a refused value blocks no other edit, and a refused box goes back to the value
 // in force.
 
+import { attachHelp, closeHelp } from './help.js';
 import { $ } from './util.js';
 
 // An empty box is "no number", not 0 as Number('') would have it.
@@ -70,8 +71,10 @@ export class Controls {
     this.model.replaceChildren(...groups.values());
     const row = $('control-fields');
     const errors = $('control-errors');
+    const notes = $('control-help');
     row.replaceChildren();
     errors.replaceChildren();
+    notes.replaceChildren();
     this.fields = controls.map((c) => {
       const box = element('div', { id: `${c.field}-field`, class: 'field', hidden: '' });
       const input = element('input', {
@@ -80,19 +83,19 @@ export class Controls {
         step: c.whole ? '1' : 'any',
         min: String(c.min),
         inputmode: c.whole ? 'numeric' : 'decimal',
-        'aria-describedby': `${c.field}-help ${c.field}-error`,
+        'aria-describedby': `${c.field}-error`,
       });
       if (c.max !== null) input.max = String(c.max);
       input.disabled = !this.enabled;
-      box.append(
-        element('label', { for: c.field, title: c.help }, c.label),
-        input,
-        element('p', { id: `${c.field}-help`, class: 'field-help', hidden: '' }, c.help),
-      );
+      const label = element('label', { for: c.field, id: `${c.field}-label` }, c.label);
+      const help = element('p', { id: `${c.field}-help` }, c.help);
+      box.append(label, input);
+      notes.append(help);
+      const toggle = attachHelp(label, help, [input]);
       row.append(box);
       errors.append(element('p', { id: `${c.field}-error`, class: 'field-error', hidden: '' }));
       this.watch(c.field, input, () => ({ [c.field]: parse(input.value) }));
-      return { field: c.field, box, input };
+      return { field: c.field, box, input, toggle };
     });
     this.sync();
   }
@@ -109,9 +112,10 @@ export class Controls {
     this.presetSelectField.hidden = config.presets.length < 2;
     this.presetSelect.replaceChildren(...config.presets.map((p) => element('option', { value: p.name }, p.label)));
     this.presetSelect.value = config.preset;
-    for (const { field, box, input } of this.fields) {
+    for (const { field, box, input, toggle } of this.fields) {
       const value = config.values[field];
       box.hidden = value === null || value === undefined;
+      if (box.hidden) closeHelp(toggle); // a model without the control has no use for its help
       if (!box.hidden) input.value = String(value);
       this.clearFieldError(field);
     }

@@ -7,6 +7,7 @@ import { DatasetMenu, droppedFiles, readFiles } from './datasets.js';
 import { ModelDiagram } from './diagram.js';
 import { GanCurves, SampleTimeline, showMeters } from './gan.js';
 import { Ghosts, chartsOf, replay } from './ghosts.js';
+import { initHelp, showAbout } from './help.js';
 import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
@@ -23,6 +24,7 @@ let worker = null;
 // A crashed worker takes nothing more (the latent card, say, can still ask for a decode).
 const send = (message, transfer = []) => worker?.postMessage(checked(message, TO_WORKER), transfer);
 
+initHelp();
 const status = new StatusLine();
 foldOnNarrowScreens($('more-settings'));
 const banner = new ErrorBanner($('error'));
@@ -266,6 +268,7 @@ function showConfig(next) {
   controls.setConfig(config);
   ghosts.setConfig(config);
   diagram.show(config.diagram, config.label, config.plane);
+  showAbout(catalog.models.find((m) => m.name === config.model));
   const gan = config.family === 'gan';
   document.body.dataset.family = config.family;
   document.body.dataset.plane = String(config.plane);
@@ -715,6 +718,7 @@ function button(label, className, onClick) {
   node.type = 'button';
   node.className = className;
   node.textContent = label;
+  node.setAttribute('aria-describedby', 'resume-help'); // what Resume and Discard do
   node.addEventListener('click', onClick);
   return node;
 }
