@@ -9,6 +9,7 @@ import { drawImageRows, drawMessage, drawPixels } from './images.js';
 import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
 import { LatentView } from './latent.js';
+import { DrawToEncode } from './pad.js';
 import { FROM_WORKER, TO_WORKER, checked } from './protocol.js';
 import { ErrorBanner, StatusLine } from './status.js';
 import { $, integer } from './util.js';
@@ -79,6 +80,17 @@ const latent = new LatentView($('latent'), {
   onInterpolate: (from, to) => send({ type: 'interpolate', from, to }),
 });
 const player = new InterpolationPlayer({ strip: $('interp-strip'), latent, show: showDecoded });
+const draw = new DrawToEncode({
+  pad: $('draw-pad'),
+  clear: $('draw-clear'),
+  input: $('draw-input'),
+  recon: $('draw-recon'),
+  nearest: $('draw-nearest'),
+  nearestCaption: $('draw-nearest-caption'),
+  caption: $('draw-caption'),
+  latent,
+  send,
+});
 const modeSwitch = $('latent-mode');
 const manifoldToggle = $('manifold');
 
@@ -185,6 +197,7 @@ function showScatter({ step, mode, points, labels }) {
   }
   // The model has moved on since the last decode; keep the decoded image in step with it.
   if (!player.playing) decodeMarker();
+  draw.refresh();
   const codes = config?.variational ? `, ${MODE_NAMES[mode]},` : '';
   $('latent-caption').textContent = `${integer(latent.count())} test images${codes} at step ${integer(step)}`;
 }
@@ -363,6 +376,7 @@ function startOver() {
     : 'test images encoded by the model';
   if (gan) latent.showPlane(NOISE_EXTENT);
   latent.movedByUser = false;
+  draw.reset();
   reconShown = null;
   latest = { loading: latest.loading };
   document.body.dataset.step = '0';
@@ -434,6 +448,9 @@ const handlers = {
   scatter(message) {
     latest.scatter = message;
     invalidate();
+  },
+  encoded(message) {
+    draw.show(message);
   },
   decoded(message) {
     // Drawn at once, not at the next animation frame: a drag's image is the one view whose
