@@ -16,8 +16,8 @@ const SIDE = 28;
 const BOX = 20;
 /** The brush in pixels of the 28x28 image: an opaque core in a softer rim, close to the
  * width and grey edges of MNIST's strokes. */
-const CORE = 1.9;
-const RIM = 3.1;
+const CORE = 2.2;
+const RIM = 3.4;
 const RIM_ALPHA = 0.45;
 /** The 28x28 image is drawn this many times larger, then averaged down: anti-aliasing. */
 const SUPERSAMPLE = 10;
@@ -98,7 +98,7 @@ export function rasterize(strokes) {
   const [x0, x1, y0, y1] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
   // A dot or a straight stroke has no extent along one axis: the other sets the scale.
   const extent = Math.max(x1 - x0, y1 - y0, 1e-6);
-  const scale = (BOX - CORE) / extent;
+  const scale = (BOX - RIM) / extent;
   const centred = (dx, dy) => (p) => ({ x: (p.x - (x0 + x1) / 2) * scale + SIDE / 2 + dx, y: (p.y - (y0 + y1) / 2) * scale + SIDE / 2 + dy });
   const mass = centreOfMass(render(strokes, centred(0, 0)));
   return render(strokes, centred(SIDE / 2 - mass.x, SIDE / 2 - mass.y));
