@@ -407,3 +407,41 @@ fn a_judge_is_trained_for_your_own_labelled_data() {
     let err = pollster::block_on(again.train_judge(2)).unwrap_err().to_string();
     assert!(err.contains("other data took the place of fewer"), "{err}");
 }
+
+/// Draw to encode: a real test digit, given as a drawing, lands on the scatter's own mean
+/// code for it, beside its reconstruction and itself as the nearest test digit; a drawing
+/// that is not 784 values in [0, 1] is refused, and so is any drawing for a GAN.
+#[test]
+fn a_drawing_is_encoded_where_the_scatter_puts_the_same_digit() {
+    let (mut s, _) = session();
+    s.configure(&change(Some("vae"), &[("batchSize", 64.0)])).unwrap();
+    train(&mut s, 5);
+    let (points, labels) = pollster::block_on(s.latents(true)).unwrap();
+    let subset = &s.data().side28().unwrap().subset;
+    for i in [0, 7, 1999] {
+        let drawing = subset.unit_pixels(&[i]);
+        let encoded = pollster::block_on(s.encode(&drawing)).unwrap();
+        let (x, y) = (points[2 * i], points[2 * i + 1]);
+        assert!((encoded.mean[0] - x).abs() < 1e-4 && (encoded.mean[1] - y).abs() < 1e-4, "{:?} vs ({x}, {y})", encoded.mean);
+        let std = encoded.std.as_ref().expect("the VAE's posterior has a spread");
+        assert!(std.len() == 2 && std.iter().all(|v| v.is_finite() && *v > 0.0), "{std:?}");
+        assert_eq!(encoded.recon.len(), 28 * 28 * 4);
+        // Itself is the nearest test digit (or an identical image elsewhere in the subset).
+        assert_eq!(encoded.nearest.distance, 0.0);
+        assert_eq!(encoded.nearest.label, Some(labels[i]));
+        assert_eq!(encoded.nearest.rgba.len(), 28 * 28 * 4);
+    }
+    for bad in [vec![0.0; 783], vec![f32::NAN; 784], vec![2.0; 784]] {
+        assert_eq!(pollster::block_on(s.encode(&bad)).unwrap_err().field(), Some("drawing"));
+    }
+    assert_eq!(s.step_count().unwrap(), 5, "a refused drawing costs nothing of the run");
+
+    s.configure(&change(Some("ae"), &[])).unwrap();
+    let encoded = pollster::block_on(s.encode(&[0.0; 784])).unwrap();
+    assert!(encoded.std.is_none(), "the autoencoder's code is a point");
+
+    s.configure(&change(Some("dcgan-mnist"), &[])).unwrap();
+    let refused = pollster::block_on(s.encode(&[0.0; 784])).unwrap_err();
+    assert_eq!(refused.field(), Some("model"));
+    assert!(refused.to_string().contains("no encoder"), "{refused}");
+}

@@ -219,6 +219,11 @@ pub trait LatentModel: Module + Sized {
     fn embed_mean(&self, images: Tensor<2>) -> Tensor<2> {
         self.embed(images)
     }
+    /// The posterior of `images` ([n, 784]): its means and, for models whose code is sampled,
+    /// its log-variances, each [n, latent]. A deterministic encoder has no spread.
+    fn posterior(&self, images: Tensor<2>) -> (Tensor<2>, Option<Tensor<2>>) {
+        (self.embed_mean(images), None)
+    }
     /// Images decoded from latent points ([n, 2] -> [n, 784], values in [0, 1]).
     fn decode(&self, z: Tensor<2>) -> Tensor<2>;
     /// Images passed through the model ([n, 784] -> [n, 784]).

@@ -108,6 +108,11 @@ impl LatentModel for Vae {
         self.encode(images).0
     }
 
+    fn posterior(&self, images: Tensor<2>) -> (Tensor<2>, Option<Tensor<2>>) {
+        let (mean, log_var) = self.encode(images);
+        (mean, Some(log_var))
+    }
+
     fn decode(&self, z: Tensor<2>) -> Tensor<2> {
         Vae::decode(self, z)
     }

@@ -7,6 +7,7 @@
 //! views and meters show. It is tested natively (tests/session.rs).
 
 mod data;
+mod drawing;
 mod judging;
 mod recovery;
 mod views;
@@ -23,6 +24,7 @@ use crate::settings::{Settings, SettingsInput, SettingsOutput, apply_each};
 use crate::train::{ModelTrainer, StepReport, optimizer_state_loads};
 
 pub use data::{Data28, Data40, DataSummary, Datasets, JudgeData, JudgeOf, judge_device};
+pub use drawing::{Encoded, Nearest};
 use judging::JudgeTraining;
 pub use judging::{JudgePlan, JudgeProgress};
 pub use recovery::{Recovery, SNAPSHOT_EVERY_MS};

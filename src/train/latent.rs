@@ -91,6 +91,35 @@ impl<M: LatentModel> LatentTrainer<M> {
     }
 }
 
+/// One image through an autoencoder's encoder and back: the posterior mean, the
+/// log-variance where the code is sampled (the VAE), and the image decoded from the mean.
+#[derive(Debug, Clone)]
+pub struct Encoding {
+    pub mean: Vec<f32>,
+    pub log_var: Option<Vec<f32>>,
+    /// 784 values in [0, 1]: decoded from the mean, not from a sample, so that the same
+    /// drawing always shows the same reconstruction.
+    pub recon: Vec<f32>,
+}
+
+impl<M: LatentModel> LatentTrainer<M> {
+    /// Encodes one image of 784 values in [0, 1] (checked by the caller).
+    pub async fn encode(&self, pixels: &[f32]) -> Result<Encoding, LabError> {
+        let model = self.model.valid();
+        let image = Tensor::from_data(TensorData::new(pixels.to_vec(), [1, IMAGE_PIXELS]), &self.inference_device());
+        let (mean, log_var) = model.posterior(image);
+        let recon = model.decode(mean.clone());
+        Ok(Encoding {
+            mean: read_f32(mean).await?,
+            log_var: match log_var {
+                Some(log_var) => Some(read_f32(log_var).await?),
+                None => None,
+            },
+            recon: read_f32(recon).await?,
+        })
+    }
+}
+
 impl<M: LatentModel> Train for LatentTrainer<M> {
     fn step_count(&self) -> u64 {
         self.run.step

@@ -23,7 +23,7 @@ use crate::model::gan::{ConvGenerator, MnistDiscriminator, PolyCritic};
 use crate::model::{Autoencoder, GanKind, LatentKind, Vae};
 
 pub use gan::{GanConfig, GanLayers, GanRule, GanTrainer};
-pub use latent::{LatentTrainer, TrainConfig};
+pub use latent::{Encoding, LatentTrainer, TrainConfig};
 pub use modules::copy_to;
 pub(crate) use modules::{flattened, zip_floats};
 
@@ -417,5 +417,17 @@ impl ModelTrainer {
 
     pub async fn reconstruct(&self, data: &Split, indices: &[usize]) -> Result<Vec<f32>, LabError> {
         each!(self, t => t.reconstruct(data, indices).await)
+    }
+
+    /// One image of 784 values in [0, 1] through an autoencoder (see [`LatentTrainer::encode`]);
+    /// a GAN has no encoder.
+    pub async fn encode(&self, pixels: &[f32]) -> Result<Encoding, LabError> {
+        match self {
+            Self::Autoencoder(t) => t.encode(pixels).await,
+            Self::Vae(t) => t.encode(pixels).await,
+            Self::MnistGan(_) | Self::PolyGan(_) => {
+                Err(LabError::invalid("model", "a GAN has no encoder: only the autoencoders place a drawing in their latent space"))
+            }
+        }
     }
 }

@@ -7,7 +7,7 @@ use wasm_bindgen::prelude::*;
 
 use crate::backend::Backend;
 use crate::error::LabError;
-use crate::session::{Grid, Reconstructions, Trained};
+use crate::session::{Encoded, Grid, Reconstructions, Trained};
 use crate::train::EvalReport;
 
 pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
@@ -101,6 +101,16 @@ pub fn reconstructions(r: Reconstructions) -> JsValue {
 /// `{points: Float32Array [x0, y0, ...], labels: Uint8Array}`.
 pub fn latents(points: &[f32], labels: &[u8]) -> JsValue {
     object(&[("points", Float32Array::from(points).into()), ("labels", Uint8Array::from(labels).into())])
+}
+
+/// An encoded drawing as a plain object, with its two images as `Uint8ClampedArray`s:
+/// `recon`, and `nearest.rgba`.
+pub fn encoded(e: &Encoded) -> Result<JsValue, JsValue> {
+    let value = to_js(e)?;
+    let nearest = Reflect::get(&value, &"nearest".into())?;
+    Reflect::set(&nearest, &"rgba".into(), &rgba(&e.nearest.rgba))?;
+    Reflect::set(&value, &"recon".into(), &rgba(&e.recon))?;
+    Ok(value)
 }
 
 pub fn rgba(bytes: &[u8]) -> JsValue {

@@ -384,6 +384,15 @@ impl Session {
         })
     }
 
+    /// One drawing of 784 values in [0, 1] through the autoencoder: resolves to `{mean,
+    /// std, side, nearest: {index, label, distance, rgba}, recon}` (see `session::Encoded`).
+    pub fn encode(&self, pixels: Vec<f32>) -> Promise {
+        promise(&self.inner, move |inner| async move {
+            let session = inner.try_borrow().map_err(|_| busy())?;
+            convert::encoded(&session.encode(&pixels).await.map_err(js_error)?)
+        })
+    }
+
     /// The GAN's samples from fixed noise, an `n` x `n` grid: `{width, height, rgba}`.
     pub fn samples(&self, n: u32) -> Promise {
         promise(&self.inner, move |inner| async move {

@@ -94,6 +94,8 @@ export class LatentView {
     this.manifoldExtent = null;
     // Indices of the digits picked for an interpolation: none, A, or A and B.
     this.picks = [];
+    // Where a drawing on the pad landed (see setDrawing); null: none shown.
+    this.drawing = null;
     this.frame = 0;
 
     this.legend = legend;
@@ -158,6 +160,18 @@ export class LatentView {
       delete this.canvas.dataset.manifold;
     }
     this.layerValid = false;
+    this.schedule();
+  }
+
+  /**
+   * Shows where a drawing on the pad landed: its posterior mean and, when `sx` and `sy` are
+   * given (the VAE), the ellipse of one posterior standard deviation around it; null hides it.
+   * @param {{x: number, y: number, sx: number|null, sy: number|null} | null} drawing
+   */
+  setDrawing(drawing) {
+    this.drawing = drawing;
+    if (drawing) this.canvas.dataset.drawing = [drawing.x, drawing.y, drawing.sx, drawing.sy].join(' ');
+    else delete this.canvas.dataset.drawing;
     this.schedule();
   }
 
@@ -398,6 +412,7 @@ export class LatentView {
       ctx.drawImage(layer, 0, 0);
       ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
       this.paintPicks();
+      this.paintDrawing();
       this.paintMarker();
     }
     if (this.coords) this.coords.textContent = `z = (${this.mx.toFixed(2)}, ${this.my.toFixed(2)})`;
@@ -537,6 +552,49 @@ export class LatentView {
       ctx.fillStyle = '#111827';
       ctx.fillText(PICK_NAMES[k], x + 7, y - 5);
     });
+  }
+
+  /** The drawing's mean as a diamond, inside its 1-sigma ellipse, both clipped to the plot. */
+  paintDrawing() {
+    if (!this.drawing) return;
+    const { ctx } = this;
+    const { x, y, sx, sy } = this.drawing;
+    const c = this.toScreen(x, y);
+    const { left, top, width, height } = this.plotBox();
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(left, top, width, height);
+    ctx.clip();
+    if (sx !== null && sy !== null) {
+      const { x0, x1, y0, y1 } = this.extent;
+      const rx = Math.max(1, (sx / (x1 - x0)) * width);
+      const ry = Math.max(1, (sy / (y1 - y0)) * height);
+      ctx.beginPath();
+      ctx.ellipse(c.x, c.y, rx, ry, 0, 0, 2 * Math.PI);
+      ctx.fillStyle = 'rgba(17, 24, 39, 0.08)';
+      ctx.fill();
+      ctx.setLineDash([5, 4]);
+      for (const [color, lineWidth] of [['rgba(255, 255, 255, 0.95)', 4], ['#111827', 1.75]]) {
+        ctx.strokeStyle = color;
+        ctx.lineWidth = lineWidth;
+        ctx.stroke();
+      }
+      ctx.setLineDash([]);
+    }
+    const r = 7;
+    ctx.beginPath();
+    ctx.moveTo(c.x, c.y - r);
+    ctx.lineTo(c.x + r, c.y);
+    ctx.lineTo(c.x, c.y + r);
+    ctx.lineTo(c.x - r, c.y);
+    ctx.closePath();
+    ctx.lineJoin = 'round';
+    ctx.strokeStyle = 'rgba(255, 255, 255, 0.95)';
+    ctx.lineWidth = 4;
+    ctx.stroke();
+    ctx.fillStyle = '#111827';
+    ctx.fill();
+    ctx.restore();
   }
 
   paintMarker() {

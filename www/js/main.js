@@ -13,6 +13,7 @@ import { InterpolationPlayer } from './interpolation.js';
 import { RunHistory } from './history.js';
 import { LatentView } from './latent.js';
 import { foldOnNarrowScreens } from './phone.js';
+import { DrawToEncode } from './pad.js';
 import { FROM_WORKER, TO_WORKER, checked } from './protocol.js';
 import { ErrorBanner, StatusLine } from './status.js';
 import { $, integer } from './util.js';
@@ -108,6 +109,17 @@ const latent = new LatentView($('latent'), {
 const player = new InterpolationPlayer({ strip: $('interp-strip'), latent, show: showDecoded });
 const diagram = new ModelDiagram($('diagram'), { caption: $('diagram-caption') });
 diagram.follow($('latent'), () => latent.drag !== null);
+const draw = new DrawToEncode({
+  pad: $('draw-pad'),
+  clear: $('draw-clear'),
+  input: $('draw-input'),
+  recon: $('draw-recon'),
+  nearest: $('draw-nearest'),
+  nearestCaption: $('draw-nearest-caption'),
+  caption: $('draw-caption'),
+  latent,
+  send,
+});
 const modeSwitch = $('latent-mode');
 const manifoldToggle = $('manifold');
 
@@ -215,6 +227,7 @@ function showScatter({ step, mode, points, labels }) {
   }
   // The model has moved on since the last decode; keep the decoded image in step with it.
   if (!player.playing) decodeMarker();
+  draw.refresh();
   const codes = config?.variational ? `, ${MODE_NAMES[mode]},` : '';
   $('latent-caption').textContent = `${integer(latent.count())} test images${codes} at step ${integer(step)}`;
 }
@@ -397,6 +410,7 @@ function startOver() {
     : 'test images encoded by the model';
   if (gan) latent.showPlane(NOISE_EXTENT);
   latent.movedByUser = false;
+  draw.reset();
   reconShown = null;
   latest = { loading: latest.loading };
   document.body.dataset.step = '0';
@@ -469,6 +483,9 @@ const handlers = {
   scatter(message) {
     latest.scatter = message;
     invalidate();
+  },
+  encoded(message) {
+    draw.show(message);
   },
   decoded(message) {
     // Drawn at once, not at the next animation frame: a drag's image is the one view whose

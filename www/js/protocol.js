@@ -59,11 +59,14 @@
  *   card shows
  * @typedef {{type: 'interpolate', from: number, to: number}} Interpolate  two scatter points
  * @typedef {{type: 'decode', x: number, y: number}} Decode  a point of the plane
+ * @typedef {{type: 'encode', pixels: Float32Array}} Encode  a drawing of the pad, 28x28
+ *   values in [0, 1], row-major
  */
 export const TO_WORKER = Object.freeze([
   'init', 'play', 'pause', 'step', 'reset', 'save', 'autosave', 'configure', 'rollback', 'resume', 'discard',
   'loadCheckpoint', 'dataset', 'loadOwn', 'keptData', 'keepLimit', 'trainJudge', 'view', 'interpolate', 'decode',
   'pin',
+  'encode',
 ]);
 
 /**
@@ -97,6 +100,12 @@ export const TO_WORKER = Object.freeze([
  *   (src/session/views.rs `PolyMeters`, `DigitMeters`)
  * @typedef {{type: 'decoded', x: number, y: number, width: number, height: number,
  *   rgba: Uint8ClampedArray}} Decoded
+ * @typedef {{type: 'encoded', step: number, encoding: {mean: number[], std: number[]|null,
+ *   side: number, recon: Uint8ClampedArray, nearest: {index: number, label: number|null,
+ *   distance: number, rgba: Uint8ClampedArray}}|null}} Encoded  where a drawing lands (its
+ *   posterior mean, the VAE's standard deviation), the image decoded from the mean, and the
+ *   nearest test image of the evaluation subset in pixel space (src/session/drawing.rs);
+ *   null when the model has no encoder or the call failed
  * @typedef {{type: 'interpolation', from: number, to: number, frames: number,
  *   points: Float32Array, width: number, height: number, rgba: Uint8ClampedArray}} Interpolation
  * @typedef {{type: 'diverged', step: number, value: number, message: string,
@@ -133,6 +142,7 @@ export const FROM_WORKER = Object.freeze([
   'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
   'autosaved', 'history', 'data', 'datasets', 'preview', 'keptData', 'judge', 'notice', 'error', 'crashed',
   'ghost',
+  'encoded',
 ]);
 
 /** Throws unless `message` is one of `known` (a typo in a message type fails at once). */

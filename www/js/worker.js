@@ -924,6 +924,22 @@ const handlers = {
       type: 'interpolation', from, to, frames: INTERPOLATION_FRAMES, points: path, width: side, height: side, rgba,
     }, [rgba.buffer]);
   },
+  // Places a drawing of the pad in the latent plane; always answered (null when there is no
+  // autoencoder to encode it, or the call failed), so that the page sends its next drawing.
+  async encode({ pixels }) {
+    if (!ready || config.family !== 'latent') {
+      post({ type: 'encoded', step: currentStep, encoding: null });
+      return;
+    }
+    let encoding;
+    try {
+      encoding = await exclusive(() => session.encode(pixels));
+    } catch (e) {
+      post({ type: 'encoded', step: currentStep, encoding: null });
+      throw e;
+    }
+    post({ type: 'encoded', step: currentStep, encoding }, [encoding.recon.buffer, encoding.nearest.rgba.buffer]);
+  },
   async decode({ x, y }) {
     // The page asks again once the model is ready; a point of a plane means nothing to the
     // MNIST DCGAN (a request sent just before the switch to it may still arrive).
