@@ -36,12 +36,17 @@ const curves = new TrainingCurves({
   epochTable: $('epoch-results'),
 });
 const ganCurves = new GanCurves($('gan-chart'), $('gan-readout'));
-const timeline = new SampleTimeline({ canvas: $('samples'), slider: $('timeline'), caption: $('samples-caption') });
+const timeline = new SampleTimeline({
+  canvas: $('samples'), realCanvas: $('samples-real'), slider: $('timeline'), caption: $('samples-caption'), onShow: showSnapshotMeters,
+});
 const meterElements = {
   list: $('meters'),
   smoothness: $('meter-smoothness'),
   realSmoothness: $('meter-real-smoothness'),
   diversity: $('meter-diversity'),
+  degreeDistance: $('meter-degree-distance'),
+  degrees: $('meter-degrees'),
+  realDegrees: $('meter-real-degrees'),
   digitList: $('digit-meters'),
   confidence: $('meter-confidence'),
   realConfidence: $('meter-real-confidence'),
@@ -152,7 +157,7 @@ function invalidate() {
 
 function render() {
   frame = 0;
-  const { loading, metrics, scatter, manifold, interpolation, recon, meters } = latest;
+  const { loading, metrics, scatter, manifold, interpolation, recon } = latest;
   latest = {};
   if (loading) status.loading(loading);
   if (metrics) status.metrics(metrics);
@@ -168,7 +173,6 @@ function render() {
     reconDirty = false;
     showRecon();
   }
-  if (meters) showMeters(meters, meterElements, datasets.current()?.classes);
   if (curvesDirty) {
     curvesDirty = false;
     if (config?.family === 'gan') ganCurves.draw();
@@ -187,6 +191,18 @@ function showScatter({ step, mode, points, labels }) {
   if (!player.playing) decodeMarker();
   const codes = config?.variational ? `, ${MODE_NAMES[mode]},` : '';
   $('latent-caption').textContent = `${integer(latent.count())} test images${codes} at step ${integer(step)}`;
+}
+
+/** The meters measured with the snapshot under the grid, at its step; none before a judge. */
+function showSnapshotMeters({ step, meters }) {
+  if (meters) showMeters({ ...meters, step }, meterElements, datasets.current()?.classes);
+  else hideMeters();
+}
+
+function hideMeters() {
+  meterElements.list.hidden = true;
+  meterElements.digitList.hidden = true;
+  meterElements.note.textContent = '';
 }
 
 function showDecoded({ x, y, width, height, rgba }) {
@@ -350,9 +366,7 @@ function startOver() {
   curves.clear();
   ganCurves.clear();
   timeline.clear();
-  meterElements.list.hidden = true;
-  meterElements.digitList.hidden = true;
-  meterElements.note.textContent = '';
+  hideMeters();
   status.clearTraining();
   latent.setPoints(new Float32Array(0), new Uint8Array(0));
   latent.setManifold(null);
@@ -456,10 +470,13 @@ const handlers = {
   },
   samples(message) {
     timeline.add(message);
+    // The generator has moved on: the image at the noise plane's marker follows it, as the
+    // autoencoders' decoded image follows each scatter.
+    if (config?.plane && !player.playing) decodeMarker();
   },
-  meters(message) {
-    latest.meters = message;
-    invalidate();
+  // The real training images beside the samples, as many and as large.
+  real(message) {
+    timeline.setReal(message, config.imageSide);
   },
   notice({ message }) {
     banner.hide(); // whatever went wrong before, this worked
