@@ -42,6 +42,86 @@ pub fn row_residual(images: &Images) -> Option<f64> {
     (rows > 0).then(|| sum / rows as f64)
 }
 
+/// A row fit that leaves less than this fraction of an image's row variance fits it:
+/// [`image_degree`]'s tolerance. Coarse for the real images, whose rows are polynomials in
+/// x/40, in [0, 1): there x^4 is a cubic but for 0.03 % of its variance and x^3 a quadratic
+/// but for 0.5 %, so a real image of degree 4 mostly measures 2 or 3 and degree 4 is rare.
+/// The samples are measured alike, so the two histograms still compare.
+pub const DEGREE_TOLERANCE: f64 = 0.01;
+
+/// Bins of a [`degree_histogram`]: degrees 0 to [`FIT_DEGREE`], then one for the images that no
+/// polynomial of degree [`FIT_DEGREE`] fits (and those holding NaN or infinities).
+pub const DEGREE_BINS: usize = FIT_DEGREE + 2;
+
+/// The smallest degree d in 0..=[`FIT_DEGREE`] whose least-squares polynomial in x, fitted to
+/// every row of the image on its own, leaves under [`DEGREE_TOLERANCE`] of the image's row
+/// variance; [`FIT_DEGREE`] + 1 when none does. Only rows are fitted, as in [`row_residual`]:
+/// how the image changes down its columns is free, which is what the real images' degree
+/// means (each of their rows is a polynomial of the image's degree in x). The row variance
+/// is pooled over the image: the sum over rows of the squares about each row's own mean, so
+/// that a nearly flat row weighs little instead of counting as much as the others. A
+/// degree-0 fit (each row's mean) leaves all of it, so degree 0 means flat rows: row variance
+/// at most [`FLAT_ROW`] of the image's plain sum of squares (an all-zero image is flat too).
+/// An image with a value that is not finite gets the last bin.
+pub fn image_degree(image: &[f32], width: usize) -> usize {
+    image_degree_in(image, width, &zero_mean_basis(width))
+}
+
+/// [`image_degree`] with the basis of `width` made once for many images.
+fn image_degree_in(image: &[f32], width: usize, basis: &[f64]) -> usize {
+    let none = FIT_DEGREE + 1;
+    let (mut variance, mut energy) = (0.0, 0.0);
+    // explained[k]: the row variance that basis vector k (degree k + 1) accounts for.
+    let mut explained = [0.0; FIT_DEGREE];
+    for row in image.chunks_exact(width) {
+        let mean = row.iter().map(|&v| f64::from(v)).sum::<f64>() / width as f64;
+        let centred = || row.iter().map(move |&v| f64::from(v) - mean);
+        let total: f64 = centred().map(|v| v * v).sum();
+        variance += total;
+        energy += total + width as f64 * mean * mean;
+        for (e, q) in explained.iter_mut().zip(basis.chunks_exact(width)) {
+            *e += q.iter().zip(centred()).map(|(q, v)| q * v).sum::<f64>().powi(2);
+        }
+    }
+    if !(variance.is_finite() && energy.is_finite()) {
+        return none;
+    }
+    if variance <= FLAT_ROW * energy {
+        return 0;
+    }
+    let mut left = variance;
+    for (k, e) in explained.iter().enumerate() {
+        left -= e;
+        if left < DEGREE_TOLERANCE * variance {
+            return k + 1;
+        }
+    }
+    none
+}
+
+/// How many of `images` have each [`image_degree`], bins 0..=[`FIT_DEGREE`] and the last for
+/// "none".
+pub fn degree_histogram(images: &Images) -> [u32; DEGREE_BINS] {
+    let width = images.width();
+    let basis = zero_mean_basis(width);
+    let mut histogram = [0; DEGREE_BINS];
+    for image in images.iter() {
+        histogram[image_degree_in(image, width, &basis)] += 1;
+    }
+    histogram
+}
+
+/// The total-variation distance between two histograms taken as distributions: half the sum
+/// of the absolute differences of their shares, 0 for the same shares, 1 when no bin holds
+/// both. None when either is empty.
+pub fn total_variation(a: &[u32], b: &[u32]) -> Option<f64> {
+    let (sa, sb) = (a.iter().map(|&n| f64::from(n)).sum::<f64>(), b.iter().map(|&n| f64::from(n)).sum::<f64>());
+    if a.len() != b.len() || sa == 0.0 || sb == 0.0 {
+        return None;
+    }
+    Some(a.iter().zip(b).map(|(&x, &y)| (f64::from(x) / sa - f64::from(y) / sb).abs()).sum::<f64>() / 2.0)
+}
+
 /// An orthonormal basis, at `width` points x evenly spread over [-1, 1], of the polynomials of
 /// degree 1..=FIT_DEGREE orthogonal to the constants; `width` values per vector. Each vector is
 /// x times the previous one, orthogonalised twice (Gram-Schmidt) against the constants and the
@@ -94,12 +174,18 @@ pub struct PolyReference {
     /// Mean pairwise L2 distance: the yardstick of [`diversity`].
     pub distance: f64,
     pub smoothness: Option<f64>,
+    /// [`degree_histogram`] of the sample.
+    pub degrees: [u32; DEGREE_BINS],
 }
 
 impl PolyReference {
     pub fn of(images: &Images) -> Self {
         let sample = images.select(&random_indices(images.count(), PAIRWISE_IMAGES, 0x5eed));
-        PolyReference { distance: mean_pairwise_distance(&sample, PAIRWISE_IMAGES).unwrap_or(0.0), smoothness: row_residual(&sample) }
+        PolyReference {
+            distance: mean_pairwise_distance(&sample, PAIRWISE_IMAGES).unwrap_or(0.0),
+            smoothness: row_residual(&sample),
+            degrees: degree_histogram(&sample),
+        }
     }
 }
 
@@ -349,6 +435,65 @@ mod tests {
         assert!((other - 1.0).abs() < 0.1, "{other}");
         assert_eq!(diversity(&generate(10, 2), 0.0), None);
         assert_eq!(diversity(&generate(1, 2), real), None);
+    }
+
+    /// An image whose every row is a polynomial of exactly degree `k` in x, with coefficients
+    /// that change down the image.
+    fn polynomial_image(k: usize, rng: &mut SplitMix64) -> Vec<f32> {
+        let mut pixels = Vec::with_capacity(1600);
+        for _ in 0..40 {
+            let mut a: Vec<f64> = (0..=k).map(|_| rng.normal()).collect();
+            a[k] = a[k].signum() * (1.0 + a[k].abs());
+            pixels.extend((0..40).map(|x| {
+                let t = x as f64 / 20.0 - 1.0;
+                a.iter().rev().fold(0.0, |v, c| v * t + c) as f32
+            }));
+        }
+        pixels
+    }
+
+    #[test]
+    fn exact_polynomials_have_their_degree_and_noise_none() {
+        let mut rng = SplitMix64::new(7);
+        for k in 0..=FIT_DEGREE {
+            for _ in 0..20 {
+                assert_eq!(image_degree(&polynomial_image(k, &mut rng), 40), k);
+            }
+        }
+        let noise = noise(50, 8);
+        assert_eq!(degree_histogram(&noise), [0, 0, 0, 0, 0, 50]);
+        // A quintic row is beyond the last degree.
+        let quintic: Vec<f32> = (0..40).map(|x| (x as f32 / 20.0 - 1.0).powi(5)).collect();
+        assert_eq!(image_degree(&quintic, 40), FIT_DEGREE + 1);
+        // All zero is flat; a NaN is in the last bin.
+        assert_eq!(image_degree(&[0.0; 1600], 40), 0);
+        let mut nan = polynomial_image(2, &mut rng);
+        nan[5] = f32::NAN;
+        assert_eq!(image_degree(&nan, 40), FIT_DEGREE + 1);
+    }
+
+    #[test]
+    fn the_real_images_spread_over_the_low_degrees() {
+        let histogram = degree_histogram(&generate(1000, 3));
+        assert_eq!(histogram.iter().sum::<u32>(), 1000);
+        // Degrees are drawn uniformly, but at x/40 in [0, 1) the top powers hide in the lower
+        // ones (see DEGREE_TOLERANCE): degree 0 is exact, higher ones shift down, 4 is rare.
+        assert!((150..250).contains(&histogram[0]), "{histogram:?}");
+        for (d, &n) in histogram.iter().enumerate().take(4).skip(1) {
+            assert!(n > 50, "degree {d}: {histogram:?}");
+        }
+        assert!(histogram[FIT_DEGREE] < 50, "{histogram:?}");
+        assert_eq!(histogram[FIT_DEGREE + 1], 0, "{histogram:?}");
+    }
+
+    #[test]
+    fn total_variation_of_histograms() {
+        assert_eq!(total_variation(&[3, 0, 5], &[3, 0, 5]), Some(0.0));
+        assert_eq!(total_variation(&[3, 0, 5], &[6, 0, 10]), Some(0.0));
+        assert_eq!(total_variation(&[3, 0, 0], &[0, 2, 7]), Some(1.0));
+        assert_eq!(total_variation(&[1, 1], &[2, 0]), Some(0.5));
+        assert_eq!(total_variation(&[0, 0], &[2, 0]), None);
+        assert_eq!(total_variation(&[1], &[2, 0]), None);
     }
 
     #[test]

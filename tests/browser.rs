@@ -326,6 +326,8 @@ async fn every_gan_steps_and_draws_its_samples() {
                 let smooth = get(&m, "smoothness").as_f64().unwrap();
                 assert!((0.0..=1.0).contains(&smooth), "{model}: {smooth}");
                 assert!(get(&m, "realSmoothness").as_f64().unwrap() < 1e-3);
+                let distance = get(&m, "degreeDistance").as_f64().unwrap();
+                assert!((0.0..=1.0).contains(&distance), "{model}: {distance}");
             } else {
                 assert_eq!(get(&a.unwrap_err(), "field").as_string().as_deref(), Some("latent"));
             }

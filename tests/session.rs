@@ -246,6 +246,10 @@ fn views_and_meters() {
     let Meters::Poly(m) = pollster::block_on(s.meters()).unwrap() else { panic!("polynomial meters") };
     assert_eq!(m.count, 256);
     assert!(m.real_smoothness.unwrap() < 0.01 && m.smoothness.unwrap() > m.real_smoothness.unwrap());
+    // Both degree histograms count their 256 images; an untrained generator's differ from the
+    // real images'.
+    assert_eq!((m.degrees.iter().sum::<u32>(), m.real_degrees.iter().sum::<u32>()), (256, 256));
+    assert!(m.degree_distance.unwrap() > 0.0 && m.degree_distance.unwrap() <= 1.0, "{m:?}");
 
     // The MNIST DCGAN's meters wait for the judge.
     s.configure(&change(Some("dcgan-mnist"), &[])).unwrap();

@@ -9,7 +9,7 @@ use crate::data::npy::Images;
 use crate::data::poly::POLY_SIDE;
 use crate::data::{IMAGE_SIDE, TrainSet};
 use crate::error::LabError;
-use crate::metrics::{self, PAIRWISE_IMAGES};
+use crate::metrics::{self, DEGREE_BINS, PAIRWISE_IMAGES};
 use crate::model::{GanKind, ModelKind};
 use crate::render::{bytes_to_rgba, gray_to_rgba, signed_to_rgba, tanh_to_unit, tile};
 use crate::train::EvalReport;
@@ -60,13 +60,19 @@ pub struct Reconstructions {
 /// The polynomial GANs' meters beside the real data's: smoothness is the fraction of row
 /// variance a degree-4 polynomial fit leaves unexplained (real data ~0, noise ~0.9),
 /// diversity the samples' mean pairwise distance over the real images' (a collapsed
-/// generator scores near 0).
+/// generator scores near 0). `degrees` counts the samples by [`metrics::image_degree`]
+/// (degrees 0 to 4, then "none"), `real_degrees` 256 real images alike, and
+/// `degree_distance` is the total-variation distance between the two: 0 when the samples
+/// hold each degree as often as the real images, 1 when they share none.
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct PolyMeters {
     pub smoothness: Option<f64>,
     pub real_smoothness: Option<f64>,
     pub diversity: Option<f64>,
+    pub degrees: [u32; DEGREE_BINS],
+    pub real_degrees: [u32; DEGREE_BINS],
+    pub degree_distance: Option<f64>,
     pub count: usize,
 }
 
@@ -234,10 +240,14 @@ impl Session {
             let poly = self.data.side40()?;
             let samples = Images::new(METER_SAMPLES, POLY_SIDE, POLY_SIDE, pixels)
                 .map_err(|e| LabError::Backend(format!("the generator returned images of the wrong size: {e}")))?;
+            let degrees = metrics::degree_histogram(&samples);
             return Ok(Meters::Poly(PolyMeters {
                 smoothness: metrics::row_residual(&samples),
                 real_smoothness: poly.reference.smoothness,
                 diversity: metrics::diversity(&samples, poly.reference.distance),
+                degrees,
+                real_degrees: poly.reference.degrees,
+                degree_distance: metrics::total_variation(&degrees, &poly.reference.degrees),
                 count: METER_SAMPLES,
             }));
         }

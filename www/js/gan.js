@@ -92,12 +92,21 @@ export class GanCurves {
   }
 }
 
-/** The sample grid and the timeline slider to scrub back through earlier grids. */
+/**
+ * The sample grid and the timeline slider to scrub back through earlier grids, with real
+ * training images beside it. Each snapshot carries the meters measured with it, if any;
+ * `onShow(snapshot)` is called with the one drawn, so that the meters shown are always those
+ * of the step under the grid.
+ */
 export class SampleTimeline {
-  constructor({ canvas, slider, caption }) {
+  constructor({ canvas, realCanvas, slider, caption, onShow }) {
     this.canvas = canvas;
+    this.realCanvas = realCanvas;
+    // What the real grid is called until its images arrive and say how many there are.
+    this.realLabel = realCanvas.getAttribute('aria-label');
     this.slider = slider;
     this.caption = caption;
+    this.onShow = onShow;
     this.snapshots = [];
     // Follows the newest snapshot until the user scrubs back; scrubbing to the end follows again.
     this.following = true;
@@ -110,10 +119,20 @@ export class SampleTimeline {
 
   clear() {
     this.snapshots = [];
+    this.real = null;
     this.following = true;
     this.sync();
-    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+    for (const canvas of [this.canvas, this.realCanvas]) canvas.getContext('2d').clearRect(0, 0, canvas.width, canvas.height);
+    this.realCanvas.setAttribute('aria-label', this.realLabel);
     this.caption.textContent = 'samples appear once the model is ready';
+  }
+
+  /** Real training images of `side` x `side` pixels, tiled as the samples are. */
+  setReal({ width, height, rgba }, side) {
+    this.real = { width, height, rgba };
+    const count = (width / side) * (height / side);
+    this.realCanvas.setAttribute('aria-label', `${integer(count)} real training images of ${side} x ${side} pixels, as many and as large as the generated ones`);
+    this.draw();
   }
 
   add(snapshot) {
@@ -131,17 +150,49 @@ export class SampleTimeline {
   }
 
   draw() {
+    // Redrawn with every snapshot: a grid that arrived while the card was hidden has no size.
+    if (this.real) drawPixels(this.realCanvas, this.real.rgba, this.real.width, this.real.height);
     const shot = this.snapshots[Number(this.slider.value)];
     if (!shot) return;
     drawPixels(this.canvas, shot.rgba, shot.width, shot.height);
     const where = this.following ? 'latest' : `snapshot ${integer(Number(this.slider.value) + 1)} of ${integer(this.snapshots.length)}`;
     this.caption.textContent = `${shot.count} samples from fixed noise at step ${integer(shot.step)} (${where})`;
+    this.onShow(shot);
   }
 }
 
 /**
- * The quality meters beside the real data's figures: smoothness and diversity for the
- * polynomial GANs, the frozen classifier's verdict for the MNIST DCGAN.
+ * Fills `element` with one bar per count, as tall as its share of the largest, labelled
+ * `labels[i]` and titled `title(count, i)`.
+ */
+function drawBars(element, counts, labels, title) {
+  const most = Math.max(1, ...counts);
+  element.replaceChildren(...counts.map((n, i) => {
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    bar.title = title(n, i);
+    const fill = document.createElement('i');
+    fill.style.height = `${(100 * n) / most}%`;
+    bar.append(fill, labels[i]);
+    return bar;
+  }));
+}
+
+// The bins of a degree histogram (src/metrics.rs `image_degree`): degrees 0 to 4, then the
+// images no polynomial of degree 4 fits.
+const DEGREE_LABELS = ['0', '1', '2', '3', '4', '>4'];
+const degreeName = (i) => (i < DEGREE_LABELS.length - 1 ? `degree ${i}` : 'no degree up to 4');
+
+/** Draws one degree histogram and says its counts in its accessible label. */
+function showDegrees(element, counts, whose) {
+  drawBars(element, counts, DEGREE_LABELS, (n, i) => `${integer(n)} ${whose} of ${degreeName(i)}`);
+  const parts = counts.map((n, i) => `${DEGREE_LABELS[i]}: ${integer(n)}`);
+  element.setAttribute('aria-label', `${whose} by the smallest polynomial degree that fits their rows, ${parts.join(', ')}`);
+}
+
+/**
+ * The quality meters beside the real data's figures: smoothness, diversity and degrees for
+ * the polynomial GANs, the frozen classifier's verdict for the MNIST DCGAN.
  */
 export function showMeters(meters, elements, classes = []) {
   const f = (v, digits) => (v === null || v === undefined ? '—' : v.toFixed(digits));
@@ -155,21 +206,16 @@ export function showMeters(meters, elements, classes = []) {
     // The judge has ten outputs; data of fewer classes uses the first ones.
     const shown = meters.histogram.slice(0, classes.length || meters.histogram.length);
     elements.classes.textContent = String(shown.length);
-    const most = Math.max(1, ...shown);
-    elements.histogram.replaceChildren(...shown.map((n, label) => {
-      const bar = document.createElement('span');
-      bar.className = 'bar';
-      bar.title = `${integer(n)} samples look like ${classes[label] ?? `a ${label}`}`;
-      const fill = document.createElement('i');
-      fill.style.height = `${(100 * n) / most}%`;
-      bar.append(fill, String(label));
-      return bar;
-    }));
+    drawBars(elements.histogram, shown, shown.map((_, label) => String(label)),
+      (n, label) => `${integer(n)} samples look like ${classes[label] ?? `a ${label}`}`);
     elements.digitList.hidden = false;
   } else {
     elements.smoothness.textContent = f(meters.smoothness, 3);
     elements.realSmoothness.textContent = f(meters.realSmoothness, 4);
     elements.diversity.textContent = f(meters.diversity, 2);
+    elements.degreeDistance.textContent = f(meters.degreeDistance, 2);
+    showDegrees(elements.degrees, meters.degrees, 'samples');
+    showDegrees(elements.realDegrees, meters.realDegrees, 'real images');
     elements.list.hidden = false;
   }
   elements.note.textContent = `${integer(meters.count)} samples at step ${integer(meters.step)}`;

@@ -62,12 +62,17 @@ $('pin-file').addEventListener('change', (e) => {
     (err) => banner.show(`${file.name} could not be read: ${err.message}`),
   );
 });
-const timeline = new SampleTimeline({ canvas: $('samples'), slider: $('timeline'), caption: $('samples-caption') });
+const timeline = new SampleTimeline({
+  canvas: $('samples'), realCanvas: $('samples-real'), slider: $('timeline'), caption: $('samples-caption'), onShow: showSnapshotMeters,
+});
 const meterElements = {
   list: $('meters'),
   smoothness: $('meter-smoothness'),
   realSmoothness: $('meter-real-smoothness'),
   diversity: $('meter-diversity'),
+  degreeDistance: $('meter-degree-distance'),
+  degrees: $('meter-degrees'),
+  realDegrees: $('meter-real-degrees'),
   digitList: $('digit-meters'),
   confidence: $('meter-confidence'),
   realConfidence: $('meter-real-confidence'),
@@ -193,7 +198,7 @@ function invalidate() {
 
 function render() {
   frame = 0;
-  const { loading, metrics, scatter, manifold, interpolation, recon, meters } = latest;
+  const { loading, metrics, scatter, manifold, interpolation, recon } = latest;
   latest = {};
   if (loading) status.loading(loading);
   if (metrics) status.metrics(metrics);
@@ -209,7 +214,6 @@ function render() {
     reconDirty = false;
     showRecon();
   }
-  if (meters) showMeters(meters, meterElements, datasets.current()?.classes);
   if (curvesDirty) {
     curvesDirty = false;
     ghosts.apply(chartsOf(curves, ganCurves));
@@ -230,6 +234,18 @@ function showScatter({ step, mode, points, labels }) {
   draw.refresh();
   const codes = config?.variational ? `, ${MODE_NAMES[mode]},` : '';
   $('latent-caption').textContent = `${integer(latent.count())} test images${codes} at step ${integer(step)}`;
+}
+
+/** The meters measured with the snapshot under the grid, at its step; none before a judge. */
+function showSnapshotMeters({ step, meters }) {
+  if (meters) showMeters({ ...meters, step }, meterElements, datasets.current()?.classes);
+  else hideMeters();
+}
+
+function hideMeters() {
+  meterElements.list.hidden = true;
+  meterElements.digitList.hidden = true;
+  meterElements.note.textContent = '';
 }
 
 function showDecoded({ x, y, width, height, rgba }) {
@@ -397,9 +413,7 @@ function startOver() {
   curves.clear();
   ganCurves.clear();
   timeline.clear();
-  meterElements.list.hidden = true;
-  meterElements.digitList.hidden = true;
-  meterElements.note.textContent = '';
+  hideMeters();
   status.clearTraining();
   latent.setPoints(new Float32Array(0), new Uint8Array(0));
   latent.setManifold(null);
@@ -508,10 +522,13 @@ const handlers = {
   },
   samples(message) {
     timeline.add(message);
+    // The generator has moved on: the image at the noise plane's marker follows it, as the
+    // autoencoders' decoded image follows each scatter.
+    if (config?.plane && !player.playing) decodeMarker();
   },
-  meters(message) {
-    latest.meters = message;
-    invalidate();
+  // The real training images beside the samples, as many and as large.
+  real(message) {
+    timeline.setReal(message, config.imageSide);
   },
   notice({ message }) {
     banner.hide(); // whatever went wrong before, this worked

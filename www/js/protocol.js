@@ -95,9 +95,10 @@ export const TO_WORKER = Object.freeze([
  * @typedef {{type: 'recon', step: number, count: number, width: number, height: number,
  *   originals: Uint8ClampedArray, recons: Uint8ClampedArray}} Recon
  * @typedef {{type: 'samples', step: number, count: number, width: number, height: number,
- *   rgba: Uint8ClampedArray}} Samples
- * @typedef {{type: 'meters', step: number, count: number}} Meters  and the model's meters
- *   (src/session/views.rs `PolyMeters`, `DigitMeters`)
+ *   rgba: Uint8ClampedArray, meters: object|null}} Samples  with the meters of the same step
+ *   (src/session/views.rs `PolyMeters`, `DigitMeters`; null while the MNIST DCGAN has no judge)
+ * @typedef {{type: 'real', width: number, height: number, rgba: Uint8ClampedArray}} Real
+ *   real training images, as many and as large as the samples
  * @typedef {{type: 'decoded', x: number, y: number, width: number, height: number,
  *   rgba: Uint8ClampedArray}} Decoded
  * @typedef {{type: 'encoded', step: number, encoding: {mean: number[], std: number[]|null,
@@ -139,7 +140,7 @@ export const TO_WORKER = Object.freeze([
  */
 export const FROM_WORKER = Object.freeze([
   'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
-  'recon', 'samples', 'meters', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
+  'recon', 'samples', 'real', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
   'autosaved', 'history', 'data', 'datasets', 'preview', 'keptData', 'judge', 'notice', 'error', 'crashed',
   'ghost',
   'encoded',

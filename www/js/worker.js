@@ -26,7 +26,6 @@ const MANIFOLD_EVERY_MS = 3000;
 const MANIFOLD_SIDE = 20; // images per side of the decoded manifold
 const INTERPOLATION_FRAMES = 24;
 const SAMPLES_EVERY_MS = 2000;
-const METERS_EVERY_MS = 5000;
 
 // The classes and functions of the build start() loaded.
 let Session = null;
@@ -48,6 +47,8 @@ let catalog = null;
 // What the latent card shows, as the page last said (see the 'view' message).
 const view = { latentMode: 'z', manifold: false, extent: null };
 const rate = { steps: 0, since: 0, value: 0 };
+// Side of the real-image grid last posted beside the samples; null once the run changes.
+let realSide = null;
 
 // One Session call in flight at a time: every call goes through this queue.
 let queue = Promise.resolve();
@@ -482,7 +483,7 @@ async function trainJudge() {
   } finally {
     judging = false;
   }
-  views.find((v) => v.name === 'meters').last = -Infinity;
+  views.find((v) => v.name === 'samples').last = -Infinity;
   if (!running) await refreshViews();
   if (keeper.last?.hash === plan.hash) await keeper.keep();
 }
@@ -569,21 +570,22 @@ const views = [
     },
   },
   {
+    // A snapshot of the samples and the meters, both of the generator at one step, so that
+    // the step under the grid is the meters' step (the MNIST DCGAN's meters wait for a judge).
+    // The real images of the same size go beside the grid once per run and grid size.
     name: 'samples',
     every: SAMPLES_EVERY_MS,
     wanted: () => config.family === 'gan',
     async run() {
       const n = config.gridSide;
+      if (realSide !== n) {
+        const real = await session.realImages(n);
+        post({ type: 'real', ...real }, [real.rgba.buffer]);
+        realSide = n;
+      }
       const grid = await session.samples(n);
-      post({ type: 'samples', step: currentStep, count: n * n, ...grid }, [grid.rgba.buffer]);
-    },
-  },
-  {
-    name: 'meters',
-    every: METERS_EVERY_MS,
-    wanted: () => config.family === 'gan' && (!config.judged || hasJudge()),
-    async run() {
-      post({ type: 'meters', step: currentStep, ...(await session.meters()) });
+      const meters = !config.judged || hasJudge() ? await session.meters() : null;
+      post({ type: 'samples', step: currentStep, count: n * n, ...grid, meters }, [grid.rgba.buffer]);
     },
   },
 ].map((v) => ({ ...v, last: -Infinity, cost: 0 }));
@@ -709,6 +711,7 @@ function restart(step = 0) {
   lastEpoch = step ? null : 0;
   stepsPerCall = 1;
   currentStep = step;
+  realSide = null;
   restartRate();
   for (const v of views) v.last = -Infinity;
   config = session.config();
