@@ -8,7 +8,6 @@ use serde::Serialize;
 
 pub use crate::data::builtin::{Builtin, DataSlot, DatasetInfo};
 use crate::error::{LabError, shown};
-use crate::model::gan::{MnistDiscriminatorConfig, MnistGeneratorConfig, PolyCriticConfig, PolyGeneratorConfig};
 use crate::model::{Footprint, GanKind, LatentKind, ModelKind};
 use crate::train::{GanConfig, GanLayers, GanRule, Recipe, TrainConfig};
 
@@ -294,14 +293,14 @@ impl Recipe {
     pub fn footprint(&self) -> Footprint {
         match self {
             Recipe::Latent(kind, _) => kind.shape().footprint(kind.is_variational()),
-            Recipe::Gan(GanKind::DcganMnist, layers, _) => Footprint::gan(
-                MnistGeneratorConfig::new().with_channels(layers.generator).footprint(),
-                MnistDiscriminatorConfig::new().with_channels(layers.critic).footprint(),
-            ),
-            Recipe::Gan(GanKind::DcganPoly | GanKind::WganPoly, layers, _) => Footprint::gan(
-                PolyGeneratorConfig::new().with_channels(layers.generator).footprint(),
-                PolyCriticConfig::new().with_width(layers.critic).footprint(),
-            ),
+            Recipe::Gan(GanKind::DcganMnist, layers, _) => {
+                let (generator, critic) = layers.mnist();
+                Footprint::gan(generator.footprint(), critic.footprint())
+            }
+            Recipe::Gan(GanKind::DcganPoly | GanKind::WganPoly, layers, _) => {
+                let (generator, critic) = layers.poly();
+                Footprint::gan(generator.footprint(), critic.footprint())
+            }
         }
     }
 
