@@ -191,7 +191,7 @@ test('the WGAN trains live on polynomial images: losses, samples, noise plane, b
     && /^polynomial images: 20,000 train$/.test(document.getElementById('dataset').textContent), null, { timeout: 180_000 });
   assert.deepEqual(downloads.filter((path) => path.startsWith('/data/')), []);
   // The model starts once the data is in: the CPU backend for a GAN is burn-flex.
-  await page.waitForFunction(() => /burn-flex/.test(document.getElementById('backend').textContent), null, { timeout: 60_000 });
+  await page.waitForFunction(() => /burn-flex/.test(document.getElementById('backend-label').textContent), null, { timeout: 60_000 });
   assert.match(await page.locator('#preset').textContent(), /Preset: live/);
   await page.waitForFunction(() => document.getElementById('samples-caption').textContent.includes('step 0'));
   const firstGrid = await canvasData(page, 'samples');
