@@ -62,6 +62,8 @@ export function attachHelp(anchor, note, controls = [], name = '') {
       e.preventDefault();
     }
   });
+  // A "?" shows where its anchor shows: the page hides some controls by model family.
+  for (const only of anchor.classList) if (only.endsWith('-only')) button.classList.add(only);
   anchor.after(button);
   for (const control of controls) describe(control, note.id);
   return button;
