@@ -28,7 +28,7 @@ async function measure(model) {
     return {
       step: Number(document.body.dataset.step),
       note: document.getElementById('meters-note').textContent,
-      meters: [...document.querySelectorAll(`${list} .meter`)].map((m) => `${m.querySelector('dt').textContent}: ${m.querySelector('dd > span')?.textContent ?? ''}`).filter((t) => !t.endsWith(': ')),
+      meters: [...document.querySelectorAll(`${list} .meter`)].map((m) => `${(m.querySelector('dt span') ?? m.querySelector('dt')).textContent}: ${m.querySelector('dd > span')?.textContent ?? ''}`).filter((t) => !t.endsWith(': ')),
       histogram: counts('#meter-histogram'),
       degrees: counts('#meter-degrees'),
       realDegrees: counts('#meter-real-degrees'),
@@ -51,7 +51,7 @@ async function measure(model) {
   }
   const end = await read();
   await page.click('#play');
-  console.log(`model ${model}, backend ${await page.locator('#backend').textContent()}: ${end.step} steps in ${seconds} s (${(end.step / Number(seconds)).toFixed(2)} steps/s in the page); last meters: ${last?.note ?? 'none'}`);
+  console.log(`model ${model}, backend ${await page.locator('#backend-label').textContent()}: ${end.step} steps in ${seconds} s (${(end.step / Number(seconds)).toFixed(2)} steps/s in the page); last meters: ${last?.note ?? 'none'}`);
   if (last?.degrees.length) {
     console.log(`  degrees 0 1 2 3 4 >4: samples [${last.degrees.join(' ')}], real [${last.realDegrees.join(' ')}], ${last.meters.find((m) => m.startsWith('Degree')) ?? ''}`);
   }
