@@ -27,11 +27,9 @@
 // Backends are what `?backend=` takes: cpu, webgpu, flex, ndarray.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { extname, normalize } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import os from 'node:os';
-import { launchChromium, launchLab, startSession } from './chromium.mjs';
+import { launchChromium, launchLab, serveBenchFiles, startSession } from './chromium.mjs';
 import { MODELS as PEER_MODELS } from './bench/spec.js';
 import { countGpuWork } from './bench/timing.js';
 
@@ -84,23 +82,14 @@ if (native) {
 const lab = await launchLab();
 const { base, browser } = lab;
 
-const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm', '.json': 'application/json' };
-const repo = fileURLToPath(new URL('..', import.meta.url));
-
-/** A bare page of the lab's origin in a browser of its own, with /bench-peers/ answered from
- * scripts/bench/, the peers' npm packages (node_modules/) and trial builds (test-artifacts/),
- * which the lab's server does not serve. Each case gets its own browser: closing a page does not stop the work it queued on
- * the GPU process, which would slow the cases after one that ran out of time. */
+/** A bare page of the lab's origin in a browser of its own, with /bench-files/ answered (see
+ * `serveBenchFiles`). Each case gets its own browser: closing a page does not stop the work it
+ * queued on the GPU process, which would slow the cases after one that ran out of time. */
 async function benchPage(path) {
   const own = await launchChromium();
   const page = await own.newPage();
   await page.addInitScript(`(${countGpuWork})()`);
-  await page.route((url) => url.pathname.startsWith('/bench-peers/'), (route) => {
-    const rel = normalize(new URL(route.request().url()).pathname.slice('/bench-peers/'.length));
-    if (rel.startsWith('..')) return route.fulfill({ status: 404 });
-    const file = /^(node_modules|test-artifacts)\//.test(rel) ? repo + rel : `${repo}scripts/bench/${rel}`;
-    return route.fulfill({ path: file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' });
-  });
+  await serveBenchFiles(page);
   await page.goto(base + path);
   return { own, page };
 }
@@ -119,9 +108,9 @@ async function stepFigures(backend, testCase) {
   const [model, preset] = testCase.split(':');
   const { own, page } = await benchPage('bench');
   const dir = BUILDS[backend] ?? BUILDS.cpu;
-  const build = dir.startsWith('test-artifacts/') ? `bench-peers/${dir}` : dir;
+  const build = dir.startsWith('test-artifacts/') ? `bench-files/${dir}` : dir;
   const run = page.evaluate(startSession, { backend, build, model, preset }).then(() => page.evaluate(async ({ maxSteps, seconds }) => {
-    const { timeSteps } = await import('/bench-peers/timing.js');
+    const { timeSteps } = await import('/bench-files/timing.js');
     const session = window.session;
     const timed = await timeSteps(() => session.train(1), { maxSteps, seconds });
     const steps = timed.steps.map(({ ms, result }) => ({ ms, stepMs: result.stepMs, readBackMs: result.readBackMs }));
@@ -144,11 +133,11 @@ async function stepFigures(backend, testCase) {
  * same warm-up, and its first and last loss (a check that it trains). */
 async function peerFigures(peer, model) {
   const { module, device } = PEERS[peer];
-  const { own, page } = await benchPage('bench-peers/page.html');
+  const { own, page } = await benchPage('bench-files/page.html');
   const run = page.evaluate(async ({ module, device, model, maxSteps, seconds }) => {
-    const { prepare } = await import(`/bench-peers/${module}`);
-    const { MODELS, mnistImages } = await import('/bench-peers/spec.js');
-    const { warmUp, timeSteps } = await import('/bench-peers/timing.js');
+    const { prepare } = await import(`/bench-files/${module}`);
+    const { MODELS, mnistImages } = await import('/bench-files/spec.js');
+    const { warmUp, timeSteps } = await import('/bench-files/timing.js');
     const trainer = await prepare(model, device);
     const size = MODELS[model].batch * 784;
     const images = await mnistImages(MODELS[model].batch * 32);

@@ -1,6 +1,8 @@
 // Headless Chromium as every script and test here launches it: Debian's /usr/bin/chromium
 // (no downloaded browser), WebGPU's software adapter enabled, and no background network
 // traffic, which this closed network refuses.
+import { extname, normalize } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { serve } from './serve.mjs';
 
@@ -25,6 +27,21 @@ export async function launchLab() {
       server.close();
     },
   };
+}
+
+const TYPES = { '.js': 'text/javascript', '.html': 'text/html', '.wasm': 'application/wasm', '.json': 'application/json' };
+const repo = fileURLToPath(new URL('..', import.meta.url));
+
+/** Answers /bench-files/ in `page` from scripts/bench/ (the benchmark's peers and clock), the
+ * repository's node_modules/ (the peers' npm packages) and test-artifacts/ (trial and
+ * profiling builds of the wasm package), which the lab's server does not serve. */
+export async function serveBenchFiles(page) {
+  await page.route((url) => url.pathname.startsWith('/bench-files/'), (route) => {
+    const rel = normalize(new URL(route.request().url()).pathname.slice('/bench-files/'.length));
+    if (rel.startsWith('..')) return route.fulfill({ status: 404 });
+    const file = /^(node_modules|test-artifacts)\//.test(rel) ? repo + rel : `${repo}scripts/bench/${rel}`;
+    return route.fulfill({ path: file, contentType: TYPES[extname(file)] ?? 'application/octet-stream' });
+  });
 }
 
 /** Run in a bare page of the lab's origin (`page.evaluate(startSession, options)`): loads the

@@ -11,7 +11,7 @@
 //   e.g. node scripts/profile.mjs wgan-poly:live 20 cpu
 // Set CALLERS=name to also list the call chains that lead to functions containing `name`.
 import { execFileSync } from 'node:child_process';
-import { launchLab, startSession } from './chromium.mjs';
+import { launchLab, serveBenchFiles, startSession } from './chromium.mjs';
 
 const [testCase = 'wgan-poly:live', steps = '20', backend = 'cpu'] = process.argv.slice(2);
 const [model, preset] = testCase.split(':');
@@ -22,8 +22,9 @@ execFileSync('wasm-bindgen', ['--target', 'web', '--out-dir', 'test-artifacts/pk
 
 const lab = await launchLab();
 const page = await lab.browser.newPage();
+await serveBenchFiles(page);
 await page.goto(lab.base + 'bench');
-await page.evaluate(startSession, { backend, build: 'test-artifacts/pkg-profile', model, preset });
+await page.evaluate(startSession, { backend, build: 'bench-files/test-artifacts/pkg-profile', model, preset });
 const cdp = await page.context().newCDPSession(page);
 await cdp.send('Profiler.enable');
 await cdp.send('Profiler.setSamplingInterval', { interval: 200 });

@@ -9,7 +9,7 @@ const act = { relu: (x) => tf.relu(x), sigmoid: (x) => tf.sigmoid(x), linear: (x
 /** A trainer for `model` on TF.js's WebAssembly backend: `step(x)` trains one batch and
  * resolves to its loss, read back. */
 export async function prepare(model) {
-  tf.wasm.setWasmPaths('/bench-peers/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
+  tf.wasm.setWasmPaths('/bench-files/node_modules/@tensorflow/tfjs-backend-wasm/dist/');
   if (!(await tf.setBackend('wasm'))) throw new Error('TF.js: the WebAssembly backend did not start');
   const spec = MODELS[model];
   const batch = spec.batch;
