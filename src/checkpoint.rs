@@ -12,10 +12,11 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::MAX_WHOLE;
+use crate::catalog::{MAX_WHOLE, Room};
 use crate::data::DatasetId;
 use crate::data::cursor::CursorState;
 use crate::error::LabError;
+use crate::model::ModelKind;
 use crate::settings::{Settings, SettingsInput};
 use crate::train::TrainerState;
 
@@ -115,8 +116,14 @@ impl Checkpoint {
     /// The settings the run trained with, checked as a session checks them but with no bound
     /// from data or a device (nothing is built): what a run is, to compare with, unloaded.
     pub fn settings(&self) -> Result<Settings, LabError> {
+        self.settings_within(|_| None::<usize>)
+    }
+
+    /// The settings the run trained with, checked within the `room` a session has for each
+    /// model (see [`Settings::apply`]).
+    pub fn settings_within<R: Into<Room>>(&self, room: impl Fn(ModelKind) -> R) -> Result<Settings, LabError> {
         Settings::default()
-            .apply(&self.header.settings, |_| None::<usize>)
+            .apply(&self.header.settings, room)
             .map(|(settings, _)| settings)
             .map_err(|e| refuse(format!("its settings are not valid: {e}")))
     }

@@ -382,9 +382,7 @@ impl Session {
     /// architecture, is refused and nothing changes.
     pub fn load_checkpoint(&mut self, bytes: &[u8]) -> Result<Resumed, LabError> {
         let checkpoint = Checkpoint::from_bytes(bytes)?;
-        let (settings, _) = Settings::default()
-            .apply(&checkpoint.header.settings, |m| self.room(m))
-            .map_err(|e| LabError::Checkpoint(format!("its settings are not valid: {e}")))?;
+        let settings = checkpoint.settings_within(|m| self.room(m))?;
         if let (Some(trained), Some(loaded)) = (&checkpoint.header.dataset, self.data.id(settings.model().slot()))
             && trained.hash != loaded.hash
         {
