@@ -178,7 +178,7 @@ function drawBars(element, counts, labels, title) {
   }));
 }
 
-// The bins of a degree histogram (src/metrics.rs `image_degree`): degrees 0 to 4, then the
+// The bins of a degree histogram (src/metrics/poly.rs `image_degree`): degrees 0 to 4, then the
 // images no polynomial of degree 4 fits.
 const DEGREE_LABELS = ['0', '1', '2', '3', '4', '>4'];
 const degreeName = (i) => (i < DEGREE_LABELS.length - 1 ? `degree ${i}` : 'no degree up to 4');
