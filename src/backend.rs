@@ -1,10 +1,11 @@
 //! The only place that creates devices. Everything else receives a [`Device`] and never
 //! knows which backend is behind it.
 //!
-//! In the browser the backend is chosen at run time: WebGPU when `navigator.gpu` yields a
-//! hardware adapter and burn brings a device up on it, the CPU otherwise. A software
-//! adapter (Chromium's SwiftShader, `isFallbackAdapter`) does not count for the automatic
-//! choice: measured here it trains the autoencoder some 40x slower than the CPU backend.
+//! In the browser the backend is chosen at run time. With a hardware WebGPU adapter, the run
+//! starts on the CPU and a copy of it is timed on WebGPU; the faster trains it, for each model
+//! ([`crate::session::Trial`]). A software adapter (Chromium's SwiftShader,
+//! `isFallbackAdapter`) is not timed: measured here it trains the autoencoder some 70x slower
+//! than the CPU backend (docs/benchmarks.md).
 
 use std::str::FromStr;
 
@@ -15,7 +16,9 @@ use crate::error::LabError;
 /// What the user asked for (`?backend=` on the page).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum BackendRequest {
-    /// WebGPU on a hardware adapter, else the default CPU backend.
+    /// In the browser, the default CPU backend, with WebGPU as its rival when a hardware
+    /// adapter is there: the page times both on the model and keeps the faster
+    /// ([`crate::session::Trial`]).
     Auto,
     /// WebGPU on whatever adapter the browser gives, software ones included.
     WebGpu,
@@ -56,6 +59,23 @@ impl BackendKind {
             Self::Ndarray => "ndarray",
         }
     }
+
+    /// The word a user knows it by: "WebGPU" or "CPU".
+    pub fn word(self) -> &'static str {
+        match self {
+            Self::WebGpu => "WebGPU",
+            Self::Flex | Self::Ndarray => "CPU",
+        }
+    }
+
+    /// What asks for this kind again, as a trial of it does.
+    pub fn request(self) -> BackendRequest {
+        match self {
+            Self::WebGpu => BackendRequest::WebGpu,
+            Self::Flex => BackendRequest::Flex,
+            Self::Ndarray => BackendRequest::Ndarray,
+        }
+    }
 }
 
 /// The CPU backend used when WebGPU is not: burn-flex for every model. In Chromium it trains
@@ -84,6 +104,9 @@ pub struct Backend {
     /// binding and buffer size limits, which burn's wgpu runtime requests at the adapter's
     /// full values. A batch's widest tensor must fit in it. `None` on the CPU.
     pub max_buffer: Option<u64>,
+    /// The backend the automatic choice times against this one on each model (see
+    /// [`BackendRequest::Auto`]); `None` when nothing is to be measured.
+    pub rival: Option<BackendKind>,
 }
 
 /// A CPU device of the given kind (WebGpu, not a CPU kind, gets burn-flex).
@@ -104,13 +127,22 @@ pub fn cpu(kind: BackendKind, reason: impl Into<String>) -> Backend {
         }
         BackendKind::Flex | BackendKind::WebGpu => (Device::flex(), BackendKind::Flex, "CPU (burn-flex)"),
     };
-    Backend { device, kind, label: label.into(), phrase: "CPU".into(), reason: reason.into(), max_buffer: None }
+    Backend { device, kind, label: label.into(), phrase: "CPU".into(), reason: reason.into(), max_buffer: None, rival: None }
 }
 
 impl Backend {
     /// The same backend with the header's phrase `phrase`.
     pub fn saying(self, phrase: &str) -> Self {
         Backend { phrase: phrase.into(), ..self }
+    }
+
+    /// Says what the automatic choice measured, on the backend it kept: `self` took
+    /// `ms` per step and `other` `other_ms` on the same model.
+    pub fn measured(&mut self, ms: f64, other: BackendKind, other_ms: f64) {
+        let ms_text = |ms: f64| if ms < 10.0 { format!("{ms:.1}") } else { format!("{ms:.0}") };
+        let (mine, theirs) = (self.kind.word(), other.word());
+        self.phrase = format!("{mine}: measured faster");
+        self.reason = format!("{mine}: {} ms/step, {theirs}: {} ms/step on this model, using {mine}", ms_text(ms), ms_text(other_ms));
     }
 }
 
@@ -149,6 +181,7 @@ fn native_gpu() -> Result<Backend, LabError> {
         phrase: "GPU".into(),
         reason: "requested".into(),
         max_buffer: Some(max_buffer(&setup)),
+        rival: None,
     })
 }
 
@@ -165,35 +198,46 @@ fn native_gpu() -> Result<Backend, LabError> {
 }
 
 /// Picks and starts a backend. Never fails: when WebGPU cannot be had, the CPU backend is
-/// used and `reason` says why, so the page always has something to train on.
+/// used and `reason` says why, so the page always has something to train on. `Auto` with a
+/// hardware adapter (or any adapter, when `time_software`: a test's way to the timing on a
+/// machine without a GPU) starts on the CPU with WebGPU as its rival.
 #[cfg(target_arch = "wasm32")]
-pub async fn select(request: BackendRequest) -> Backend {
+pub async fn select(request: BackendRequest, time_software: bool) -> Backend {
     let requested = |kind, reason| cpu(kind, reason).saying("CPU, as the link asks");
     let (phrase, reason) = match request {
         BackendRequest::Cpu => return requested(BackendKind::Flex, "requested with ?backend=cpu"),
         BackendRequest::Flex => return requested(BackendKind::Flex, "requested with ?backend=flex"),
         BackendRequest::Ndarray => return requested(BackendKind::Ndarray, "requested with ?backend=ndarray"),
-        BackendRequest::Auto | BackendRequest::WebGpu => match webgpu::probe().await {
+        BackendRequest::Auto => match webgpu::probe().await {
             Err(why) => ("CPU: no GPU found", why),
-            Ok(adapter) if adapter.fallback && request == BackendRequest::Auto => (
+            Ok(adapter) if adapter.fallback && !time_software => (
                 "CPU: only a software GPU",
                 format!(
                     "only a software WebGPU adapter ({}) is available, far slower than the CPU; add ?backend=webgpu to use it anyway",
                     adapter.name
                 ),
             ),
+            Ok(adapter) => {
+                let reason = format!(
+                    "a WebGPU adapter ({}) is here: the run starts on the CPU while a copy of it is timed on WebGPU, and the faster trains it",
+                    adapter.name
+                );
+                return Backend { rival: Some(BackendKind::WebGpu), ..cpu_default(reason).saying("CPU, timing WebGPU") };
+            }
+        },
+        BackendRequest::WebGpu => match webgpu::probe().await {
+            Err(why) => ("CPU: no GPU found", why),
             Ok(adapter) => match webgpu::device().await {
                 Ok((device, max_buffer)) => {
-                    let reason =
-                        if request == BackendRequest::WebGpu { "requested with ?backend=webgpu" } else { "hardware adapter found" };
                     let (soft, phrase) = if adapter.fallback { (" (software)", "WebGPU (software)") } else { ("", "WebGPU") };
                     return Backend {
                         device,
                         kind: BackendKind::WebGpu,
                         label: format!("WebGPU: {}{soft}", adapter.name),
                         phrase: phrase.into(),
-                        reason: reason.into(),
+                        reason: "requested with ?backend=webgpu".into(),
                         max_buffer: Some(max_buffer),
+                        rival: None,
                     };
                 }
                 Err(why) => ("CPU: the GPU did not start", format!("WebGPU adapter {} found but no device came up: {why}", adapter.name)),

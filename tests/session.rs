@@ -449,3 +449,65 @@ fn a_drawing_is_encoded_where_the_scatter_puts_the_same_digit() {
     assert_eq!(refused.field(), Some("model"));
     assert!(refused.to_string().contains("no encoder"), "{refused}");
 }
+
+/// The automatic choice of backend: a trial is a copy of the run on the rival backend, trained
+/// apart from it; settling it keeps the faster, says what was measured, and a move goes on
+/// from where the run stands (the same next loss, within float rounding between backends).
+/// Natively the rival here is burn-ndarray against burn-flex, both CPU backends.
+#[test]
+fn the_automatic_choice_keeps_the_faster_backend_and_moves_the_run_whole() {
+    let rivalled = || Backend { rival: Some(BackendKind::Ndarray), ..backend::cpu(BackendKind::Flex, "test") };
+    let ndarray = || backend::cpu(BackendKind::Ndarray, "test");
+    let (mut s, _) = session_on(rivalled());
+    s.configure(&change(Some("vae"), &[("batchSize", 32.0)])).unwrap();
+    train(&mut s, 3);
+    let mut trial = pollster::block_on(s.trial(ndarray())).unwrap();
+    s.step_trial(&mut trial, 4).unwrap();
+    pollster::block_on(trial.finish()).unwrap();
+    assert_eq!(train(&mut s, 1).report.step, 4, "the trial's steps are not the run's");
+
+    // Slower: the run stays, and the header says what was measured.
+    let slower = pollster::block_on(s.settle(trial, 15.0, 1091.0)).unwrap();
+    assert!(!slower.moved);
+    assert_eq!(slower.step, 4);
+    assert_eq!((s.backend().kind, s.backend().phrase.as_str()), (BackendKind::Flex, "CPU: measured faster"));
+    assert_eq!(s.backend().reason, "CPU: 15 ms/step, CPU: 1091 ms/step on this model, using CPU");
+
+    // Faster: the run moves, weights, optimiser state, step and data position with it.
+    let mut trial = pollster::block_on(s.trial(ndarray())).unwrap();
+    let expected = {
+        let checkpoint = pollster::block_on(s.checkpoint()).unwrap().to_bytes();
+        let (mut twin, _) = session_on(backend::cpu(BackendKind::Flex, "test"));
+        twin.load_checkpoint(&checkpoint).unwrap();
+        train(&mut twin, 1).report
+    };
+    s.step_trial(&mut trial, 2).unwrap();
+    let faster = pollster::block_on(s.settle(trial, 15.0, 3.1)).unwrap();
+    assert!(faster.moved);
+    assert_eq!(faster.step, 4);
+    assert_eq!((s.backend().kind, s.backend().rival), (BackendKind::Ndarray, Some(BackendKind::Flex)));
+    assert_eq!(s.backend().reason, "CPU: 3.1 ms/step, CPU: 15 ms/step on this model, using CPU");
+    let next = train(&mut s, 1).report;
+    assert_eq!((next.first_step, next.step), (5, 5));
+    for ((figure, moved), (_, twin)) in next.series.iter().zip(&expected.series) {
+        let (a, b) = (moved[0], twin[0]);
+        assert!((a - b).abs() <= 1e-4 * b.abs().max(1.0), "{figure:?}: {a} after the move, {b} had it stayed");
+    }
+
+    // A trial of another model's run, or times that are not times, are refused.
+    let mut trial = pollster::block_on(s.trial(backend::cpu(BackendKind::Flex, "test"))).unwrap();
+    let another = pollster::block_on(s.trial(backend::cpu(BackendKind::Flex, "test"))).unwrap();
+    assert!(pollster::block_on(s.settle(another, f64::NAN, 1.0)).unwrap_err().to_string().contains("not NaN"));
+    s.configure(&change(Some("ae"), &[])).unwrap();
+    assert!(s.step_trial(&mut trial, 1).unwrap_err().to_string().contains("another model"));
+    assert!(pollster::block_on(s.settle(trial, 2.0, 1.0)).is_err());
+    assert_eq!(s.backend().kind, BackendKind::Ndarray, "a refused settlement moved the run");
+
+    // A rival that did not start (the CPU stood in for it): nothing to time, and the header says so.
+    let (mut s, _) = session_on(Backend { rival: Some(BackendKind::WebGpu), ..backend::cpu(BackendKind::Flex, "test") });
+    let stood_in = backend::cpu(BackendKind::Flex, "WebGPU adapter x found but no device came up: lost");
+    assert!(pollster::block_on(s.trial(stood_in)).is_err());
+    assert_eq!(s.backend().rival, None);
+    assert_eq!(s.backend().phrase, "CPU: the GPU did not start");
+    assert!(s.backend().reason.contains("no device came up"), "{}", s.backend().reason);
+}

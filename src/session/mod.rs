@@ -3,13 +3,15 @@
 //! Worker through the wasm-bindgen facade (`web`), and the `latent-lab` command line. It
 //! decides everything that is not a matter of JavaScript or of a terminal: which data a
 //! model trains on, when a run restarts, how a step is reported, when a snapshot is taken,
-//! what a divergence rolls back to, how a failed GPU hands the run to the CPU, and what the
+//! what a divergence rolls back to, how a failed GPU hands the run to the CPU, which backend
+//! the automatic choice keeps from what the front-end timed, and what the
 //! views and meters show. It is tested natively (tests/session.rs).
 
 mod data;
 mod drawing;
 mod judging;
 mod recovery;
+mod trial;
 mod views;
 
 use serde::Serialize;
@@ -28,6 +30,7 @@ pub use drawing::{Encoded, Nearest};
 use judging::JudgeTraining;
 pub use judging::{JudgePlan, JudgeProgress};
 pub use recovery::{Recovery, SNAPSHOT_EVERY_MS};
+pub use trial::{Settled, Trial};
 pub use views::{DigitMeters, Grid, Meters, PolyMeters, Reconstructions, Split};
 
 /// Most steps one `train` call may run: the worker asks for tens; a runaway value would

@@ -39,7 +39,8 @@ pub fn busy() -> JsValue {
     js_error(LabError::Backend("the session is busy with another call; await each call before the next".into()))
 }
 
-/// `{kind, label, phrase, reason, maxBuffer}` of a backend, for the page (`maxBuffer` in bytes, null on the CPU).
+/// `{kind, label, phrase, reason, maxBuffer, rival}` of a backend, for the page (`maxBuffer` in
+/// bytes, null on the CPU; `rival` the kind the automatic choice times against it, or null).
 pub fn backend(b: &Backend) -> JsValue {
     let max_buffer = b.max_buffer.map_or(JsValue::NULL, |bytes| (bytes as f64).into());
     object(&[
@@ -48,6 +49,7 @@ pub fn backend(b: &Backend) -> JsValue {
         ("phrase", b.phrase.as_str().into()),
         ("reason", b.reason.as_str().into()),
         ("maxBuffer", max_buffer),
+        ("rival", b.rival.map_or(JsValue::NULL, |kind| kind.name().into())),
     ])
 }
 

@@ -26,6 +26,35 @@ use crate::session::{self, JudgeOf, Split};
 use crate::settings::SettingsInput;
 use convert::{busy, js_error, now_ms, object, to_js};
 
+/// The run copied onto its backend's rival, for the worker to time (`Session.startTrial`).
+#[wasm_bindgen]
+pub struct Trial {
+    inner: Rc<RefCell<Option<session::Trial>>>,
+}
+
+#[wasm_bindgen]
+impl Trial {
+    fn settled() -> LabError {
+        LabError::invalid("trial", "this trial is settled already")
+    }
+
+    /// `{kind, label, phrase, reason, maxBuffer, rival}` of the trial's backend.
+    pub fn backend(&self) -> Result<JsValue, JsValue> {
+        let trial = self.inner.try_borrow().map_err(|_| busy())?;
+        Ok(convert::backend(trial.as_ref().ok_or_else(|| js_error(Self::settled()))?.backend()))
+    }
+
+    /// Resolves once the steps recorded on the trial have run (on WebGPU, on the GPU).
+    pub fn finish(&self) -> Promise {
+        let inner = self.inner.clone();
+        future_to_promise(async move {
+            let mut trial = inner.try_borrow_mut().map_err(|_| busy())?;
+            trial.as_mut().ok_or_else(|| js_error(Trial::settled()))?.finish().await.map_err(js_error)?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
 #[wasm_bindgen(start)]
 fn start() {
     console_error_panic_hook::set_once();
@@ -153,11 +182,13 @@ fn input(value: JsValue) -> Result<SettingsInput, JsValue> {
 #[wasm_bindgen]
 impl Session {
     /// Starts a backend (`auto`, `webgpu`, `cpu`, `flex` or `ndarray`) and returns a session
-    /// with no data yet. `auto` never fails: without WebGPU it uses the CPU and says why.
-    pub async fn create(backend: String) -> Result<Session, JsValue> {
+    /// with no data yet. `auto` never fails: without WebGPU it uses the CPU and says why; with
+    /// a hardware adapter (any adapter when `timeSoftware`) WebGPU is the CPU's rival, which
+    /// the worker times with a trial (`startTrial`).
+    pub async fn create(backend: String, time_software: Option<bool>) -> Result<Session, JsValue> {
         run_constructors();
         let request: BackendRequest = backend.parse().map_err(js_error)?;
-        let backend = backend::select(request).await;
+        let backend = backend::select(request, time_software.unwrap_or(false)).await;
         Ok(Session { inner: Rc::new(RefCell::new(session::Session::new(backend, Box::new(now_ms)))) })
     }
 
@@ -326,6 +357,47 @@ impl Session {
     pub fn rollback(&self, factor: f64) -> Result<JsValue, JsValue> {
         let (step, config) = self.with(|s| Ok((s.rollback(factor)?, s.config())))?;
         Ok(object(&[("config", to_js(&config)?), ("step", (step as f64).into())]))
+    }
+
+    /// A copy of the run on its backend's rival (`backend().rival`), to time steps there;
+    /// resolves to a `Trial`. Fails, and the header says why, when the rival does not start.
+    #[wasm_bindgen(js_name = startTrial)]
+    pub fn start_trial(&self) -> Promise {
+        promise(&self.inner, move |inner| async move {
+            let rival = inner.try_borrow().map_err(|_| busy())?.backend().rival;
+            let Some(rival) = rival else {
+                return Err(js_error(LabError::invalid("trial", "this backend has no rival to time: the automatic choice is made")));
+            };
+            let backend = backend::select(rival.request(), true).await;
+            let mut session = inner.try_borrow_mut().map_err(|_| busy())?;
+            let trial = session.trial(backend).await.map_err(js_error)?;
+            Ok(Trial { inner: Rc::new(RefCell::new(Some(trial))) }.into())
+        })
+    }
+
+    /// Records `steps` steps of `trial` on the run's data; `trial.finish()` waits for them.
+    #[wasm_bindgen(js_name = stepTrial)]
+    pub fn step_trial(&self, trial: &Trial, steps: u32) -> Result<(), JsValue> {
+        let session = self.inner.try_borrow().map_err(|_| busy())?;
+        let mut trial = trial.inner.try_borrow_mut().map_err(|_| busy())?;
+        let trial = trial.as_mut().ok_or_else(|| js_error(Trial::settled()))?;
+        session.step_trial(trial, steps).map_err(js_error)
+    }
+
+    /// Settles the automatic choice from the ms per step measured on the run's backend and on
+    /// `trial`'s: the faster trains the run. Returns `{moved, step, backend}`.
+    pub fn settle(&self, trial: &Trial, run_ms: f64, trial_ms: f64) -> Promise {
+        let trial = trial.inner.borrow_mut().take();
+        promise(&self.inner, move |inner| async move {
+            let trial = trial.ok_or_else(|| js_error(Trial::settled()))?;
+            let mut session = inner.try_borrow_mut().map_err(|_| busy())?;
+            let settled = session.settle(trial, run_ms, trial_ms).await.map_err(js_error)?;
+            Ok(object(&[
+                ("moved", settled.moved.into()),
+                ("step", (settled.step as f64).into()),
+                ("backend", convert::backend(session.backend())),
+            ]))
+        })
     }
 
     /// Moves the run to the CPU after the GPU failed; returns `{step, backend}`.
