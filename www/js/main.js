@@ -395,6 +395,18 @@ keepInput.addEventListener('change', () => {
   send({ type: 'keepLimit', bytes: keepBytes() });
 });
 
+// What the automatic choice of backend measured, per model and adapter (the worker's
+// `choice` messages), so that a later visit goes straight to the faster backend.
+const CHOICES_KEY = 'latent-lab.backend-choices';
+function rememberedChoices() {
+  try {
+    const choices = JSON.parse(localStorage.getItem(CHOICES_KEY) ?? '{}');
+    return choices && typeof choices === 'object' && !Array.isArray(choices) ? choices : {};
+  } catch {
+    return {}; // a damaged entry costs only a new measurement
+  }
+}
+
 /** What became of your own files, in words. */
 function describeOwn(data) {
   const { own } = data;
@@ -446,6 +458,9 @@ const handlers = {
   },
   backend({ backend }) {
     status.showBackend(backend);
+  },
+  choice({ key, runKind, runMs, trialKind, trialMs }) {
+    localStorage.setItem(CHOICES_KEY, JSON.stringify({ ...rememberedChoices(), [key]: { runKind, runMs, trialKind, trialMs } }));
   },
   ready(message) {
     document.body.dataset.state = 'ready';
@@ -690,7 +705,8 @@ function startWorker() {
   decodeInFlight = false;
   decodeNext = null;
   pausedWhileHidden = false;
-  // ?backend= picks the backend; the Session reads the run's set-up from the rest of the link.
+  // ?backend= picks the backend (&probe=force times even a software adapter against the CPU);
+  // the Session reads the run's set-up from the rest of the link.
   const query = new URLSearchParams(location.search);
   send({
     type: 'init',
@@ -698,6 +714,8 @@ function startWorker() {
     link: [...query],
     keepBytes: keepBytes(),
     data: new URL('data/', document.baseURI).href,
+    timeSoftware: query.get('probe') === 'force',
+    choices: rememberedChoices(),
   });
 }
 

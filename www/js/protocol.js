@@ -30,15 +30,19 @@
  *   losses: {id: string, label: string, term: string, nodes: string[]}[],
  *   decode: string[]}} Diagram  the networks of a run, layer by layer
  *   (src/model/diagram.rs; docs/architecture.md, "The model diagram")
- * @typedef {{kind: string, label: string, reason: string}} Backend
+ * @typedef {{kind: string, label: string, phrase: string, reason: string, maxBuffer: number|null,
+ *   rival: string|null}} Backend  `rival`: the kind the automatic choice times against it
+ * @typedef {{runKind: string, runMs: number, trialKind: string, trialMs: number}} Measured
+ *   what the automatic choice timed for one model on one adapter
  */
 
 /**
  * Page -> worker.
  * @typedef {{type: 'init', backend: string, link: [string, string][], keepBytes: number,
- *   data: string}} Init  the backend asked for (`?backend=`), the link's query pairs, how
- *   many bytes of your own files the browser may keep, and the URL of the data folder
- *   beside the page
+ *   data: string, timeSoftware: boolean, choices: Object<string, Measured>}} Init  the
+ *   backend asked for (`?backend=`), the link's query pairs, how many bytes of your own files
+ *   the browser may keep, the URL of the data folder beside the page, whether a software
+ *   adapter is timed too (`&probe=force`), and what the automatic choice measured before
  * @typedef {{type: 'play'|'pause'|'step'|'reset'|'save'|'autosave'}} Command
  * @typedef {{type: 'configure', config: Object<string, string|number>}} Configure  one
  *   change: `{model}`, `{preset}` or `{<control field>: value}`
@@ -73,6 +77,8 @@ export const TO_WORKER = Object.freeze([
  * Worker -> page.
  * @typedef {{type: 'catalog', catalog: Catalog}} CatalogMessage  first of all
  * @typedef {{type: 'backend', backend: Backend}} BackendMessage  the backend, or a new one
+ * @typedef {{type: 'choice', key: string} & Measured} Choice  a measurement for the page to
+ *   remember, by model and adapter
  *   after the GPU failed
  * @typedef {{type: 'loading', what: string, file: string, loaded: number, total: number,
  *   overall: number, unit?: 'files'}} Loading  download progress, in bytes or (your own
@@ -139,7 +145,7 @@ export const TO_WORKER = Object.freeze([
  *   a panic): the worker can do nothing more, and the page starts a new one
  */
 export const FROM_WORKER = Object.freeze([
-  'catalog', 'backend', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
+  'catalog', 'backend', 'choice', 'loading', 'ready', 'reset', 'config', 'state', 'metrics', 'eval', 'scatter', 'manifold',
   'recon', 'samples', 'real', 'decoded', 'interpolation', 'diverged', 'rolledBack', 'checkpoint', 'savedRuns',
   'autosaved', 'history', 'data', 'datasets', 'preview', 'keptData', 'judge', 'notice', 'error', 'crashed',
   'ghost',

@@ -209,15 +209,16 @@ let wasm = null;
 
 // The page's two builds of the crate: pkg/ trains on the CPU; pkg-gpu/ adds burn's WebGPU
 // backend (wgpu and cubecl), which more than doubles the download, and is fetched only when
-// it will be used: asked for (?backend=webgpu), or chosen automatically because a hardware
-// adapter is there (the rule backend::select applies: a software adapter trains far slower
-// than the CPU). Its Session falls back to the CPU by itself when the GPU fails.
-async function wantsWebGpu(backend) {
+// it may be used: asked for (?backend=webgpu), or timed against the CPU because a hardware
+// adapter is there (the rule backend::select applies: a software adapter, far slower than
+// the CPU, is timed only with &probe=force). Its Session falls back to the CPU by itself
+// when the GPU fails.
+async function wantsWebGpu(backend, timeSoftware) {
   if (backend === 'webgpu') return true;
   if (backend !== 'auto') return false;
   try {
     const adapter = await navigator.gpu?.requestAdapter({ powerPreference: 'high-performance' });
-    return Boolean(adapter) && !(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter);
+    return Boolean(adapter) && (timeSoftware || !(adapter.info?.isFallbackAdapter ?? adapter.isFallbackAdapter));
   } catch {
     return false;
   }
@@ -235,9 +236,9 @@ function shownBackend() {
   return gpuBuildMissing && backend.kind !== 'webgpu' ? { ...backend, ...waiting } : backend;
 }
 
-async function start(backend, link, keep) {
+async function start(backend, link, keep, timeSoftware) {
   keeper.limit = keep;
-  let build = (await wantsWebGpu(backend)) ? 'pkg-gpu' : 'pkg';
+  let build = (await wantsWebGpu(backend, timeSoftware)) ? 'pkg-gpu' : 'pkg';
   if (build === 'pkg-gpu') {
     try {
       gpuBuildMissing = !(await fetch(new URL('../../pkg-gpu/latent_lab_bg.wasm', import.meta.url), { method: 'HEAD' })).ok;
@@ -253,7 +254,7 @@ async function start(backend, link, keep) {
   catalog = describe();
   post({ type: 'catalog', catalog });
   try {
-    session = await Session.create(backend);
+    session = await Session.create(backend, timeSoftware);
   } catch (e) {
     reportError(e); // an unknown ?backend= value: say so, and carry on with the automatic choice
     session = await Session.create('auto');
@@ -498,6 +499,8 @@ async function trainChunk(maxSteps) {
   // The speed is of training that runs by itself: a step taken by hand while paused says
   // nothing about it.
   if (looping) {
+    runTimes.push(dt / steps);
+    if (runTimes.length > 2 * RUN_CHUNKS_TIMED) runTimes.shift();
     rate.steps += steps;
     const now = performance.now();
     if (!rate.since) rate.since = t0;
@@ -716,8 +719,88 @@ function restart(step = 0) {
   for (const v of views) v.last = -Infinity;
   config = session.config();
   if (config.judged) ensureJudge();
+  runTimes.length = 0;
   post({ type: 'reset' });
   post({ type: 'ready', backend: shownBackend(), data: loadedData[config.slot] ?? null, config, evalCount: catalog.evalSubset, step });
+  if (ready) setTimeout(() => chooseBackend().catch((e) => reportError(e)));
+}
+
+// The automatic choice of backend (`?backend=auto` with a hardware adapter, or any adapter
+// with `&probe=force`): the run starts on the CPU at once, and for each model a copy of it, a
+// trial, is timed on the rival backend beside it; the Session moves the run to the faster.
+// What was measured is remembered per model and adapter in this browser (the page keeps it),
+// so that a later visit goes straight to the faster one. The trial's first steps compile its
+// kernels and are not timed; the run trains between them.
+const TRIAL_WARM_STEPS = 2;
+const TRIAL_TIMED_STEPS = 5;
+const RUN_CHUNKS_TIMED = 3;
+// The run's own ms per step in its latest chunks of training by itself.
+const runTimes = [];
+// The page's remembered measurements, by `choiceKey`.
+let choices = {};
+// The model a choice is being made for, or null.
+let choosing = null;
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const choiceKey = (model, backends) => `${model} on ${backends.find((b) => b.kind === 'webgpu')?.label}`;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function chooseBackend() {
+  const model = config.model;
+  if (!session.backend().rival || choosing === model) return;
+  choosing = model;
+  let trial = null;
+  const current = () => choosing === model && config.model === model && ready;
+  try {
+    trial = await exclusive(() => (current() ? session.startTrial() : null));
+    if (!trial) return;
+    const run = session.backend();
+    const key = choiceKey(model, [run, trial.backend()]);
+    let known = choices[key];
+    // Remembered the other way round (the run was on the other backend then).
+    if (known && known.trialKind !== trial.backend().kind) known = { runMs: known.trialMs, trialMs: known.runMs };
+    // The trial's kernels compile in these steps whether it is timed or only moved onto.
+    const movesThere = !known || known.trialMs < known.runMs;
+    for (let i = 0; movesThere && i < TRIAL_WARM_STEPS; i++) {
+      if (!(await exclusive(() => current() && (session.stepTrial(trial, 1), true)))) return;
+      await trial.finish();
+    }
+    if (!known) {
+      while (runTimes.length < RUN_CHUNKS_TIMED) {
+        if (!current()) return;
+        await sleep(200);
+      }
+      const trialMs = await exclusive(async () => {
+        if (!current()) return null;
+        const t0 = performance.now();
+        session.stepTrial(trial, TRIAL_TIMED_STEPS);
+        await trial.finish();
+        return (performance.now() - t0) / TRIAL_TIMED_STEPS;
+      });
+      if (trialMs === null) return;
+      known = { runKind: run.kind, runMs: median(runTimes), trialKind: trial.backend().kind, trialMs };
+      choices[key] = known;
+      post({ type: 'choice', key, ...known });
+    }
+    const settled = await exclusive(async () => {
+      if (!current()) return null;
+      const done = await session.settle(trial, known.runMs, known.trialMs);
+      trial = null;
+      if (done.moved) {
+        gpuRun = done.backend.kind === 'webgpu';
+        currentStep = done.step;
+        stepsPerCall = 1;
+        runTimes.length = 0;
+        restartRate();
+      }
+      post({ type: 'backend', backend: shownBackend() });
+      return done;
+    });
+    if (settled?.moved) await refreshViews(true);
+  } finally {
+    trial?.free();
+    if (choosing === model) choosing = null;
+  }
 }
 
 // Before a checkpoint (`name`) is loaded: the built-in data it trained on is fetched, and
@@ -745,10 +828,11 @@ async function fetchDataOf(name, bytes) {
 }
 
 const handlers = {
-  async init({ backend, link, keepBytes: keep, data }) {
+  async init({ backend, link, keepBytes: keep, data, timeSoftware, choices: remembered }) {
     try {
       dataDir = new URL(data);
-      await start(backend ?? 'auto', link ?? [], Number.isFinite(keep) && keep >= 0 ? keep : 0);
+      choices = remembered ?? {};
+      await start(backend ?? 'auto', link ?? [], Number.isFinite(keep) && keep >= 0 ? keep : 0, Boolean(timeSoftware));
     } catch (e) {
       reportError(e, true);
     }
