@@ -15,15 +15,17 @@
 // to changed pixels of the decoded image). Also the wasm's size (raw, gzip) and the time from
 // navigation to the first training step with the data in the browser's cache.
 // And the peers, in the same browser and run: TF.js (WebAssembly backend) and jax-js
-// (WebAssembly and WebGPU, jit) training the same autoencoder and VAE (scripts/bench/, written
-// from docs/models.md) with a full Adam step and the loss read back each step, timed by the
-// same clock (scripts/bench/timing.js); the table gives this project's ms/step over each's.
+// (WebAssembly and WebGPU, jit) training the same autoencoder and VAE, and jax-js the GANs' live
+// presets too (scripts/bench/, written from docs/models.md and the Rust catalog's presets),
+// with full optimiser steps and the losses read back each step, timed by the same clock
+// (scripts/bench/timing.js); the table gives this project's ms/step over each's.
 //
 // Usage: node scripts/bench.mjs [--cases ae,vae,wgan-poly:live,...] [--backends cpu,webgpu]
 //        [--peers tfjs-wasm,jax-wasm,jax-webgpu] [--steps N] [--seconds S] [--limit S]
-//        [--window S] [--json PATH] [--gpu-build DIR] [--no-native] [--no-page]
-// --gpu-build times another WebGPU package in place of pkg-gpu/ (a trial build, e.g. with
-// burn's fusion: see docs/benchmarks.md); the page itself still loads pkg-gpu/.
+//        [--window S] [--json PATH] [--cpu-build DIR] [--gpu-build DIR] [--no-native] [--no-page]
+// --cpu-build and --gpu-build time another package in place of pkg/ or pkg-gpu/ (a trial
+// build, e.g. with burn's fusion: see docs/benchmarks.md and docs/experiments/); the page
+// itself still loads pkg/ and pkg-gpu/.
 // Backends are what `?backend=` takes: cpu, webgpu, flex, ndarray.
 import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -43,15 +45,16 @@ const option = (name, fallback) => {
 const ALL_CASES = 'ae,ae-classifier,vae,vae-classifier,dcgan-mnist:live,dcgan-mnist:paper,dcgan-poly:live,dcgan-poly:paper,wgan-poly:live,wgan-poly:paper';
 const cases = option('--cases', ALL_CASES).split(',');
 const backends = option('--backends', 'cpu,webgpu').split(',');
-// Each peer: its module in scripts/bench/, the device it trains on, and this project's backend
-// it is compared with.
+// Each peer: its module in scripts/bench/, the device it trains on, this project's backend it
+// is compared with, and the cases it has where not all of spec.js's (TF.js: the autoencoders).
 const PEERS = {
-  'tfjs-wasm': { module: 'tfjs.js', device: 'wasm', versus: 'cpu' },
+  'tfjs-wasm': { module: 'tfjs.js', device: 'wasm', versus: 'cpu', cases: ['ae', 'vae'] },
   'jax-wasm': { module: 'jax.js', device: 'wasm', versus: 'cpu' },
   'jax-webgpu': { module: 'jax.js', device: 'webgpu', versus: 'webgpu' },
 };
 const peers = option('--peers', Object.keys(PEERS).join(',')).split(',').filter(Boolean);
 for (const p of peers) if (!PEERS[p]) throw new Error(`unknown peer ${p}: one of ${Object.keys(PEERS).join(', ')}`);
+const peerHas = (peer, c) => PEER_MODELS[c] && (PEERS[peer].cases ?? [c]).includes(c);
 const maxSteps = Number(option('--steps', 20));
 const seconds = Number(option('--seconds', 15));
 const limit = Number(option('--limit', 120));
@@ -59,6 +62,7 @@ const windowSeconds = Number(option('--window', 20));
 const jsonPath = option('--json', 'test-artifacts/bench.json');
 const native = !option('--no-native', false);
 const inPage = !option('--no-page', false);
+const cpuBuild = option('--cpu-build', 'pkg');
 const gpuBuild = option('--gpu-build', 'pkg-gpu');
 if (args.length) throw new Error(`unknown arguments: ${args.join(' ')}`);
 
@@ -66,7 +70,7 @@ const quantile = (sorted, q) => sorted[Math.min(sorted.length - 1, Math.floor(q 
 const report = { date: new Date().toISOString(), machine: `${os.cpus().length} x ${os.cpus()[0]?.model}`, steps: [], peers: [], native: [], page: [] };
 
 // The page's two builds: the worker fetches pkg-gpu/ only for WebGPU (see www/js/worker.js).
-const BUILDS = { cpu: 'pkg', webgpu: gpuBuild };
+const BUILDS = { cpu: cpuBuild, webgpu: gpuBuild };
 report.wasm = Object.fromEntries(Object.entries(BUILDS).map(([backend, dir]) => {
   const wasm = readFileSync(new URL(`../${dir}/latent_lab_bg.wasm`, import.meta.url));
   return [backend, { build: `${dir}/`, rawBytes: wasm.length, gzipBytes: gzipSync(wasm, { level: 9 }).length }];
@@ -130,17 +134,19 @@ async function stepFigures(backend, testCase) {
 }
 
 /** A peer training `model` (scripts/bench/) in a bare page: its median ms per step after the
- * same warm-up, and its first and last loss (a check that it trains). */
+ * same warm-up, and its first and last loss (a GAN's: the critic's and the generator's), a
+ * check that it trains. */
 async function peerFigures(peer, model) {
   const { module, device } = PEERS[peer];
   const { own, page } = await benchPage('bench-files/page.html');
   const run = page.evaluate(async ({ module, device, model, maxSteps, seconds }) => {
     const { prepare } = await import(`/bench-files/${module}`);
-    const { MODELS, mnistImages } = await import('/bench-files/spec.js');
+    const { imagesPerStep, pixels, trainingImages } = await import('/bench-files/spec.js');
     const { warmUp, timeSteps } = await import('/bench-files/timing.js');
     const trainer = await prepare(model, device);
-    const size = MODELS[model].batch * 784;
-    const images = await mnistImages(MODELS[model].batch * 32);
+    // 32 steps' worth of real images, taken in turn.
+    const size = imagesPerStep(model) * pixels(model);
+    const images = await trainingImages(model, imagesPerStep(model) * 32);
     let i = 0;
     const step = () => trainer.step(images.subarray((i % 32) * size, (i++ % 32) * size + size));
     const first = await step();
@@ -265,7 +271,7 @@ for (const backend of backends) {
     report.steps.push(r);
   }
   for (const peer of peers.filter((p) => PEERS[p].versus === backend)) {
-    for (const model of cases.filter((c) => PEER_MODELS[c])) {
+    for (const model of cases.filter((c) => peerHas(peer, c))) {
       const r = await peerFigures(peer, model);
       console.error(`${peer} ${model}: ${r.msPerStep ? `${r.msPerStep.toFixed(1)} ms/step` : r.error ?? `> ${limit} s`}`);
       report.peers.push(r);
@@ -302,8 +308,10 @@ if (report.peers.length) {
   for (const p of report.peers) {
     const ours = report.steps.find((r) => r.case === p.model && r.backend === PEERS[p.peer].versus);
     const peerMs = p.msPerStep ? f(p.msPerStep) : p.error ? `failed: ${p.error}` : `> ${p.limitSeconds * 1000}`;
-    const ratio = p.msPerStep && ours?.msPerStep ? f(ours.msPerStep / p.msPerStep, 2) : '–';
-    const losses = p.msPerStep ? `${f(p.firstLoss, 4)} → ${f(p.lastLoss, 4)}` : '–';
+    // Two significant digits, so that a ratio far below 1 (a GAN against a slow peer) shows.
+    const ratio = p.msPerStep && ours?.msPerStep ? (ours.msPerStep / p.msPerStep).toPrecision(2) : '–';
+    const loss = (l) => [l].flat().map((v) => f(v, 4)).join(' / ');
+    const losses = p.msPerStep ? `${loss(p.firstLoss)} → ${loss(p.lastLoss)}` : '–';
     console.log(`| ${p.peer} | ${p.model} | ${peerMs} | ${PEERS[p.peer].versus} | ${f(ours?.msPerStep)} | ${ratio} | ${gpuWork(p)} | ${losses} |`);
   }
 }

@@ -3,6 +3,7 @@
 // kernels for WebAssembly or WebGPU. jax-js counts references: every Array passed to a
 // function is consumed, and `.ref` keeps one for a later use.
 import { defaultDevice, init, jit, nn, numpy as np, random, valueAndGrad } from '@jax-js/jax';
+import { prepareGan } from './jax-gan.js';
 import { ADAM, MODELS, initialWeights, layers } from './spec.js';
 
 const act = { relu: (x) => nn.relu(x), sigmoid: (x) => nn.sigmoid(x), linear: (x) => x };
@@ -38,11 +39,13 @@ function vaeLoss(params, x, eps) {
 }
 
 /** A trainer for `model` on `device` ('wasm' or 'webgpu'): `step(x)` trains one batch of
- * images (Float32Array, batch x 784) and resolves to its loss, read back. */
+ * images (Float32Array, batch x 784) and resolves to its loss, read back. The GANs' trainers
+ * (jax-gan.js) take a step's images and resolve to two losses. */
 export async function prepare(model, device) {
   const available = await init(device);
   if (!available.includes(device)) throw new Error(`jax-js: no ${device} device here`);
   defaultDevice(device);
+  if (MODELS[model].rule) return prepareGan(model);
   const vae = model === 'vae';
   const batch = MODELS[model].batch;
   let params = initialWeights(model).flat().map((w) => np.array(w));
