@@ -217,6 +217,11 @@ pub async fn select(request: BackendRequest, time_software: bool) -> Backend {
                     adapter.name
                 ),
             ),
+            // The page's CPU build has no WebGPU to time (the worker loads it when the WebGPU
+            // build is not there yet, and says so).
+            Ok(adapter) if !cfg!(feature = "gpu") => {
+                ("CPU: the GPU did not start", format!("a WebGPU adapter ({}) is here, but this is the page's CPU build", adapter.name))
+            }
             Ok(adapter) => {
                 let reason = format!(
                     "a WebGPU adapter ({}) is here: the run starts on the CPU while a copy of it is timed on WebGPU, and the faster trains it",

@@ -274,7 +274,7 @@ mod tests {
             let x = Tensor::<2>::from_floats(values, &device).require_grad();
             let y = f(x.clone());
             let grads = (y.clone() * weights.clone()).sum().backward();
-            (y.into_data().to_vec::<f32>().unwrap(), x.grad(&grads).unwrap().into_data().to_vec::<f32>().unwrap())
+            (y.into_data().try_to_vec::<f32>().unwrap(), x.grad(&grads).unwrap().into_data().try_to_vec::<f32>().unwrap())
         };
         let (value, gradient) = run(sigmoid_once);
         let (expected_value, expected_gradient) = run(sigmoid);

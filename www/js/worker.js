@@ -752,7 +752,14 @@ async function chooseBackend() {
   let trial = null;
   const current = () => choosing === model && config.model === model && ready;
   try {
-    trial = await exclusive(() => (current() ? session.startTrial() : null));
+    try {
+      trial = await exclusive(() => (current() ? session.startTrial() : null));
+    } catch (e) {
+      if (trapped(e)) throw e;
+      // The rival did not start: the session has dropped it and its header says why.
+      post({ type: 'backend', backend: shownBackend() });
+      return;
+    }
     if (!trial) return;
     const run = session.backend();
     const key = choiceKey(model, [run, trial.backend()]);
