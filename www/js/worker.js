@@ -745,23 +745,26 @@ const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.l
 const choiceKey = (model, backends) => `${model} on ${backends.find((b) => b.kind === 'webgpu')?.label}`;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// Every Session call, the backend's description included, goes through the queue: the
+// Session is busy while another call of it is in flight.
 async function chooseBackend() {
   const model = config.model;
-  if (!session.backend().rival || choosing === model) return;
+  if (choosing === model) return;
   choosing = model;
   let trial = null;
+  let run = null;
   const current = () => choosing === model && config.model === model && ready;
   try {
+    if (!(await exclusive(() => session.backend().rival))) return;
     try {
-      trial = await exclusive(() => (current() ? session.startTrial() : null));
+      [trial, run] = await exclusive(async () => (current() ? [await session.startTrial(), session.backend()] : [null, null]));
     } catch (e) {
       if (trapped(e)) throw e;
       // The rival did not start: the session has dropped it and its header says why.
-      post({ type: 'backend', backend: shownBackend() });
+      await exclusive(() => post({ type: 'backend', backend: shownBackend() }));
       return;
     }
     if (!trial) return;
-    const run = session.backend();
     const key = choiceKey(model, [run, trial.backend()]);
     let known = choices[key];
     // Remembered the other way round (the run was on the other backend then).
