@@ -4,8 +4,8 @@
 //! In the browser the backend is chosen at run time. With a hardware WebGPU adapter, the run
 //! starts on the CPU and a copy of it is timed on WebGPU; the faster trains it, for each model
 //! ([`crate::session::Trial`]). A software adapter (Chromium's SwiftShader,
-//! `isFallbackAdapter`) is not timed: measured here it trains the autoencoder some 70x slower
-//! than the CPU backend (docs/benchmarks.md).
+//! `isFallbackAdapter`) is not timed: it trains these models far slower than the CPU backend
+//! (docs/benchmarks.md).
 
 use std::str::FromStr;
 

@@ -450,8 +450,8 @@ fn a_drawing_is_encoded_where_the_scatter_puts_the_same_digit() {
     assert!(refused.to_string().contains("no encoder"), "{refused}");
 }
 
-/// The automatic choice of backend: a trial is a copy of the run on the rival backend, trained
-/// apart from it; settling it keeps the faster, says what was measured, and a move goes on
+/// The automatic choice of backend: a trial is the run's model on the rival backend, trained
+/// apart from the run; settling it keeps the faster, says what was measured, and a move goes on
 /// from where the run stands (the same next loss, within float rounding between backends).
 /// Natively the rival here is burn-ndarray against burn-flex, both CPU backends.
 #[test]
@@ -461,7 +461,7 @@ fn the_automatic_choice_keeps_the_faster_backend_and_moves_the_run_whole() {
     let (mut s, _) = session_on(rivalled());
     s.configure(&change(Some("vae"), &[("batchSize", 32.0)])).unwrap();
     train(&mut s, 3);
-    let mut trial = pollster::block_on(s.trial(ndarray())).unwrap();
+    let mut trial = s.trial(ndarray()).unwrap();
     s.step_trial(&mut trial, 4).unwrap();
     pollster::block_on(trial.finish()).unwrap();
     assert_eq!(train(&mut s, 1).report.step, 4, "the trial's steps are not the run's");
@@ -474,7 +474,7 @@ fn the_automatic_choice_keeps_the_faster_backend_and_moves_the_run_whole() {
     assert_eq!(s.backend().reason, "CPU: 15 ms/step, CPU: 1091 ms/step on this model, using CPU");
 
     // Faster: the run moves, weights, optimiser state, step and data position with it.
-    let mut trial = pollster::block_on(s.trial(ndarray())).unwrap();
+    let mut trial = s.trial(ndarray()).unwrap();
     let expected = {
         let checkpoint = pollster::block_on(s.checkpoint()).unwrap().to_bytes();
         let (mut twin, _) = session_on(backend::cpu(BackendKind::Flex, "test"));
@@ -495,8 +495,8 @@ fn the_automatic_choice_keeps_the_faster_backend_and_moves_the_run_whole() {
     }
 
     // A trial of another model's run, or times that are not times, are refused.
-    let mut trial = pollster::block_on(s.trial(backend::cpu(BackendKind::Flex, "test"))).unwrap();
-    let another = pollster::block_on(s.trial(backend::cpu(BackendKind::Flex, "test"))).unwrap();
+    let mut trial = s.trial(backend::cpu(BackendKind::Flex, "test")).unwrap();
+    let another = s.trial(backend::cpu(BackendKind::Flex, "test")).unwrap();
     assert!(pollster::block_on(s.settle(another, f64::NAN, 1.0)).unwrap_err().to_string().contains("not NaN"));
     s.configure(&change(Some("ae"), &[])).unwrap();
     assert!(s.step_trial(&mut trial, 1).unwrap_err().to_string().contains("another model"));
@@ -506,7 +506,7 @@ fn the_automatic_choice_keeps_the_faster_backend_and_moves_the_run_whole() {
     // A rival that did not start (the CPU stood in for it): nothing to time, and the header says so.
     let (mut s, _) = session_on(Backend { rival: Some(BackendKind::WebGpu), ..backend::cpu(BackendKind::Flex, "test") });
     let stood_in = backend::cpu(BackendKind::Flex, "WebGPU adapter x found but no device came up: lost");
-    assert!(pollster::block_on(s.trial(stood_in)).is_err());
+    assert!(s.trial(stood_in).is_err());
     assert_eq!(s.backend().rival, None);
     assert_eq!(s.backend().phrase, "CPU: the GPU did not start");
     assert!(s.backend().reason.contains("no device came up"), "{}", s.backend().reason);

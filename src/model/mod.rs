@@ -193,11 +193,10 @@ impl DenseDecoder {
 }
 
 /// `sigmoid(x)`, with its exponentials computed once. burn's autodiff computes a sigmoid again
-/// in the backward pass, and on the CPU burn-flex computes it one element at a time: for the
-/// decoder's 784 outputs per image that was a fifth of the autoencoder's training step. Here
-/// the value `s` and its slope `s (1 - s)` are computed off the graph and joined to `x` by a
-/// term that is zero in value and has that slope as its gradient (13 % off the AE's step, 6 %
-/// off the VAE's: docs/experiments/cpu-speed.md).
+/// in the backward pass, and on the CPU burn-flex computes it one element at a time, which is
+/// a large share of the autoencoders' steps (docs/experiments/cpu-speed.md). Here the value `s`
+/// and its slope `s (1 - s)` are computed off the graph and joined to `x` by a term that is
+/// zero in value and has that slope as its gradient.
 fn sigmoid_once(x: Tensor<2>) -> Tensor<2> {
     let s = sigmoid(x.clone().detach());
     let slope = s.clone() * (s.clone().neg() + 1.0);

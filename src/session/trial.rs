@@ -1,8 +1,9 @@
-//! The automatic choice of backend, by measurement: a trial is the run copied onto its
-//! backend's rival ([`Backend::rival`]) and trained apart from it, so that the page can time a
-//! few steps on each before the faster one trains the run (docs/architecture.md). The
-//! timing is the front-end's, which has the clock and decides when the run may wait for it;
-//! what to make of the figures, and the move itself, are the session's.
+//! The automatic choice of backend, by measurement: a trial is the run's model on its
+//! backend's rival ([`Backend::rival`]), trained apart from the run on the run's data, so that
+//! the page can time a few steps on each before the faster one trains the run
+//! (docs/architecture.md). The timing is the front-end's, which has the clock and decides when
+//! the run may wait for it; what to make of the figures, and the move itself, are the
+//! session's.
 
 use crate::backend::{Backend, BackendKind};
 use crate::error::LabError;
@@ -11,7 +12,8 @@ use crate::train::ModelTrainer;
 
 use super::{Datasets, MAX_STEPS_PER_CALL, Session};
 
-/// The run as it stood when the trial began, on another backend.
+/// The run's model, freshly initialised on another backend: its steps cost what the run's
+/// would there, and the run's own state replaces its weights only if the run moves.
 pub struct Trial {
     backend: Backend,
     model: ModelKind,
@@ -40,11 +42,10 @@ pub struct Settled {
 }
 
 impl Session {
-    /// A copy of the run as it stands (weights, optimiser state where `backend` takes it up,
-    /// step and data position) on `backend`, which must be the rival of the run's backend.
-    /// When it is not (the rival's device did not come up, and the CPU stood in), there is
-    /// nothing to measure: the run stays, the header says why, and this is an error.
-    pub async fn trial(&mut self, backend: Backend) -> Result<Trial, LabError> {
+    /// The run's model and settings on `backend`, which must be the rival of the run's
+    /// backend. When it is not (the rival's device did not come up, and the CPU stood in),
+    /// there is nothing to measure: the run stays, the header says why, and this is an error.
+    pub fn trial(&mut self, backend: Backend) -> Result<Trial, LabError> {
         if self.backend.rival != Some(backend.kind) {
             let wanted = self.backend.rival.map_or("no rival", BackendKind::word);
             let why = format!("{wanted} could not be timed: {}", backend.reason);
@@ -53,11 +54,9 @@ impl Session {
             self.backend.reason.clone_from(&why);
             return Err(LabError::Backend(why));
         }
-        let state = self.checkpoint().await?.state();
         let model = self.settings.model();
         let data = self.data.train_set(model).ok_or_else(|| Datasets::missing(model))?;
-        let mut trainer = ModelTrainer::new(&self.settings.recipe, backend.device.clone().autodiff(), data)?;
-        trainer.restore(&state)?;
+        let trainer = ModelTrainer::new(&self.settings.recipe, backend.device.clone().autodiff(), data)?;
         Ok(Trial { backend, model, trainer })
     }
 
@@ -77,11 +76,11 @@ impl Session {
         Ok(())
     }
 
-    /// Settles the automatic choice for this model from the milliseconds per step measured on
-    /// the run's backend (`run_ms`) and on the trial's (`trial_ms`): when the trial's is
-    /// faster, the run moves there from where it stands now (weights, step and data position;
-    /// the optimiser state where that backend takes it up), and the backend it left becomes
-    /// the rival for the next model. Either way the header says what was measured.
+    /// Keeps the faster of the run's backend and the trial's for this model, given the
+    /// milliseconds per step of each (`run_ms`, `trial_ms`). When it is the trial's, the run
+    /// moves there from where it stands (weights, step and data position; the optimiser state
+    /// where that backend takes it up), and the backend it left becomes the rival for the next
+    /// model. Either way the header gives both times.
     pub async fn settle(&mut self, trial: Trial, run_ms: f64, trial_ms: f64) -> Result<Settled, LabError> {
         for (name, ms) in [("runMs", run_ms), ("trialMs", trial_ms)] {
             if !(ms.is_finite() && ms > 0.0) {

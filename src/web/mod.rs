@@ -359,7 +359,7 @@ impl Session {
         Ok(object(&[("config", to_js(&config)?), ("step", (step as f64).into())]))
     }
 
-    /// A copy of the run on its backend's rival (`backend().rival`), to time steps there;
+    /// The run's model on its backend's rival (`backend().rival`), to time steps there;
     /// resolves to a `Trial`. Fails, and the header says why, when the rival does not start.
     #[wasm_bindgen(js_name = startTrial)]
     pub fn start_trial(&self) -> Promise {
@@ -369,8 +369,7 @@ impl Session {
                 return Err(js_error(LabError::invalid("trial", "this backend has no rival to time: the automatic choice is made")));
             };
             let backend = backend::select(rival.request(), true).await;
-            let mut session = inner.try_borrow_mut().map_err(|_| busy())?;
-            let trial = session.trial(backend).await.map_err(js_error)?;
+            let trial = inner.try_borrow_mut().map_err(|_| busy())?.trial(backend).map_err(js_error)?;
             Ok(Trial { inner: Rc::new(RefCell::new(Some(trial))) }.into())
         })
     }
@@ -384,10 +383,13 @@ impl Session {
         session.step_trial(trial, steps).map_err(js_error)
     }
 
-    /// Settles the automatic choice from the ms per step measured on the run's backend and on
-    /// `trial`'s: the faster trains the run. Returns `{moved, step, backend}`.
+    /// Keeps the faster of the run's backend and `trial`'s, given each one's ms per step.
+    /// Returns `{moved, step, backend}`.
     pub fn settle(&self, trial: &Trial, run_ms: f64, trial_ms: f64) -> Promise {
-        let trial = trial.inner.borrow_mut().take();
+        let trial = match trial.inner.try_borrow_mut() {
+            Ok(mut trial) => trial.take(),
+            Err(_) => return Promise::reject(&busy()),
+        };
         promise(&self.inner, move |inner| async move {
             let trial = trial.ok_or_else(|| js_error(Trial::settled()))?;
             let mut session = inner.try_borrow_mut().map_err(|_| busy())?;

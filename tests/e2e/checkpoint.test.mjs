@@ -4,11 +4,11 @@
 // it from its controls and saves a checkpoint the native command reads back.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { launchLab } from '../../scripts/chromium.mjs';
+import { cli } from './cli.mjs';
 
 let lab;
 let browser;
@@ -17,7 +17,6 @@ const dir = mkdtempSync(join(tmpdir(), 'latent-lab-'));
 const path = join(dir, 'vae.llck');
 const point = [0.7, -1.2];
 
-const cli = (...args) => execFileSync('cargo', ['run', '--quiet', '--bin', 'latent-lab', '--', ...args], { encoding: 'utf8' });
 const nativeDecode = (checkpoint) => JSON.parse(cli('evaluate', '--checkpoint', checkpoint, '--decode', point.join(','))).image;
 
 before(async () => {

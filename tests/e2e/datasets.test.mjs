@@ -4,17 +4,16 @@
 // command line refuses it on MNIST).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
+import { cli } from './cli.mjs';
 import { openPage, step, steps } from './lab.mjs';
 
 const ARTIFACTS = new URL('../../test-artifacts/', import.meta.url);
 mkdirSync(ARTIFACTS, { recursive: true });
 const shot = (page, name) => page.screenshot({ path: new URL(`${name}.png`, ARTIFACTS).pathname, fullPage: true });
-const cli = (...args) => execFileSync('cargo', ['run', '--quiet', '--bin', 'latent-lab', '--', ...args], { encoding: 'utf8', stdio: 'pipe' });
 const loaded = (page, name, timeout = 120_000) =>
   page.waitForFunction((n) => (document.body.dataset.loaded ?? '').split(' ').includes(n), name, { timeout });
 

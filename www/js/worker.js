@@ -652,6 +652,18 @@ async function onDevice(work) {
 // Trains up to `steps` steps (see `onDevice` for a failing GPU).
 const train = (steps) => onDevice(() => exclusive(() => trainChunk(steps)));
 
+// The run went on on another backend at `step` (the GPU failed, or the automatic choice moved
+// it): the worker's bookkeeping follows it, and the chunk size and speed are measured afresh.
+// Called inside the queue.
+function movedBackend(step) {
+  gpuRun = session.backend().kind === 'webgpu';
+  currentStep = step;
+  stepsPerCall = 1;
+  runTimes.length = 0;
+  restartRate();
+  post({ type: 'backend', backend: shownBackend() });
+}
+
 // The GPU failed: the run goes on on the CPU from its last good state and the page says so.
 // Both a failed step and the device's `lost` promise (see watchGpuDevices) call this; the
 // first moves the run, the second finds it on the CPU already.
@@ -659,11 +671,8 @@ async function fallBack(why) {
   const moved = await exclusive(() => {
     if (!gpuRun) return null;
     const { step } = session.fallBackToCpu(`the GPU failed (${why})`);
-    gpuRun = false;
-    currentStep = step;
-    stepsPerCall = 1;
+    movedBackend(step);
     lastEpoch = null;
-    post({ type: 'backend', backend: shownBackend() });
     const goOn = running ? 'training goes on on the CPU' : 'the run moved to the CPU (press Play to go on)';
     post({ type: 'rolledBack', config, step, message: `The GPU failed (${why}), so ${goOn} from step ${step}, its last good state.` });
     return step;
@@ -796,14 +805,8 @@ async function chooseBackend() {
       if (!current()) return null;
       const done = await session.settle(trial, known.runMs, known.trialMs);
       trial = null;
-      if (done.moved) {
-        gpuRun = done.backend.kind === 'webgpu';
-        currentStep = done.step;
-        stepsPerCall = 1;
-        runTimes.length = 0;
-        restartRate();
-      }
-      post({ type: 'backend', backend: shownBackend() });
+      if (done.moved) movedBackend(done.step);
+      else post({ type: 'backend', backend: shownBackend() });
       return done;
     });
     if (settled?.moved) await refreshViews(true);
